@@ -1,0 +1,56 @@
+# Peerpath: `make run` serves the demo, `make test` runs everything CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgres://postgres@127.0.0.1:5432/peerpath
+# Development defaults: DEBUG on (secrets generated into var/), demo 2FA off.
+export DEBUG ?= true
+
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-browser messages venv clean
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Peerpath needs Python 3.11 or newer"'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: venv
+	PEERPATH_REQUIRE_2FA=$${PEERPATH_REQUIRE_2FA:-false} $(BIN)/peerpath run
+
+test: lint migrations-check typecheck test-sqlite test-postgres test-browser
+
+lint: venv
+	$(BIN)/ruff check .
+
+typecheck: venv
+	$(BIN)/mypy peerpath
+
+migrations-check: venv
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test-sqlite: venv
+	$(BIN)/pytest -q -m "not browser"
+
+# Under CI=true an unreachable PostgreSQL fails the run; elsewhere it is reported and skipped.
+test-postgres: venv
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL at $(PG_URL) is not reachable: under CI this is a failure."; exit 1; \
+	else \
+		echo "PostgreSQL at $(PG_URL) is not reachable: PostgreSQL suite NOT run (CI=true makes this fail)."; \
+	fi
+
+test-browser: venv
+	$(BIN)/pytest -q -m browser
+
+# Extract new strings into both catalogues and compile them (needs GNU gettext).
+messages: venv
+	cd peerpath && ../$(BIN)/django-admin makemessages -l zh_Hant -l en --no-obsolete --no-location --settings=peerpath.settings
+	$(BIN)/python -m peerpath.i18n compile
+
+clean:
+	rm -rf $(VENV) var

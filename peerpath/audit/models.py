@@ -1,0 +1,118 @@
+"""Append-only, hash-chained access log.
+
+One chain per organisation (plus a ``system`` chain for events without one,
+such as a failed login for an unknown username), so that a sharded database can
+keep each organisation's chain on its own shard. Rows are never updated or
+deleted through the ORM; ``peerpath audit verify`` detects changes made behind
+its back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from peerpath.tenancy.models import Organization
+
+
+class Event(models.TextChoices):
+    LOGIN = "auth.login", _("Logged in")
+    LOGIN_FAILED = "auth.login_failed", _("Failed login")
+    LOCKED_OUT = "auth.locked_out", _("Locked out after failed logins")
+    LOGOUT = "auth.logout", _("Logged out")
+    OTP_DEVICE_ADDED = "auth.otp_device_added", _("Two-factor device added")
+    OTP_VERIFIED = "auth.otp_verified", _("Two-factor code accepted")
+    OTP_FAILED = "auth.otp_failed", _("Two-factor code rejected")
+    PASSWORD_RESET_REQUESTED = "auth.password_reset", _("Password reset requested")
+    ORG_SWITCHED = "auth.org_switched", _("Switched organisation")
+    MEMBER_LIST = "member.list", _("Viewed member list")
+    MEMBER_VIEW = "member.view", _("Viewed member record")
+    MEMBER_CREATE = "member.create", _("Added member")
+    MEMBER_UPDATE = "member.update", _("Changed member details")
+    CONSENT_GIVEN = "consent.given", _("Recorded consent")
+    CONSENT_WITHDRAWN = "consent.withdrawn", _("Recorded consent withdrawal")
+    STAGE_CHANGED = "member.stage_changed", _("Changed recovery stage")
+    CARE_TEAM_CHANGED = "member.care_team_changed", _("Changed care team")
+    STAFF_ADDED = "staff.added", _("Added staff")
+    STAFF_CHANGED = "staff.changed", _("Changed staff role")
+    AUDIT_VIEW = "audit.view", _("Viewed audit log")
+    EXPORT = "data.export", _("Exported data")
+    KEYS_ROTATED = "system.keys_rotated", _("Re-encrypted data with the newest key")
+    DEMO_LOADED = "system.demo_loaded", _("Loaded demo data")
+
+
+class ChainHead(models.Model):
+    """The last entry of one chain; locked while an entry is appended."""
+
+    chain = models.CharField(max_length=40, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain} head #{self.seq}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+
+class AccessLog(models.Model):
+    chain = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField()
+    organization = models.ForeignKey(Organization, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event = models.CharField(max_length=40, choices=Event.choices)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=60, blank=True)
+    ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    extra = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects: Any = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="accesslog_chain_seq")]
+        indexes = [
+            models.Index(fields=["organization", "event", "created_at"]),
+            models.Index(fields=["organization", "target_type", "target_id"]),
+        ]
+        ordering = ["-created_at", "-seq"]
+
+    def __str__(self) -> str:
+        return f"{self.chain}#{self.seq} {self.event}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("the audit log is append-only")
+
+    def chained_fields(self) -> dict[str, Any]:
+        """The fields the hash covers (stable across databases)."""
+        return {
+            "chain": self.chain,
+            "seq": self.seq,
+            "created_at": self.created_at.isoformat(timespec="microseconds"),
+            "organization": self.organization_id,
+            "actor": self.actor_id,
+            "event": self.event,
+            "target_type": self.target_type,
+            "target_id": self.target_id,
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "extra": self.extra,
+        }

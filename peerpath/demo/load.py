@@ -1,0 +1,82 @@
+"""Writing a demo plan to the database in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.demo.generator import DemoPlan
+from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
+from peerpath.members.search import refresh_tokens
+from peerpath.tenancy.models import Membership, Organization
+
+
+def demo_exists() -> bool:
+    return Organization.objects.exists()
+
+
+@transaction.atomic
+def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
+    """Create the planned organisations, staff and members. Returns the logins."""
+    password = password or settings.DEMO_PASSWORD
+    User = get_user_model()
+    orgs = {
+        o.key: Organization.objects.create(name=o.name, slug=o.slug) for o in plan.orgs
+    }
+    users: dict[str, Any] = {}
+    for s in plan.staff:
+        user = User.objects.create_user(
+            username=s.username, password=password, first_name=s.given_name, last_name=s.family_name,
+            email=f"{s.username}@example.org",
+        )
+        users[s.username] = user
+        for key in s.orgs:
+            Membership.objects.create(user=user, organization=orgs[key], role=s.role, discipline=s.discipline)
+    by_code: dict[tuple[str, str], Member] = {}
+    for p in plan.members:
+        org = orgs[p.org]
+        member = Member.objects.create(
+            organization=org, code=p.code, name=p.name, birth_year=p.birth_year, gender=p.gender,
+            enrolment_date=p.enrolment_date, status=p.status, referral_source=p.referral_source,
+            phone=p.phone, email=p.email, address=p.address, diagnosis=p.diagnosis,
+            preferred_language=p.language,
+        )
+        refresh_tokens(member)
+        by_code[(p.org, p.code)] = member
+        intake_by = users[p.professional[0][1]]
+        for day, stage in p.stages:
+            StageChange.objects.create(
+                organization=org, member=member, stage=stage, changed_on=day, recorded_by=intake_by
+            )
+        for c in p.consents:
+            Consent.objects.create(
+                organization=org, member=member, kind=c.kind, version=c.version, given_on=c.given_on,
+                withdrawn_on=c.withdrawn_on, recorded_by=intake_by,
+                withdrawal_recorded_by=intake_by if c.withdrawn_on else None,
+            )
+        for i, (start, username) in enumerate(p.professional):
+            end = p.professional[i + 1][0] if i + 1 < len(p.professional) else None
+            CareTeamAssignment.objects.create(
+                organization=org, member=member, role="professional", professional=users[username],
+                started_on=start, ended_on=end, assigned_by=intake_by,
+            )
+    coordinators = {m.organization_id: m.user for m in Membership.objects.filter(role="coordinator")}
+    for p in plan.members:
+        if p.mentor_code and p.mentor_from:
+            member = by_code[(p.org, p.code)]
+            CareTeamAssignment.objects.create(
+                organization=member.organization, member=member, role="peer_mentor",
+                mentor=by_code[(p.org, p.mentor_code)], started_on=p.mentor_from,
+                assigned_by=coordinators.get(member.organization_id, users["coordinator"]),
+            )
+    for org in orgs.values():
+        audit.record(Event.DEMO_LOADED, actor=None, organization=org, extra={"seed": plan.seed})
+    return {
+        "password": password,
+        "logins": [(s.username, s.role, [orgs[k].name for k in s.orgs]) for s in plan.staff],
+    }

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from peerpath.demo.generator import plan
+from peerpath.demo.load import demo_exists, load
+
+
+def print_logins(cmd: BaseCommand, result: dict[str, Any]) -> None:
+    cmd.stdout.write(f"Demo logins (password for all: {result['password']}):")
+    for username, role, orgs in result["logins"]:
+        cmd.stdout.write(f"  {username:<14} {role:<13} {', '.join(orgs)}")
+
+
+class Command(BaseCommand):
+    help = "Build the synthetic demo association deterministically from a seed."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--size", type=int, default=60, help="members in the main organisation")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when any organisation exists"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_exists():
+            if options["if_empty"]:
+                self.stdout.write("Data already present: demo not loaded.")
+                return
+            raise CommandError(
+                "The database already holds organisations; the demo is only loaded into an empty "
+                "database (delete var/peerpath.sqlite3 to start over)."
+            )
+        result = load(plan(seed=options["seed"], today=timezone.localdate(), size=options["size"]))
+        self.stdout.write(self.style.SUCCESS("Demo association loaded."))
+        print_logins(self, result)

@@ -1,0 +1,99 @@
+"""The organisation dashboard: where every staff role lands after signing in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from peerpath.members.models import (
+    CareRole,
+    CareTeamAssignment,
+    Consent,
+    ConsentKind,
+    Member,
+    Stage,
+    Status,
+)
+from peerpath.members.selectors import current_stage_subquery, research_consented
+from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, can
+
+
+def quarter_start(day: dt.date) -> dt.date:
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _has_current(role: str) -> Exists:
+    return Exists(CareTeamAssignment.objects.filter(member=OuterRef("pk"), role=role, ended_on__isnull=True))
+
+
+def dashboard_figures(membership: Membership) -> dict[str, Any]:
+    """Counts for the dashboard, in a fixed number of queries."""
+    org = membership.organization
+    today = timezone.localdate()
+    members = Member.objects.for_org(org)
+    active = members.filter(status=Status.ACTIVE)
+    by_status = dict(members.order_by().values_list("status").annotate(n=Count("id")))
+    by_stage = dict(
+        active.annotate(stage=current_stage_subquery()).order_by().values_list("stage").annotate(n=Count("id"))
+    )
+    latest_service = Consent.objects.filter(member=OuterRef("pk"), kind=ConsentKind.SERVICE).order_by(
+        "-given_on", "-created_at"
+    )
+    gaps = active.annotate(
+        has_professional=_has_current(CareRole.PROFESSIONAL),
+        has_mentor=_has_current(CareRole.PEER_MENTOR),
+        service_given=Subquery(latest_service.values("given_on")[:1]),
+        service_withdrawn=Subquery(latest_service.values("withdrawn_on")[:1]),
+    ).aggregate(
+        no_professional=Count("id", filter=Q(has_professional=False)),
+        no_mentor=Count("id", filter=Q(has_mentor=False)),
+        no_service_consent=Count(
+            "id", filter=Q(service_given__isnull=True) | Q(service_withdrawn__isnull=False)
+        ),
+        enrolled_this_quarter=Count("id", filter=Q(enrolment_date__gte=quarter_start(today))),
+    )
+    return {
+        "today": today,
+        "total": sum(by_status.values()),
+        "active": by_status.get(Status.ACTIVE, 0),
+        "by_status": [(label, by_status.get(value, 0)) for value, label in Status.choices],
+        "by_stage": [(label, by_stage.get(value, 0)) for value, label in Stage.choices],
+        "stage_not_assessed": by_stage.get(None, 0),
+        **gaps,
+    }
+
+
+def caseload(membership: Membership) -> list[Member]:
+    """Active members whose current professional is the acting user."""
+    return list(
+        Member.objects.for_org(membership.organization)
+        .filter(
+            status=Status.ACTIVE,
+            care_team__role=CareRole.PROFESSIONAL,
+            care_team__professional=membership.user,
+            care_team__ended_on__isnull=True,
+        )
+        .annotate(current_stage=current_stage_subquery())
+        .order_by("code")[:50]
+    )
+
+
+@staff_view(Perm.DASHBOARD_VIEW)
+@require_http_methods(["GET"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"stage_labels": dict(Stage.choices)}
+    if can(membership, Perm.MEMBER_LIST):
+        context["figures"] = dashboard_figures(membership)
+        context["caseload"] = caseload(membership)
+    if can(membership, Perm.RESEARCH_DATA):
+        context["research_consented"] = research_consented(membership).count()
+    return render(request, "members/dashboard.html", context)

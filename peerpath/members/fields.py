@@ -1,0 +1,50 @@
+"""Model fields whose values are encrypted at rest with ``PEERPATH_FIELD_KEYS``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from peerpath.members.crypto import PREFIX, FieldCipher
+
+
+@lru_cache(maxsize=4)
+def _cipher(keys: tuple[str, ...]) -> FieldCipher:
+    return FieldCipher(keys)
+
+
+def cipher() -> FieldCipher:
+    """The cipher built from the current settings (cached per key set)."""
+    return _cipher(tuple(settings.PEERPATH_FIELD_KEYS))
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as Fernet ciphertext; Python code only ever sees plaintext.
+
+    Encrypted values cannot be filtered or ordered in SQL: search through the
+    blind index (``MemberSearchToken``) instead. Empty strings stay empty so that
+    "not given" remains visible without decryption.
+    """
+
+    description = "Text encrypted at rest"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return cipher().decrypt(value)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return cipher().decrypt(value)
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return value
+        return cipher().encrypt(str(value))

@@ -1,0 +1,201 @@
+"""Members of the programme, their consents, recovery stage and care team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from peerpath.members.fields import EncryptedTextField
+from peerpath.tenancy.models import TenantModel, TenantQuerySet
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    NON_BINARY = "non_binary", _("Non-binary")
+    UNDISCLOSED = "undisclosed", _("Prefers not to say")
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    INACTIVE = "inactive", _("Inactive")
+    CLOSED = "closed", _("Case closed")
+
+
+class ReferralSource(models.TextChoices):
+    HOSPITAL_OT = "hospital_ot", _("Hospital occupational therapy")
+    DAY_WARD = "day_ward", _("Psychiatric day ward")
+    CLINIC = "clinic", _("Outpatient clinic")
+    COMMUNITY_AGENCY = "agency", _("Community agency")
+    SELF = "self", _("Self-referral")
+    FAMILY = "family", _("Family")
+    PEER = "peer", _("Another member")
+    OTHER = "other", _("Other")
+
+
+class Language(models.TextChoices):
+    ZH_HANT = "zh-hant", _("Traditional Chinese")
+    EN = "en", _("English")
+
+
+class Stage(models.TextChoices):
+    """Stages of psychological recovery (Andresen et al.; the STORI stages)."""
+
+    MORATORIUM = "moratorium", _("Moratorium")
+    AWARENESS = "awareness", _("Awareness")
+    PREPARATION = "preparation", _("Preparation")
+    REBUILDING = "rebuilding", _("Rebuilding")
+    GROWTH = "growth", _("Growth")
+
+
+STAGE_ORDER = {stage.value: i for i, stage in enumerate(Stage)}
+
+
+class Member(TenantModel):
+    code = models.CharField(_("member code"), max_length=20)
+    name = EncryptedTextField(_("name"))
+    preferred_name = EncryptedTextField(_("preferred name"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    email = EncryptedTextField(_("email"), blank=True)
+    address = EncryptedTextField(_("address"), blank=True)
+    national_id = EncryptedTextField(_("national ID"), blank=True)
+    emergency_contact = EncryptedTextField(_("emergency contact"), blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=Language.choices, default=Language.ZH_HANT
+    )
+    enrolment_date = models.DateField(_("enrolment date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    referral_source = models.CharField(
+        _("referral source"), max_length=16, choices=ReferralSource.choices, default=ReferralSource.OTHER
+    )
+    diagnosis = EncryptedTextField(_("diagnosis"), blank=True)
+    clinical_notes = EncryptedTextField(_("clinical notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [models.UniqueConstraint(fields=["organization", "code"], name="member_unique_code")]
+        indexes = [models.Index(fields=["organization", "status"])]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class MemberSearchToken(TenantModel):
+    """Blind index of a member's name (see ``members/crypto.py``)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="search_tokens")
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "token"])]
+        constraints = [models.UniqueConstraint(fields=["member", "token"], name="search_token_unique")]
+
+
+class ConsentKind(models.TextChoices):
+    SERVICE = "service", _("Service")
+    RESEARCH = "research", _("Research")
+    DATA_SHARING = "data_sharing", _("Data sharing")
+
+
+class ConsentQuerySet(TenantQuerySet):
+    def in_force(self) -> ConsentQuerySet:
+        return self.filter(withdrawn_on__isnull=True)
+
+
+class Consent(TenantModel):
+    """One consent of one kind, as given on a form version; withdrawable.
+
+    A new consent of the same kind (e.g. on a newer form version) supersedes the
+    earlier one; the earlier row stays as history.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("kind"), max_length=16, choices=ConsentKind.choices)
+    version = models.CharField(_("form version"), max_length=40)
+    given_on = models.DateField(_("given on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawal_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ConsentQuerySet.as_manager()  # type: ignore[misc]
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["organization", "kind", "withdrawn_on"])]
+        ordering = ["-given_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} {self.version}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class StageChange(TenantModel):
+    """A dated change of recovery stage; the latest one is the current stage."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="stage_changes")
+    stage = models.CharField(_("recovery stage"), max_length=12, choices=Stage.choices)
+    changed_on = models.DateField(_("date"))
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recovery stage change")
+        ordering = ["-changed_on", "-created_at"]
+        indexes = [models.Index(fields=["member", "changed_on"])]
+
+
+class CareRole(models.TextChoices):
+    PROFESSIONAL = "professional", _("Professional")
+    PEER_MENTOR = "peer_mentor", _("Peer mentor")
+
+
+class CareTeamAssignment(TenantModel):
+    """Who accompanies a member: a professional (staff) or a peer mentor (a member)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="care_team")
+    role = models.CharField(_("role"), max_length=12, choices=CareRole.choices)
+    professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    mentor = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.PROTECT, related_name="mentoring"
+    )
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("care team assignment")
+        ordering = ["-started_on", "-created_at"]
+        indexes = [models.Index(fields=["member", "role", "ended_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="professional", professional__isnull=False, mentor__isnull=True)
+                    | models.Q(role="peer_mentor", mentor__isnull=False, professional__isnull=True)
+                ),
+                name="care_team_one_person",
+            )
+        ]

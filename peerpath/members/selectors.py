@@ -1,0 +1,147 @@
+"""Scoped reads of member data. Every read checks the policy; reads of a member's
+record are written to the audit log."""
+
+from __future__ import annotations
+
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, NullIf
+from django.http import Http404, HttpRequest
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.members.models import (
+    CareRole,
+    CareTeamAssignment,
+    Consent,
+    ConsentKind,
+    Member,
+    MemberSearchToken,
+    StageChange,
+)
+from peerpath.members.search import token_for_query
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, require
+
+
+def _scoped(membership: Membership) -> QuerySet[Member]:
+    return Member.objects.for_org(membership.organization)
+
+
+def current_stage_subquery() -> Subquery:
+    latest = StageChange.objects.filter(member=OuterRef("pk")).order_by("-changed_on", "-created_at")
+    return Subquery(latest.values("stage")[:1])
+
+
+def _current_professional_name() -> Subquery:
+    current = (
+        CareTeamAssignment.objects.filter(
+            member=OuterRef("pk"), role=CareRole.PROFESSIONAL, ended_on__isnull=True
+        )
+        .order_by("-started_on", "-created_at")
+        .annotate(
+            display=Coalesce(
+                NullIf(Concat("professional__last_name", "professional__first_name"), Value("")),
+                "professional__username",
+                output_field=CharField(),
+            )
+        )
+    )
+    return Subquery(current.values("display")[:1])
+
+
+def member_list(membership: Membership, query: str = "", status: str = "") -> QuerySet[Member]:
+    """Members of the acting organisation, filtered by a search query.
+
+    The query matches a member code (prefix, case-insensitive) or a name through
+    the blind index (full name, a word of it, or a Chinese given name, exactly).
+    """
+    require(membership, Perm.MEMBER_LIST)
+    qs = _scoped(membership)
+    query = query.strip()
+    if query:
+        token = token_for_query(query)
+        by_name = MemberSearchToken.objects.for_org(membership.organization).filter(token=token)
+        qs = qs.filter(Q(code__istartswith=query) | Q(pk__in=by_name.values("member_id")))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.annotate(
+        current_stage=current_stage_subquery(), professional_name=_current_professional_name()
+    ).order_by("code")
+
+
+def get_member(membership: Membership, code: str, request: HttpRequest | None = None) -> Member:
+    """One member of the acting organisation (404 for any other), audited as a read."""
+    require(membership, Perm.MEMBER_VIEW)
+    try:
+        member = _scoped(membership).annotate(current_stage=current_stage_subquery()).get(code=code)
+    except Member.DoesNotExist:
+        raise Http404("No member with that code") from None
+    audit.record(
+        Event.MEMBER_VIEW,
+        actor=membership.user,
+        organization=membership.organization,
+        target=member,
+        request=request,
+    )
+    return member
+
+
+def get_member_for_write(membership: Membership, code: str, perm: Perm) -> Member:
+    """A member to change (the write itself is audited by the action)."""
+    require(membership, perm)
+    try:
+        return _scoped(membership).get(code=code)
+    except Member.DoesNotExist:
+        raise Http404("No member with that code") from None
+
+
+def consents_of(member: Member) -> list[Consent]:
+    return list(
+        Consent.objects.for_org(member.organization)
+        .filter(member=member)
+        .select_related("recorded_by", "withdrawal_recorded_by")
+        .order_by("-given_on", "-created_at")
+    )
+
+
+def consent_status(consents: list[Consent]) -> dict[str, Consent | None]:
+    """The consent in force per kind: the latest of that kind, unless withdrawn."""
+    status: dict[str, Consent | None] = {kind.value: None for kind in ConsentKind}
+    seen: set[str] = set()
+    for consent in consents:  # newest first
+        if consent.kind in seen:
+            continue
+        seen.add(consent.kind)
+        status[consent.kind] = consent if consent.in_force else None
+    return status
+
+
+def get_consent(membership: Membership, member: Member, consent_id: int) -> Consent:
+    require(membership, Perm.CONSENT_RECORD)
+    try:
+        return Consent.objects.for_org(membership.organization).get(pk=consent_id, member=member)
+    except Consent.DoesNotExist:
+        raise Http404("No such consent") from None
+
+
+def current_care_team(member: Member) -> list[CareTeamAssignment]:
+    return list(
+        CareTeamAssignment.objects.for_org(member.organization)
+        .filter(member=member, ended_on__isnull=True)
+        .select_related("professional", "mentor")
+        .order_by("role", "-started_on")
+    )
+
+
+def research_consented(membership: Membership) -> QuerySet[Member]:
+    """Members whose latest research consent is in force (for research views)."""
+    require(membership, Perm.RESEARCH_DATA)
+    latest = Consent.objects.filter(member=OuterRef("pk"), kind=ConsentKind.RESEARCH).order_by(
+        "-given_on", "-created_at"
+    )
+    return (
+        _scoped(membership)
+        .annotate(research_withdrawn=Subquery(latest.values("withdrawn_on")[:1]),
+                  research_given=Subquery(latest.values("given_on")[:1]))
+        .filter(research_given__isnull=False, research_withdrawn__isnull=True)
+    )

@@ -1,0 +1,53 @@
+"""The member timeline: one chronological view of everything both tracks record.
+
+Each domain app registers a *provider*: a function that takes a member and
+returns ``TimelineEntry`` objects, in one or two queries whatever the member's
+history. ``build_timeline`` merges them newest first and drops the entries the
+viewer's role may not see (clinical entries for peer leaders).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from peerpath.members.models import Member
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, can
+
+
+class Track:
+    PROFESSIONAL = "professional"
+    PEER = "peer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    date: dt.date
+    kind: str  # a short machine name, e.g. "consent.given"; also a CSS class
+    title: str  # already translated
+    track: str = Track.ADMIN
+    detail: str = ""
+    by: str = ""
+    clinical: bool = False
+    sort_key: tuple[str, ...] = field(default_factory=tuple)
+
+
+Provider = Callable[[Member], list[TimelineEntry]]
+_providers: list[Provider] = []
+
+
+def register(provider: Provider) -> Provider:
+    """Decorator: add a provider (apps do this in ``AppConfig.ready``)."""
+    if provider not in _providers:
+        _providers.append(provider)
+    return provider
+
+
+def build_timeline(member: Member, membership: Membership) -> list[TimelineEntry]:
+    show_clinical = can(membership, Perm.MEMBER_VIEW_CLINICAL)
+    entries = [e for provider in _providers for e in provider(member) if show_clinical or not e.clinical]
+    entries.sort(key=lambda e: (e.date, e.sort_key), reverse=True)
+    return entries

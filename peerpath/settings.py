@@ -1,0 +1,250 @@
+"""Peerpath settings: one module, every value from the environment, parsed strictly.
+
+See the configuration table in README.md. With DEBUG off, a missing secret stops
+start-up with a message naming the variable; with DEBUG on, development secrets
+are generated once into ``var/dev-secrets.json`` (never a constant fallback).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from peerpath.env import ConfigError, env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("PEERPATH_VAR_DIR", str(BASE_DIR / "var")) or BASE_DIR / "var")
+
+try:
+    DEBUG = env_bool("DEBUG", False)
+    SECRET_KEY_ENV = env_str("SECRET_KEY")
+    FIELD_KEYS_ENV = env_str("PEERPATH_FIELD_KEYS")
+    SEARCH_KEY_ENV = env_str("PEERPATH_SEARCH_KEY")
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+    LANGUAGE_CODE = env_str("PEERPATH_LANGUAGE", "zh-hant") or "zh-hant"
+    TIME_ZONE = env_str("PEERPATH_TIME_ZONE", "Asia/Taipei") or "Asia/Taipei"
+    DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peerpath.sqlite3'}")
+    REQUIRE_2FA = env_bool("PEERPATH_REQUIRE_2FA", True)
+    SESSION_IDLE_MINUTES = env_int("PEERPATH_SESSION_IDLE_MINUTES", 30, minimum=1)
+    AXES_FAILURE_LIMIT = env_int("PEERPATH_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+    AXES_COOLOFF_MINUTES = env_int("PEERPATH_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+    SECURE_SSL_REDIRECT = env_bool("PEERPATH_SSL_REDIRECT", not DEBUG)
+    BEHIND_PROXY = env_bool("PEERPATH_BEHIND_PROXY", False)
+    EMAIL_URL_HOST = env_str("EMAIL_HOST", "")
+    DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peerpath@localhost") or "peerpath@localhost"
+    DEMO_PASSWORD = env_str("PEERPATH_DEMO_PASSWORD", "peerpath-demo") or "peerpath-demo"
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+if LANGUAGE_CODE not in {"zh-hant", "en"}:
+    raise ImproperlyConfigured(f"PEERPATH_LANGUAGE must be zh-hant or en, not {LANGUAGE_CODE!r}")
+
+
+def _dev_secrets() -> dict[str, str]:
+    """Secrets for a development machine, generated once and kept under var/."""
+    path = VAR_DIR / "dev-secrets.json"
+    if path.exists():
+        data: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    data = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PEERPATH_FIELD_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "PEERPATH_SEARCH_KEY": secrets.token_urlsafe(32),
+    }
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    os.chmod(path, 0o600)
+    return data
+
+
+_missing = [
+    name
+    for name, value in (
+        ("SECRET_KEY", SECRET_KEY_ENV),
+        ("PEERPATH_FIELD_KEYS", FIELD_KEYS_ENV),
+        ("PEERPATH_SEARCH_KEY", SEARCH_KEY_ENV),
+    )
+    if not value
+]
+if _missing and not DEBUG:
+    raise ImproperlyConfigured(
+        "Peerpath cannot start with DEBUG off: set "
+        + ", ".join(_missing)
+        + " in the environment (see README.md, 'Configuration'). "
+        "Generate keys with: peerpath keys"
+    )
+_dev = _dev_secrets() if _missing else {}
+SECRET_KEY: str = SECRET_KEY_ENV or _dev["SECRET_KEY"]
+FIELD_KEYS: list[str] = [k.strip() for k in (FIELD_KEYS_ENV or _dev["PEERPATH_FIELD_KEYS"]).split(",") if k.strip()]
+SEARCH_KEY: str = SEARCH_KEY_ENV or _dev["PEERPATH_SEARCH_KEY"]
+
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the host(s) Peerpath is served on when DEBUG is off")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "simple_history",
+    "peerpath.tenancy",
+    "peerpath.audit",
+    "peerpath.members",
+    "peerpath.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "peerpath.tenancy.middleware.TenancyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "peerpath.urls"
+WSGI_APPLICATION = "peerpath.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "peerpath" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "peerpath.tenancy.context_processors.tenancy",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL or "", conn_max_age=60, conn_health_checks=True)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions: an idle timeout (renewed on each request) and no survival past the browser.
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+# Login lockout (django-axes): lock the username + address pair after repeated failures.
+AXES_FAILURE_LIMIT = AXES_FAILURE_LIMIT
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else 0
+
+OTP_TOTP_ISSUER = "Peerpath"
+
+USE_I18N = True
+USE_TZ = True
+LANGUAGES = [("zh-hant", _("Traditional Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "peerpath" / "locale"]
+LANGUAGE_COOKIE_NAME = "peerpath_language"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_URL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = EMAIL_URL_HOST or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("PEERPATH_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# Peerpath's own settings
+PEERPATH_REQUIRE_2FA = REQUIRE_2FA
+PEERPATH_FIELD_KEYS = FIELD_KEYS
+PEERPATH_SEARCH_KEY = SEARCH_KEY
+PEERPATH_MEMBERS_PER_PAGE = 25
+OTP_VERIFY_URL = "/account/two-factor/"

@@ -1,0 +1,101 @@
+"""The one place that decides what each role may see and do.
+
+Views, the API, exports and reports all ask this module; none of them compares
+roles by hand. Object access is two checks: the object must belong to the acting
+membership's organisation (enforced by the scoped selectors, which answer 404
+otherwise) and the role must hold the capability (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from peerpath.tenancy.models import Membership, Role
+
+
+class Perm(StrEnum):
+    DASHBOARD_VIEW = "dashboard.view"
+    MEMBER_LIST = "member.list"
+    MEMBER_VIEW = "member.view"
+    MEMBER_VIEW_IDENTIFIERS = "member.view_identifiers"  # national ID, address
+    MEMBER_VIEW_CLINICAL = "member.view_clinical"  # diagnosis, clinical notes, scores
+    MEMBER_CREATE = "member.create"
+    MEMBER_EDIT = "member.edit"
+    CONSENT_RECORD = "consent.record"
+    STAGE_CHANGE = "stage.change"
+    CARE_TEAM_ASSIGN = "care_team.assign"
+    STAFF_MANAGE = "staff.manage"
+    AUDIT_VIEW = "audit.view"
+    RESEARCH_DATA = "research.data"
+
+
+_CLINICAL_STAFF = {
+    Perm.DASHBOARD_VIEW,
+    Perm.MEMBER_LIST,
+    Perm.MEMBER_VIEW,
+    Perm.MEMBER_VIEW_IDENTIFIERS,
+    Perm.MEMBER_VIEW_CLINICAL,
+    Perm.MEMBER_CREATE,
+    Perm.MEMBER_EDIT,
+    Perm.CONSENT_RECORD,
+    Perm.STAGE_CHANGE,
+    Perm.CARE_TEAM_ASSIGN,
+}
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    Role.ADMIN: frozenset(_CLINICAL_STAFF | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW}),
+    Role.COORDINATOR: frozenset(_CLINICAL_STAFF | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA}),
+    Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF),
+    # Peer leaders run groups: they see who members are and how to reach them, and
+    # the recovery stage, but never clinical fields or official identifiers.
+    Role.PEER_LEADER: frozenset({Perm.DASHBOARD_VIEW, Perm.MEMBER_LIST, Perm.MEMBER_VIEW}),
+    # Researchers see de-identified data of research-consented members only,
+    # through exports and aggregated reports — never member records.
+    Role.RESEARCHER: frozenset({Perm.DASHBOARD_VIEW, Perm.RESEARCH_DATA}),
+}
+
+# Roles that see identifiable member data must pass a second factor.
+ROLES_REQUIRING_2FA = frozenset({Role.ADMIN, Role.COORDINATOR, Role.PROFESSIONAL, Role.PEER_LEADER})
+
+
+def can(membership: Membership | None, perm: Perm) -> bool:
+    """Whether the acting membership holds ``perm`` in its organisation."""
+    if membership is None or not membership.is_active:
+        return False
+    return perm in ROLE_PERMS.get(membership.role, frozenset())
+
+
+def require(membership: Membership | None, perm: Perm) -> None:
+    """Raise ``PermissionDenied`` (403) unless the membership holds ``perm``."""
+    if not can(membership, perm):
+        raise PermissionDenied(perm.value)
+
+
+def needs_second_factor(membership: Membership | None) -> bool:
+    return membership is not None and membership.role in ROLES_REQUIRING_2FA
+
+
+def perms_for(membership: Membership | None) -> dict[str, bool]:
+    """A template-friendly map, e.g. ``perms_pp.member_edit``."""
+    return {perm.name.lower(): can(membership, perm) for perm in Perm}
+
+
+def member_visible_fields(membership: Membership | None) -> frozenset[str]:
+    """Which member fields the membership may read (used by views and exports)."""
+    base = {
+        "code", "name", "preferred_name", "phone", "email", "birth_year", "gender",
+        "enrolment_date", "status", "referral_source", "preferred_language", "stage",
+    }
+    if can(membership, Perm.MEMBER_VIEW_IDENTIFIERS):
+        base |= {"national_id", "address", "emergency_contact"}
+    if can(membership, Perm.MEMBER_VIEW_CLINICAL):
+        base |= {"diagnosis", "clinical_notes"}
+    return frozenset(base)
+
+
+def redact(membership: Membership | None, field: str, value: Any) -> Any:
+    """The value of a member field as this membership may see it (None if hidden)."""
+    return value if field in member_visible_fields(membership) else None

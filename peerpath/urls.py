@@ -1,0 +1,59 @@
+"""Every route of Peerpath. Each one is classified in tests/test_route_matrix.py."""
+
+from django.contrib.auth import views as auth_views
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from peerpath.audit.views import audit_log
+from peerpath.members.dashboard import dashboard
+from peerpath.tenancy import auth_views as pp_auth
+from peerpath.tenancy import staff
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: 200 when the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+account = [
+    path("login/", pp_auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", pp_auth.two_factor, name="two_factor"),
+    path("organisation/", pp_auth.switch_organization, name="switch_organization"),
+    path("password-reset/", pp_auth.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        name="password_reset_done",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="registration/password_reset_confirm.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/password_reset_complete.html"),
+        name="password_reset_complete",
+    ),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False), name="home"),
+    path("dashboard/", dashboard, name="dashboard"),
+    path("members/", include("peerpath.members.urls")),
+    path("staff/", staff.staff_list, name="staff_list"),
+    path("staff/new/", staff.staff_create, name="staff_create"),
+    path("staff/<int:pk>/", staff.staff_edit, name="staff_edit"),
+    path("audit/", audit_log, name="audit_log"),
+    path("account/", include(account)),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz/", healthz, name="healthz"),
+]

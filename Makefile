@@ -48,8 +48,13 @@ test-browser: venv
 	$(BIN)/pytest -q -m browser
 
 # Extract new strings into both catalogues and compile them (needs GNU gettext).
+# Runs from the repository root; the --ignore patterns leave only the peerpath/
+# package to scan (.venv, var/, tests/ and the catalogues themselves are skipped).
+# tests/test_translations.py reads MESSAGES_OPTIONS, so the test extracts exactly
+# what this target does: keep the options on this one line.
+MESSAGES_OPTIONS := -l zh_Hant -l en --no-obsolete --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=conftest.py --ignore=manage.py '--ignore=*.egg-info' --ignore=build --ignore=dist --ignore=node_modules --ignore=peerpath/locale
 messages: venv
-	cd peerpath && ../$(BIN)/django-admin makemessages -l zh_Hant -l en --no-obsolete --no-location --settings=peerpath.settings
+	$(BIN)/python manage.py makemessages $(MESSAGES_OPTIONS)
 	$(BIN)/python -m peerpath.i18n compile
 
 clean:

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
-from peerpath.members.crypto import PREFIX, FieldCipher
+from peerpath.members.crypto import FieldCipher
 
 
 @lru_cache(maxsize=4)
@@ -36,15 +36,12 @@ class EncryptedTextField(models.TextField):
             return value
         return cipher().decrypt(value)
 
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and value.startswith(PREFIX):
-            return cipher().decrypt(value)
-        return value
+    # Python values are always plaintext: decryption happens only in
+    # ``from_db_value``, and every non-empty value is encrypted on the way in
+    # (even text that happens to start with the ciphertext prefix).
 
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None or value == "":
-            return value
-        if isinstance(value, str) and value.startswith(PREFIX):
             return value
         return cipher().encrypt(str(value))

@@ -7,7 +7,7 @@ import re
 # Letter values of the Taiwan national identification number (A=10 … Z=33, in
 # the order the Ministry of the Interior assigned them, not alphabetical).
 _LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()#-]{5,24}$")
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()#-]{5,24}$")
 
 
 def taiwan_id_is_valid(value: str) -> bool:

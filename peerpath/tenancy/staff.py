@@ -7,10 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -61,15 +65,22 @@ def add_staff(membership: Membership, data: dict[str, Any], request: HttpRequest
         Event.STAFF_ADDED, actor=membership.user, organization=membership.organization,
         target=new, request=request, extra={"role": new.role},
     )
-    reset = PasswordResetForm({"email": user.email})
-    if reset.is_valid():
-        reset.save(
-            request=request,
-            use_https=request.is_secure(),
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        )
+    context = {
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+    }
+    transaction.on_commit(lambda: _send_password_link(user.email, context))
     return new
+
+
+def _send_password_link(email: str, context: dict[str, Any]) -> None:
+    """The welcome e-mail: a one-time link to choose a password (sent after commit)."""
+    subject = "".join(render_to_string("registration/password_reset_subject.txt", context).splitlines())
+    body = render_to_string("registration/welcome_email.txt", context)
+    send_mail(subject, body, None, [email])
 
 
 @transaction.atomic(durable=True)

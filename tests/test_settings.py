@@ -44,6 +44,12 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_a_malformed_field_key_is_reported_at_start_up(tmp_path):
+    result = _run(["check"], {**PROD_ENV, "PEERPATH_FIELD_KEYS": "not-a-key"}, tmp_path)
+    assert result.returncode != 0
+    assert "peerpath.E001" in result.stderr and "PEERPATH_FIELD_KEYS" in result.stderr
+
+
 def test_a_malformed_boolean_names_the_variable(tmp_path):
     result = _run(["check"], {**PROD_ENV, "PEERPATH_REQUIRE_2FA": "ture"}, tmp_path)
     assert result.returncode != 0

@@ -75,3 +75,18 @@ def record(
         head.hash = entry.hash
         head.save(update_fields=["seq", "hash"])
     return entry
+
+
+def record_by(
+    membership: Any,
+    event: Event,
+    *,
+    target: models.Model | None = None,
+    request: HttpRequest | None = None,
+    extra: dict[str, Any] | None = None,
+) -> AccessLog:
+    """``record`` for an act of a staff membership, in its organisation."""
+    return record(
+        event, actor=membership.user, organization=membership.organization,
+        target=target, request=request, extra=extra,
+    )

@@ -24,8 +24,8 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     else:
         event = ""
     page = Paginator(rows.order_by("-seq"), 50).get_page(request.GET.get("page"))
-    audit.record(
-        Event.AUDIT_VIEW, actor=request.user, organization=membership.organization, request=request,
+    audit.record_by(
+        membership, Event.AUDIT_VIEW, request=request,
         extra={"page": page.number},
     )
     return render(request, "audit/log.html", {"page": page, "event": event, "events": Event.choices})

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -55,10 +56,9 @@ def create_member(
             changed_on=member.enrolment_date,
             recorded_by=membership.user,
         )
-    audit.record(
+    audit.record_by(
+        membership,
         Event.MEMBER_CREATE,
-        actor=membership.user,
-        organization=membership.organization,
         target=member,
         request=request,
     )
@@ -83,10 +83,9 @@ def update_member(
     member.save(update_fields=[*changed, "updated_at"])
     if NAME_FIELDS & set(changed):
         refresh_tokens(member)
-    audit.record(
+    audit.record_by(
+        membership,
         Event.MEMBER_UPDATE,
-        actor=membership.user,
-        organization=membership.organization,
         target=member,
         request=request,
         extra={"fields": sorted(changed)},
@@ -115,10 +114,9 @@ def record_consent(
         note=note,
         recorded_by=membership.user,
     )
-    audit.record(
+    audit.record_by(
+        membership,
         Event.CONSENT_GIVEN,
-        actor=membership.user,
-        organization=membership.organization,
         target=consent,
         request=request,
         extra={"member": member.pk, "kind": kind, "version": version},
@@ -138,10 +136,9 @@ def withdraw_consent(
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_recorded_by = membership.user
     consent.save(update_fields=["withdrawn_on", "withdrawal_recorded_by"])
-    audit.record(
+    audit.record_by(
+        membership,
         Event.CONSENT_WITHDRAWN,
-        actor=membership.user,
-        organization=membership.organization,
         target=consent,
         request=request,
         extra={"member": consent.member_id, "kind": consent.kind, "version": consent.version},
@@ -168,15 +165,28 @@ def change_stage(
         note=note,
         recorded_by=membership.user,
     )
-    audit.record(
+    audit.record_by(
+        membership,
         Event.STAGE_CHANGED,
-        actor=membership.user,
-        organization=membership.organization,
         target=member,
         request=request,
         extra={"stage": stage},
     )
     return change
+
+
+def _check_same_organisation(membership: Membership, role: str, person: Any, member: Member) -> None:
+    """Defence in depth: the forms only offer people of the organisation, and the
+    action refuses anyone else whatever its caller passes."""
+    if person is None:
+        return
+    if role == CareRole.PEER_MENTOR:
+        if person.organization_id != membership.organization_id or person.pk == member.pk:
+            raise PermissionDenied("a peer mentor must be another member of the same organisation")
+    elif not Membership.objects.filter(
+        user=person, organization=membership.organization, is_active=True
+    ).exists():
+        raise PermissionDenied("the professional must be staff of the same organisation")
 
 
 @transaction.atomic(durable=True)
@@ -196,6 +206,7 @@ def assign_care_team(
     for role, person in changes.items():
         if role not in CareRole.values:
             raise ValueError(f"unknown care role {role!r}")
+        _check_same_organisation(membership, role, person, member)
         current = CareTeamAssignment.objects.for_org(membership.organization).filter(
             member=member, role=role, ended_on__isnull=True
         )
@@ -214,10 +225,9 @@ def assign_care_team(
                     assigned_by=membership.user,
                 )
             )
-        audit.record(
+        audit.record_by(
+            membership,
             Event.CARE_TEAM_CHANGED,
-            actor=membership.user,
-            organization=membership.organization,
             target=member,
             request=request,
             extra={"role": role, "person": getattr(person, "pk", None)},

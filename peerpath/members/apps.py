@@ -8,4 +8,4 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self) -> None:
-        from peerpath.members import timeline_providers  # noqa: F401
+        from peerpath.members import checks, timeline_providers  # noqa: F401

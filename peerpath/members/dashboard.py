@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
 from peerpath.members.models import (
     CareRole,
     CareTeamAssignment,
@@ -94,6 +96,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if can(membership, Perm.MEMBER_LIST):
         context["figures"] = dashboard_figures(membership)
         context["caseload"] = caseload(membership)
+        if context["caseload"]:
+            audit.record_by(
+                membership, Event.MEMBER_LIST, request=request, extra={"page": "dashboard", "shown": len(context["caseload"])},
+            )
     if can(membership, Perm.RESEARCH_DATA):
         context["research_consented"] = research_consented(membership).count()
     return render(request, "members/dashboard.html", context)

@@ -38,6 +38,8 @@ class MemberForm(forms.ModelForm):
             "phone", "email", "address", "emergency_contact", "national_id",
             "diagnosis", "clinical_notes",
         ]
+        # The model stores email as encrypted text; validate it as an address.
+        field_classes = {"email": forms.EmailField}
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "off"}),
             "preferred_name": forms.TextInput(attrs={"autocomplete": "off"}),

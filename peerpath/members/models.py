@@ -136,7 +136,10 @@ class Consent(TenantModel):
     class Meta:
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
-        indexes = [models.Index(fields=["organization", "kind", "withdrawn_on"])]
+        indexes = [
+            models.Index(fields=["organization", "kind", "withdrawn_on"]),
+            models.Index(fields=["member", "kind", "-given_on"], name="consent_latest_per_kind"),
+        ]
         ordering = ["-given_on", "-created_at"]
 
     def __str__(self) -> str:
@@ -160,7 +163,7 @@ class StageChange(TenantModel):
     class Meta:
         verbose_name = _("recovery stage change")
         ordering = ["-changed_on", "-created_at"]
-        indexes = [models.Index(fields=["member", "changed_on"])]
+        indexes = [models.Index(fields=["member", "-changed_on", "-created_at"], name="stage_latest")]
 
 
 class CareRole(models.TextChoices):

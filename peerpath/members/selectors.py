@@ -20,7 +20,7 @@ from peerpath.members.models import (
 )
 from peerpath.members.search import token_for_query
 from peerpath.tenancy.models import Membership
-from peerpath.tenancy.policy import Perm, require
+from peerpath.tenancy.policy import Perm, member_visible_fields, require
 
 
 def _scoped(membership: Membership) -> QuerySet[Member]:
@@ -72,14 +72,17 @@ def member_list(membership: Membership, query: str = "", status: str = "") -> Qu
 def get_member(membership: Membership, code: str, request: HttpRequest | None = None) -> Member:
     """One member of the acting organisation (404 for any other), audited as a read."""
     require(membership, Perm.MEMBER_VIEW)
+    hidden = [f for f in ("diagnosis", "clinical_notes", "national_id", "address", "emergency_contact")
+              if f not in member_visible_fields(membership)]
     try:
-        member = _scoped(membership).annotate(current_stage=current_stage_subquery()).get(code=code)
+        member = (
+            _scoped(membership).defer(*hidden).annotate(current_stage=current_stage_subquery()).get(code=code)
+        )
     except Member.DoesNotExist:
         raise Http404("No member with that code") from None
-    audit.record(
+    audit.record_by(
+        membership,
         Event.MEMBER_VIEW,
-        actor=membership.user,
-        organization=membership.organization,
         target=member,
         request=request,
     )

@@ -37,10 +37,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
         status = ""
     members = selectors.member_list(membership, query=query, status=status)
     page = Paginator(members, settings.PEERPATH_MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record(
+    audit.record_by(
+        membership,
         Event.MEMBER_LIST,
-        actor=request.user,
-        organization=membership.organization,
         request=request,
         extra={"page": page.number, "searched": bool(query), "shown": len(page.object_list)},
     )

@@ -61,8 +61,8 @@ def add_staff(membership: Membership, data: dict[str, Any], request: HttpRequest
     new = Membership.objects.create(
         user=user, organization=membership.organization, role=data["role"], discipline=data["discipline"]
     )
-    audit.record(
-        Event.STAFF_ADDED, actor=membership.user, organization=membership.organization,
+    audit.record_by(
+        membership, Event.STAFF_ADDED,
         target=new, request=request, extra={"role": new.role},
     )
     context = {
@@ -87,8 +87,8 @@ def _send_password_link(email: str, context: dict[str, Any]) -> None:
 def change_staff(membership: Membership, target: Membership, form: StaffForm, request: HttpRequest) -> None:
     require(membership, Perm.STAFF_MANAGE)
     form.save()
-    audit.record(
-        Event.STAFF_CHANGED, actor=membership.user, organization=membership.organization,
+    audit.record_by(
+        membership, Event.STAFF_CHANGED,
         target=target, request=request,
         extra={"role": target.role, "active": target.is_active, "fields": sorted(form.changed_data)},
     )

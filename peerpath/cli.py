@@ -1,7 +1,7 @@
 """The ``peerpath`` command: every ``manage.py`` command plus a few of its own.
 
     peerpath run            migrate, load the demo on first run, serve on :8000
-    peerpath demo           (re)build the demo association from a seed
+    peerpath demo           build the demo association from a seed (empty database only)
     peerpath audit verify   check the audit log's hash chains
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) < 2 or args[1] in {"-h", "--help", "help"}:
         print(__doc__)
         if len(args) >= 2:
-            manage([prog, "help"])
+            manage([prog, "help", *[a.replace("-", "_") for a in args[2:3]]])
         return
     command = args[1]
     if command == "keys":

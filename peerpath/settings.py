@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +38,7 @@ try:
     AXES_COOLOFF_MINUTES = env_int("PEERPATH_LOGIN_COOLOFF_MINUTES", 15, minimum=1)
     SECURE_SSL_REDIRECT = env_bool("PEERPATH_SSL_REDIRECT", not DEBUG)
     BEHIND_PROXY = env_bool("PEERPATH_BEHIND_PROXY", False)
+    PROXY_COUNT = env_int("PEERPATH_PROXY_COUNT", 1, minimum=1)
     EMAIL_URL_HOST = env_str("EMAIL_HOST", "")
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peerpath@localhost") or "peerpath@localhost"
     DEMO_PASSWORD = env_str("PEERPATH_DEMO_PASSWORD", "peerpath-demo") or "peerpath-demo"
@@ -96,6 +98,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -117,6 +120,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "peerpath.tenancy.middleware.TenancyMiddleware",
@@ -185,6 +189,21 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load-balancer probes speak plain HTTP
+# Content-Security-Policy: every asset is served from Peerpath itself; no inline script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -199,7 +218,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else 0
+# The client address (for lockouts and the audit log): behind a proxy, the address
+# the proxy appended to X-Forwarded-For; otherwise the connection's address.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = PROXY_COUNT if BEHIND_PROXY else None
+AXES_IPWARE_PROXY_ORDER = "right-most"
 
 OTP_TOTP_ISSUER = "Peerpath"
 
@@ -213,6 +236,7 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "peerpath" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 try:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root

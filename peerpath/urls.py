@@ -52,6 +52,7 @@ urlpatterns = [
     path("staff/", staff.staff_list, name="staff_list"),
     path("staff/new/", staff.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff.staff_edit, name="staff_edit"),
+    path("staff/<int:pk>/reset-two-factor/", staff.staff_reset_two_factor, name="staff_reset_two_factor"),
     path("audit/", audit_log, name="audit_log"),
     path("account/", include(account)),
     path("i18n/setlang/", set_language, name="set_language"),

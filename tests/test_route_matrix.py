@@ -44,6 +44,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "staff_list": ADMIN_ONLY,
     "staff_create": ADMIN_ONLY,
     "staff_edit": ADMIN_ONLY,
+    "staff_reset_two_factor": {**ADMIN_ONLY, "admin": 405},
     "audit_log": AUDITORS,
     # Account pages: a signed-in user is sent on from the login page.
     "login": {ANON: 200, **{r: 302 for r in ROLES}},
@@ -60,7 +61,7 @@ MATRIX: dict[str, dict[str, object]] = {
 
 # Routes whose object belongs to an organisation: staff of another get 404.
 OBJECT_ROUTES = {"member_detail", "member_edit", "consent_create", "consent_withdraw", "stage_change",
-                 "care_team", "staff_edit"}
+                 "care_team", "staff_edit", "staff_reset_two_factor"}
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -138,9 +139,10 @@ def test_route_role_matrix(name, route, tenant_a):
 def test_staff_of_another_organisation_get_404(name, tenant_a, tenant_b):
     route = dict((n, r) for n, r in all_routes())[name]
     path = _path_for(name, route, tenant_b)
+    method = "post" if MATRIX[name]["admin"] == 405 else "get"
     for role in ROLES:
-        response = _client(role, tenant_a).get(path)
-        allowed_at_home = MATRIX[name][role] == 200
+        response = getattr(_client(role, tenant_a), method)(path)
+        allowed_at_home = MATRIX[name][role] in (200, 405)
         if allowed_at_home:
             assert response.status_code == 404, f"{role} of A reading {path} of B got {response.status_code}"
         else:
@@ -156,6 +158,11 @@ def test_writes_to_another_organisation_get_404_and_change_nothing(name, tenant_
     path = _path_for(name, route, tenant_b)
     before = [m.objects.count() for m in (Member, Consent, StageChange, CareTeamAssignment)]
     roles_before = list(Membership.objects.order_by("pk").values_list("role", "is_active"))
+    from conftest import verified_client
+
+    for user in tenant_b.users.values():
+        verified_client(user)  # each staff member of B has an authenticator
+    devices_before = len(tenant_b.users)
     response = _client("admin", tenant_a).post(
         path, {"name": "x", "kind": "research", "version": "1", "given_on": "2026-01-01",
                "withdrawn_on": "2026-01-02", "stage": "growth", "changed_on": "2026-01-01",
@@ -164,3 +171,6 @@ def test_writes_to_another_organisation_get_404_and_change_nothing(name, tenant_
     assert response.status_code == 404
     assert [m.objects.count() for m in (Member, Consent, StageChange, CareTeamAssignment)] == before
     assert list(Membership.objects.order_by("pk").values_list("role", "is_active")) == roles_before
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice.objects.filter(user__in=tenant_b.users.values()).count() == devices_before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_client_ip_address
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -34,7 +35,7 @@ def _locked_head(chain: str) -> ChainHead:
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = get_client_ip_address(request) or None
     agent = str(request.META.get("HTTP_USER_AGENT", ""))[:300]
     return ip, agent
 

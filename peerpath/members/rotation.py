@@ -34,20 +34,28 @@ def rotate_all(batch: int = 500) -> dict[str, int]:
             table = connection.ops.quote_name(model._meta.db_table)
             pk = connection.ops.quote_name(str(model._meta.pk.column))
             quoted = [connection.ops.quote_name(col) for col in cols]
-            n = 0
-            with connection.cursor() as cur:
-                cur.execute(f"SELECT {pk}, {', '.join(quoted)} FROM {table}")  # noqa: S608
-                rows = cur.fetchall()
-            for row in rows:
-                updates = {}
-                for col, value in zip(quoted, row[1:], strict=True):
-                    if value and not c.is_current(value):
-                        updates[col] = c.rotate(value)
-                if updates:
-                    sets = ", ".join(f"{col} = %s" for col in updates)
-                    with connection.cursor() as cur:
-                        cur.execute(f"UPDATE {table} SET {sets} WHERE {pk} = %s", [*updates.values(), row[0]])  # noqa: S608
-                    n += 1
+            n, last = 0, None
+            select = f"SELECT {pk}, {', '.join(quoted)} FROM {table}"  # noqa: S608
+            while True:  # keyset pages: memory stays flat however large the table
+                with connection.cursor() as cur:
+                    if last is None:
+                        cur.execute(f"{select} ORDER BY {pk} LIMIT %s", [batch])
+                    else:
+                        cur.execute(f"{select} WHERE {pk} > %s ORDER BY {pk} LIMIT %s", [last, batch])
+                    rows = cur.fetchall()
+                if not rows:
+                    break
+                last = rows[-1][0]
+                for row in rows:
+                    updates = {}
+                    for col, value in zip(quoted, row[1:], strict=True):
+                        if value and not c.is_current(value):
+                            updates[col] = c.rotate(value)
+                    if updates:
+                        sets = ", ".join(f"{col} = %s" for col in updates)
+                        with connection.cursor() as cur:
+                            cur.execute(f"UPDATE {table} SET {sets} WHERE {pk} = %s", [*updates.values(), row[0]])  # noqa: S608
+                        n += 1
             counts[model._meta.label] = n
         for member in Member.objects.all().iterator(chunk_size=batch):
             refresh_tokens(member)

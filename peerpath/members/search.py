@@ -1,6 +1,14 @@
-"""Keeping a member's blind-index search tokens in step with their names."""
+"""Keeping a member's blind-index search tokens in step with their names.
+
+Each organisation gets its own index key, derived from ``PEERPATH_SEARCH_KEY``
+and the organisation's id, so equal names in two organisations give unrelated
+tokens (the index reveals nothing across tenants).
+"""
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from django.conf import settings
 
@@ -8,9 +16,15 @@ from peerpath.members.crypto import query_token, search_tokens
 from peerpath.members.models import Member, MemberSearchToken
 
 
+def organisation_key(organization_id: int) -> str:
+    return hmac.new(
+        settings.PEERPATH_SEARCH_KEY.encode("utf-8"), f"org:{organization_id}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
 def tokens_for(member: Member) -> set[str]:
     names = [n for n in (member.name, member.preferred_name) if n]
-    return search_tokens(settings.PEERPATH_SEARCH_KEY, names)
+    return search_tokens(organisation_key(member.organization_id), names)
 
 
 def refresh_tokens(member: Member) -> None:
@@ -22,5 +36,5 @@ def refresh_tokens(member: Member) -> None:
     )
 
 
-def token_for_query(query: str) -> str | None:
-    return query_token(settings.PEERPATH_SEARCH_KEY, query)
+def token_for_query(query: str, organization_id: int) -> str | None:
+    return query_token(organisation_key(organization_id), query)

@@ -59,14 +59,16 @@ def member_list(membership: Membership, query: str = "", status: str = "") -> Qu
     qs = _scoped(membership)
     query = query.strip()
     if query:
-        token = token_for_query(query)
+        token = token_for_query(query, membership.organization_id)
         by_name = MemberSearchToken.objects.for_org(membership.organization).filter(token=token)
         qs = qs.filter(Q(code__istartswith=query) | Q(pk__in=by_name.values("member_id")))
     if status:
         qs = qs.filter(status=status)
-    return qs.annotate(
-        current_stage=current_stage_subquery(), professional_name=_current_professional_name()
-    ).order_by("code")
+    return (
+        qs.only("organization_id", "code", "name", "status", "enrolment_date")
+        .annotate(current_stage=current_stage_subquery(), professional_name=_current_professional_name())
+        .order_by("code")
+    )
 
 
 def get_member(membership: Membership, code: str, request: HttpRequest | None = None) -> Member:

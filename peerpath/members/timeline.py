@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Membership
@@ -31,7 +31,8 @@ class TimelineEntry:
     track: str = Track.ADMIN
     detail: str = ""
     by: str = ""
-    clinical: bool = False
+    clinical: bool = False  # the whole entry is hidden from roles without clinical access
+    private_detail: bool = False  # free-text detail hidden from those roles (the entry stays)
     sort_key: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -49,5 +50,7 @@ def register(provider: Provider) -> Provider:
 def build_timeline(member: Member, membership: Membership) -> list[TimelineEntry]:
     show_clinical = can(membership, Perm.MEMBER_VIEW_CLINICAL)
     entries = [e for provider in _providers for e in provider(member) if show_clinical or not e.clinical]
+    if not show_clinical:
+        entries = [replace(e, detail="") if e.private_detail else e for e in entries]
     entries.sort(key=lambda e: (e.date, e.sort_key), reverse=True)
     return entries

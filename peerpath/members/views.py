@@ -28,15 +28,18 @@ from peerpath.tenancy.policy import Perm, member_visible_fields
 
 
 @staff_view(Perm.MEMBER_LIST)
-@require_http_methods(["GET"])
+@require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest) -> HttpResponse:
+    """The member list. The search form is POSTed so that names typed into it
+    never appear in URLs, browser history or web-server access logs."""
     membership = request.membership  # type: ignore[attr-defined]
-    query = request.GET.get("q", "")[:100]
-    status = request.GET.get("status", "")
+    params = request.POST if request.method == "POST" else request.GET
+    query = params.get("q", "")[:100]
+    status = params.get("status", "")
     if status not in Status.values:
         status = ""
     members = selectors.member_list(membership, query=query, status=status)
-    page = Paginator(members, settings.PEERPATH_MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(members, settings.PEERPATH_MEMBERS_PER_PAGE).get_page(params.get("page"))
     audit.record_by(
         membership,
         Event.MEMBER_LIST,

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 class Organization(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("organisation name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

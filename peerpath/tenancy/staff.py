@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
@@ -140,3 +141,26 @@ def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, "tenancy/staff_form.html",
         {"form": form, "target": target, "title": _("Edit staff member")},
     )
+
+
+@transaction.atomic(durable=True)
+def reset_second_factor(membership: Membership, target: Membership, request: HttpRequest) -> int:
+    """Remove a staff member's authenticator devices (lost phone): at their next
+    sign-in they set up a new one. Returns how many devices were removed."""
+    require(membership, Perm.STAFF_MANAGE)
+    removed, _ = TOTPDevice.objects.filter(user=target.user).delete()
+    audit.record_by(membership, Event.OTP_DEVICE_RESET, target=target, request=request, extra={"devices": removed})
+    return removed
+
+
+@staff_view(Perm.STAFF_MANAGE)
+@require_http_methods(["POST"])
+def staff_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    try:
+        target = Membership.objects.for_org(membership.organization).select_related("user").get(pk=pk)
+    except Membership.DoesNotExist:
+        raise Http404("No such staff member") from None
+    reset_second_factor(membership, target, request)
+    messages.success(request, _("Two-step sign-in was reset: a new authenticator is set up at the next sign-in."))
+    return redirect("staff_edit", pk=target.pk)

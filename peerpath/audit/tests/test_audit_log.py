@@ -73,8 +73,29 @@ def test_verify_passes_on_an_untouched_log(org_a, coordinator, capsys):
 
 
 def _tamper(sql: str, params: list) -> None:
+    """Change the log behind the application's back (as an intruder with database
+    access would; on PostgreSQL that first needs the immutability triggers off)."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")  # triggers off
         cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = origin")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="database triggers exist on PostgreSQL only")
+def test_postgresql_itself_refuses_to_change_the_log(org_a, coordinator):
+    from django.db import DatabaseError, transaction
+
+    coordinator.get(f"/members/{org_a.member.code}/")
+    row = AccessLog.objects.first()
+    for sql in ("UPDATE audit_accesslog SET event = 'x' WHERE id = %s", "DELETE FROM audit_accesslog WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [row.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks from this test's own writes
+        cur.execute("TRUNCATE audit_accesslog CASCADE")
+    assert AccessLog.objects.filter(pk=row.pk, event=row.event).exists()
 
 
 def test_verify_reports_the_first_altered_row(org_a, coordinator, capsys):
@@ -127,3 +148,23 @@ def test_audit_page_shows_only_own_organisation(org_a, org_b, client_for):
     assert response.status_code == 200
     orgs = {row.organization_id for row in response.context["page"].object_list}
     assert orgs == {org_a.org.pk}
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_recorded(org_a, settings):
+    from conftest import verified_client
+
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    client = verified_client(org_a.users["coordinator"])
+    client.get(f"/members/{org_a.member.code}/", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9",
+               REMOTE_ADDR="10.0.0.2")
+    row = AccessLog.objects.filter(event=Event.MEMBER_VIEW).order_by("-pk").first()
+    assert row.ip_address == "203.0.113.9"  # the address the trusted proxy saw, not a spoofable one
+
+
+def test_heads_prints_each_chain_with_its_last_hash(org_a, coordinator, capsys):
+    coordinator.get(f"/members/{org_a.member.code}/")
+    call_command("audit", "heads")
+    out = capsys.readouterr().out
+    last = AccessLog.objects.filter(chain=f"org:{org_a.org.pk}").order_by("-seq").first()
+    assert f"org:{org_a.org.pk}\t{last.seq}\t{last.hash}" in out

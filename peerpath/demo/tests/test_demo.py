@@ -14,6 +14,11 @@ from peerpath.tenancy.models import Membership, Organization
 DAY = dt.date(2026, 11, 26)
 
 
+@pytest.fixture(autouse=True)
+def _development(settings):
+    settings.DEBUG = True  # the demo is for development machines only
+
+
 def test_the_same_seed_gives_the_same_association():
     assert plan(seed=7, today=DAY) == plan(seed=7, today=DAY)
     assert plan(seed=7, today=DAY) != plan(seed=8, today=DAY)
@@ -64,3 +69,12 @@ def test_demo_users_can_sign_in(db, client):
     call_command("demo", "--size", "8")
     response = client.post("/account/login/", {"username": "coordinator", "password": "peerpath-demo"})
     assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_the_demo_refuses_to_run_without_debug(db, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("demo")
+    with pytest.raises(CommandError, match="DEBUG=true"):
+        call_command("serve_demo")
+    assert not Organization.objects.exists()

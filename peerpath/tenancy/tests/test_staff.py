@@ -55,3 +55,17 @@ def test_a_deactivated_membership_loses_access(org_a, client_for):
     org_a.staff["professional"].is_active = False
     org_a.staff["professional"].save()
     assert client.get("/members/").status_code == 403
+
+
+def test_an_admin_resets_a_lost_authenticator(org_a, client_for):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from conftest import verified_client
+
+    target = org_a.staff["professional"]
+    verified_client(target.user)
+    assert TOTPDevice.objects.filter(user=target.user).exists()
+    response = client_for("admin").post(f"/staff/{target.pk}/reset-two-factor/")
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=target.user).exists()
+    assert AccessLog.objects.filter(event=Event.OTP_DEVICE_RESET, target_id=str(target.pk)).exists()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from peerpath.demo.generator import STAFF, plan
@@ -18,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError(
+                "'peerpath run' is the development server with demo data and needs DEBUG=true. "
+                "In production run gunicorn (see docs/deployment.md)."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         if not demo_exists():
             load(plan(today=timezone.localdate()))

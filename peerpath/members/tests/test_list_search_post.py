@@ -1,0 +1,29 @@
+"""The search form posts, so names stay out of URLs and access logs."""
+
+from tests.factories import MemberFactory
+
+
+def test_a_posted_search_finds_the_member_and_shows_no_name_in_links(org_a, coordinator):
+    MemberFactory(organization=org_a.org, code="A0002", name="林美華")
+    response = coordinator.post("/members/", {"q": "林美華"})
+    assert response.status_code == 200
+    assert [m.code for m in response.context["page"].object_list] == ["A0002"]
+    html = response.content.decode()
+    assert "?q=" not in html
+
+
+def test_htmx_search_returns_only_the_results(org_a, coordinator):
+    response = coordinator.post("/members/", {"q": org_a.member.code}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert org_a.member.code in html
+    assert "<html" not in html and 'id="member-search"' not in html
+
+
+def test_posted_search_pages_with_a_posted_pager(org_a, coordinator, settings):
+    settings.PEERPATH_MEMBERS_PER_PAGE = 2
+    for i in range(3):
+        MemberFactory(organization=org_a.org, code=f"A01{i}", name=f"陳家豪{i}")
+    first = coordinator.post("/members/", {"q": "A01"})
+    assert first.context["page"].has_next()
+    second = coordinator.post("/members/", {"q": "A01", "page": "2"})
+    assert [m.code for m in second.context["page"].object_list] == ["A012"]

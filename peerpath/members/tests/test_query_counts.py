@@ -1,0 +1,174 @@
+"""The member list and the member page cost a fixed number of queries however
+many members, or timeline rows, there are (the guard against N+1 queries).
+
+The exact counts are asserted too, so that any new query shows up here. For a
+signed-in, verified staff user a page costs 4 queries before the view (session,
+user, OTP device, membership) and 3 after it (session save in a savepoint);
+writing the audit entry costs 5 (savepoint, chain head, insert, head update,
+release). The view's own reads are listed beside each number below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from peerpath.members import actions
+from tests.factories import (
+    CareTeamFactory,
+    ConsentFactory,
+    MemberFactory,
+    StageChangeFactory,
+    UserFactory,
+)
+
+# list: count + page of members (stage and professional as subqueries)
+LIST_QUERIES = 4 + 2 + 5 + 3
+# search: the same (the name match is a subquery on the blind index)
+SEARCH_QUERIES = LIST_QUERIES
+# member page: member, organisation, consents, current care team, and one query
+# per timeline provider that reads the database (consents, stages, care team, history)
+DETAIL_QUERIES = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 3
+
+
+def days_ago(n: int) -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=n)
+
+
+def add_members(org, staff, start: int, stop: int) -> None:
+    """Members with a stage, a professional and a peer mentor each."""
+    for i in range(start, stop):
+        member = MemberFactory(organization=org, code=f"M{i:04d}")
+        StageChangeFactory(member=member, recorded_by=staff)
+        CareTeamFactory(member=member, professional=UserFactory(), assigned_by=staff)
+        mentor = MemberFactory(organization=org, code=f"P{i:04d}")
+        CareTeamFactory(member=member, role="peer_mentor", professional=None, mentor=mentor, assigned_by=staff)
+
+
+def add_history(org_a, start: int, stop: int) -> None:
+    """Per step: a consent (every other one withdrawn), a stage change, a professional
+    and a peer mentor who came and went, and a change of details."""
+    member = org_a.member
+    for i in range(start, stop):
+        recorder = UserFactory()
+        day = days_ago(190 - 5 * i)
+        ConsentFactory(
+            member=member, given_on=day, recorded_by=recorder,
+            withdrawn_on=day + dt.timedelta(days=1) if i % 2 else None,
+            withdrawal_recorded_by=UserFactory() if i % 2 else None,
+        )
+        StageChangeFactory(member=member, changed_on=day, recorded_by=recorder)
+        CareTeamFactory(member=member, professional=UserFactory(), started_on=day,
+                        ended_on=day + dt.timedelta(days=1), assigned_by=recorder)
+        mentor = MemberFactory(organization=org_a.org, code=f"P{i:04d}")
+        CareTeamFactory(member=member, role="peer_mentor", professional=None, mentor=mentor,
+                        started_on=day, ended_on=day + dt.timedelta(days=1), assigned_by=recorder)
+        actions.update_member(org_a.staff["coordinator"], member, {"birth_year": 1950 + i})
+
+
+def measure(client, url: str) -> list[dict[str, str]]:
+    """Queries of one steady-state request (after a first one has, for example,
+    created the organisation's audit chain head)."""
+    assert client.get(url).status_code == 200
+    # The query log keeps at most 9000 entries; once full, the context would
+    # capture nothing. Setting up a long history fills it.
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    queries = list(ctx.captured_queries)  # a copy: the context reads the shared log lazily
+    assert queries
+    return queries
+
+
+def shown(client, url: str) -> int:
+    return len(client.get(url).context["page"].object_list)
+
+
+def assert_same_count(few: list[dict[str, str]], many: list[dict[str, str]]) -> None:
+    if len(few) != len(many):
+        listing = "\n".join(q["sql"] for q in many)
+        pytest.fail(f"{len(few)} queries with little data, {len(many)} with more:\n{listing}")
+
+
+def assert_count(queries: list[dict[str, str]], expected: int) -> None:
+    if len(queries) != expected:
+        listing = "\n".join(q["sql"] for q in queries)
+        pytest.fail(f"expected {expected} queries, got {len(queries)}:\n{listing}")
+
+
+# -- the member list ---------------------------------------------------------
+
+
+def test_it_lists_3_or_30_members_in_the_same_number_of_queries(coordinator, org_a):
+    staff = org_a.users["coordinator"]
+    add_members(org_a.org, staff, 0, 3)
+    few = measure(coordinator, "/members/")
+    add_members(org_a.org, staff, 3, 30)
+    many = measure(coordinator, "/members/")
+    assert shown(coordinator, "/members/") == 25  # a full page
+    assert_same_count(few, many)
+
+
+def test_it_lists_members_in_a_known_number_of_queries(coordinator, org_a):
+    add_members(org_a.org, org_a.users["coordinator"], 0, 30)
+    assert_count(measure(coordinator, "/members/"), LIST_QUERIES)
+
+
+def test_it_searches_3_or_30_members_in_the_same_number_of_queries(coordinator, org_a):
+    staff = org_a.users["coordinator"]
+    add_members(org_a.org, staff, 0, 3)
+    few = measure(coordinator, "/members/?q=M00")
+    add_members(org_a.org, staff, 3, 30)
+    many = measure(coordinator, "/members/?q=M00")
+    assert_same_count(few, many)
+
+
+def test_it_searches_by_name_in_a_known_number_of_queries(coordinator, org_a):
+    add_members(org_a.org, org_a.users["coordinator"], 0, 30)
+    MemberFactory(organization=org_a.org, code="M0100", name="陳美玲")
+    assert_count(measure(coordinator, "/members/?q=美玲"), SEARCH_QUERIES)
+
+
+def test_it_shows_a_later_page_of_members_in_the_same_number_of_queries(coordinator, org_a):
+    add_members(org_a.org, org_a.users["coordinator"], 0, 30)
+    assert_count(measure(coordinator, "/members/?page=2"), LIST_QUERIES)
+
+
+# -- the member page ---------------------------------------------------------
+
+
+def test_it_shows_a_member_with_3_or_30_timeline_steps_in_the_same_number_of_queries(
+    coordinator, org_a
+):
+    add_history(org_a, 0, 3)
+    few = measure(coordinator, "/members/A0001/")
+    add_history(org_a, 3, 30)
+    many = measure(coordinator, "/members/A0001/")
+    assert len(coordinator.get("/members/A0001/").context["timeline"]) > 150
+    assert_same_count(few, many)
+
+
+def test_it_shows_a_member_in_a_known_number_of_queries(coordinator, org_a):
+    add_history(org_a, 0, 30)
+    assert_count(measure(coordinator, "/members/A0001/"), DETAIL_QUERIES)
+
+
+def test_it_shows_a_member_to_a_peer_leader_in_the_same_number_of_queries(client_for, org_a):
+    add_history(org_a, 0, 30)
+    assert_count(measure(client_for("peer_leader"), "/members/A0001/"), DETAIL_QUERIES)
+
+
+def test_it_shows_a_member_with_a_current_care_team_in_the_same_number_of_queries(
+    coordinator, org_a
+):
+    add_history(org_a, 0, 3)
+    CareTeamFactory(member=org_a.member, professional=org_a.users["professional"], started_on=days_ago(2))
+    mentor = MemberFactory(organization=org_a.org, code="A0002")
+    CareTeamFactory(member=org_a.member, role="peer_mentor", professional=None, mentor=mentor,
+                    started_on=days_ago(2), assigned_by=org_a.users["coordinator"])
+    assert_count(measure(coordinator, "/members/A0001/"), DETAIL_QUERIES)

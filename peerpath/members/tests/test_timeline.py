@@ -1,0 +1,199 @@
+"""The member page's timeline: what it shows, and what a peer leader never sees."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from peerpath.members import actions
+from peerpath.members.timeline import TimelineEntry
+from tests.factories import CareTeamFactory, ConsentFactory, MemberFactory, StageChangeFactory
+
+
+def days_ago(n: int) -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=n)
+
+
+def timeline(client, code: str = "A0001") -> list[TimelineEntry]:
+    response = client.get(f"/members/{code}/")
+    assert response.status_code == 200
+    return response.context["timeline"]
+
+
+def of_kind(entries: list[TimelineEntry], kind: str) -> list[TimelineEntry]:
+    return [e for e in entries if e.kind == kind]
+
+
+def edit(client, member, **changes: str):
+    """Change fields through the edit page, as a coordinator would."""
+    data = {
+        "name": member.name, "preferred_name": member.preferred_name,
+        "birth_year": str(member.birth_year or ""), "gender": member.gender,
+        "preferred_language": member.preferred_language,
+        "enrolment_date": member.enrolment_date.isoformat(), "status": member.status,
+        "referral_source": member.referral_source, "phone": member.phone, "email": member.email,
+        "address": member.address, "emergency_contact": member.emergency_contact,
+        "national_id": member.national_id, "diagnosis": member.diagnosis,
+        "clinical_notes": member.clinical_notes, **changes,
+    }
+    response = client.post(f"/members/{member.code}/edit/", data)
+    assert response.status_code == 302
+
+
+# -- what it shows -----------------------------------------------------------
+
+
+def test_it_shows_the_enrolment(coordinator, org_a):
+    [entry] = of_kind(timeline(coordinator), "member.enrolled")
+    assert entry.date == org_a.member.enrolment_date
+    assert entry.detail == "Referral source: Hospital occupational therapy"
+
+
+def test_it_shows_a_consent_given(coordinator, org_a):
+    ConsentFactory(member=org_a.member, kind="research", version="2026-1", given_on=days_ago(9))
+    [entry] = of_kind(timeline(coordinator), "consent.given")
+    assert (entry.date, entry.title, entry.detail) == (
+        days_ago(9), "Consent given: Research", "Form version 2026-1"
+    )
+
+
+def test_it_shows_a_consent_withdrawn(coordinator, org_a):
+    ConsentFactory(member=org_a.member, kind="research", given_on=days_ago(9), withdrawn_on=days_ago(2))
+    [entry] = of_kind(timeline(coordinator), "consent.withdrawn")
+    assert (entry.date, entry.title) == (days_ago(2), "Consent withdrawn: Research")
+
+
+def test_it_shows_who_recorded_a_withdrawal(coordinator, org_a):
+    consent = ConsentFactory(member=org_a.member, given_on=days_ago(9))
+    coordinator.post(
+        f"/members/A0001/consents/{consent.pk}/withdraw/", {"withdrawn_on": days_ago(1).isoformat()}
+    )
+    [entry] = of_kind(timeline(coordinator), "consent.withdrawn")
+    assert entry.by == org_a.users["coordinator"].get_full_name()
+
+
+def test_it_shows_each_stage_change(coordinator, org_a):
+    StageChangeFactory(member=org_a.member, stage="awareness", changed_on=days_ago(100))
+    StageChangeFactory(member=org_a.member, stage="preparation", changed_on=days_ago(10))
+    titles = [e.title for e in of_kind(timeline(coordinator), "stage.changed")]
+    assert titles == ["Recovery stage: Preparation", "Recovery stage: Awareness"]
+
+
+def test_it_shows_a_professional_assigned_and_ended(coordinator, org_a):
+    pro = org_a.users["professional"]
+    CareTeamFactory(member=org_a.member, professional=pro, started_on=days_ago(50), ended_on=days_ago(5))
+    entries = timeline(coordinator)
+    name = pro.get_full_name()
+    assert [(e.date, e.title) for e in of_kind(entries, "care_team.assigned")] == [
+        (days_ago(50), f"Professional assigned: {name}")
+    ]
+    assert [(e.date, e.title) for e in of_kind(entries, "care_team.ended")] == [
+        (days_ago(5), f"Professional ended: {name}")
+    ]
+
+
+def test_it_shows_a_peer_mentor_by_code_on_the_peer_track(coordinator, org_a):
+    mentor = MemberFactory(organization=org_a.org, code="A0002", name="林志豪")
+    CareTeamFactory(member=org_a.member, role="peer_mentor", professional=None, mentor=mentor,
+                    assigned_by=org_a.users["coordinator"], started_on=days_ago(20))
+    [entry] = of_kind(timeline(coordinator), "care_team.assigned")
+    assert (entry.title, entry.track) == ("Peer mentor assigned: A0002", "peer")
+
+
+def test_it_shows_the_newest_entries_first(coordinator, org_a):
+    StageChangeFactory(member=org_a.member, stage="awareness", changed_on=days_ago(100))
+    ConsentFactory(member=org_a.member, given_on=days_ago(10))
+    dates = [e.date for e in timeline(coordinator)]
+    assert dates == sorted(dates, reverse=True)
+    assert dates[-1] == org_a.member.enrolment_date
+
+
+def test_it_shows_details_updated_naming_the_fields(coordinator, org_a):
+    edit(coordinator, org_a.member, phone="0933-111-222", preferred_name="小明")
+    [entry] = of_kind(timeline(coordinator), "member.updated")
+    assert entry.title == "Details updated"
+    assert set(entry.detail.split(", ")) == {"phone", "preferred name"}
+
+
+def test_it_shows_who_updated_the_details(coordinator, org_a):
+    edit(coordinator, org_a.member, phone="0933-111-222")
+    [entry] = of_kind(timeline(coordinator), "member.updated")
+    assert entry.by == org_a.users["coordinator"].get_full_name()
+
+
+def test_it_never_shows_old_or_new_values_in_details_updated(coordinator, org_a):
+    edit(coordinator, org_a.member, phone="0933-111-222", national_id="A123456789")
+    [entry] = of_kind(timeline(coordinator), "member.updated")
+    for value in ("0900-000-001", "0933-111-222", "A123456789"):
+        assert value not in entry.detail
+        assert value not in entry.title
+
+
+def test_it_never_shows_a_replaced_value_anywhere_on_the_page(coordinator, org_a):
+    edit(coordinator, org_a.member, phone="0933-111-222")
+    assert "0900-000-001" not in coordinator.get("/members/A0001/").content.decode()
+
+
+def test_it_shows_one_entry_per_save(coordinator, coordinator_membership, org_a):
+    actions.update_member(coordinator_membership, org_a.member, {"phone": "0933-111-222"})
+    actions.update_member(coordinator_membership, org_a.member, {"birth_year": 1986})
+    details = [e.detail for e in of_kind(timeline(coordinator), "member.updated")]
+    assert details == ["birth year", "phone"]
+
+
+# -- clinical entries and the peer leader -------------------------------------
+
+
+@pytest.fixture
+def diagnosis_changed(coordinator, org_a):
+    edit(coordinator, org_a.member, diagnosis="雙相情緒障礙")
+
+
+def test_it_shows_a_diagnosis_only_change_to_a_coordinator(coordinator, diagnosis_changed):
+    [entry] = of_kind(timeline(coordinator), "member.updated")
+    assert (entry.detail, entry.clinical) == ("diagnosis", True)
+
+
+def test_it_hides_a_diagnosis_only_change_from_a_peer_leader(client_for, diagnosis_changed):
+    assert of_kind(timeline(client_for("peer_leader")), "member.updated") == []
+
+
+def test_it_shows_a_mixed_change_to_a_peer_leader_without_the_clinical_field(
+    coordinator, client_for, org_a
+):
+    edit(coordinator, org_a.member, diagnosis="雙相情緒障礙", phone="0933-111-222")
+    [entry] = of_kind(timeline(client_for("peer_leader")), "member.updated")
+    assert entry.detail == "phone"
+
+
+def test_it_shows_the_rest_of_the_timeline_to_a_peer_leader(client_for, org_a):
+    StageChangeFactory(member=org_a.member, stage="preparation", changed_on=days_ago(10))
+    kinds = {e.kind for e in timeline(client_for("peer_leader"))}
+    assert kinds == {"member.enrolled", "stage.changed"}
+
+
+@pytest.fixture
+def identified(org_a):
+    org_a.member.national_id = "A123456789"
+    org_a.member.diagnosis = "雙相情緒障礙"
+    org_a.member.clinical_notes = "每週回診"
+    org_a.member.address = "台北市信義路五段7號"
+    org_a.member.save()
+    return org_a.member
+
+
+@pytest.mark.parametrize("secret", ["A123456789", "雙相情緒障礙", "每週回診", "台北市信義路五段7號"])
+def test_it_never_shows_identifiers_or_clinical_fields_to_a_peer_leader(client_for, identified, secret):
+    body = client_for("peer_leader").get("/members/A0001/").content.decode()
+    assert secret not in body
+
+
+@pytest.mark.parametrize("secret", ["A123456789", "雙相情緒障礙", "每週回診", "台北市信義路五段7號"])
+def test_it_shows_identifiers_and_clinical_fields_to_a_coordinator(coordinator, identified, secret):
+    assert secret in coordinator.get("/members/A0001/").content.decode()
+
+
+def test_it_shows_a_peer_leader_the_phone_number(client_for, identified):
+    assert "0900-000-001" in client_for("peer_leader").get("/members/A0001/").content.decode()

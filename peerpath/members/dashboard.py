@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,14 +15,17 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.members.models import (
     CareRole,
-    CareTeamAssignment,
-    Consent,
-    ConsentKind,
     Member,
     Stage,
     Status,
 )
-from peerpath.members.selectors import current_stage_subquery, research_consented
+from peerpath.members.selectors import (
+    NO_SERVICE_CONSENT,
+    current_stage_subquery,
+    has_current,
+    research_consented,
+    service_consent_annotations,
+)
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
@@ -30,10 +33,6 @@ from peerpath.tenancy.policy import Perm, can
 
 def quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def _has_current(role: str) -> Exists:
-    return Exists(CareTeamAssignment.objects.filter(member=OuterRef("pk"), role=role, ended_on__isnull=True))
 
 
 def dashboard_figures(membership: Membership) -> dict[str, Any]:
@@ -46,20 +45,14 @@ def dashboard_figures(membership: Membership) -> dict[str, Any]:
     by_stage = dict(
         active.annotate(stage=current_stage_subquery()).order_by().values_list("stage").annotate(n=Count("id"))
     )
-    latest_service = Consent.objects.filter(member=OuterRef("pk"), kind=ConsentKind.SERVICE).order_by(
-        "-given_on", "-created_at"
-    )
     gaps = active.annotate(
-        has_professional=_has_current(CareRole.PROFESSIONAL),
-        has_mentor=_has_current(CareRole.PEER_MENTOR),
-        service_given=Subquery(latest_service.values("given_on")[:1]),
-        service_withdrawn=Subquery(latest_service.values("withdrawn_on")[:1]),
+        has_professional=has_current(CareRole.PROFESSIONAL),
+        has_mentor=has_current(CareRole.PEER_MENTOR),
+        **service_consent_annotations(),
     ).aggregate(
         no_professional=Count("id", filter=Q(has_professional=False)),
         no_mentor=Count("id", filter=Q(has_mentor=False)),
-        no_service_consent=Count(
-            "id", filter=Q(service_given__isnull=True) | Q(service_withdrawn__isnull=False)
-        ),
+        no_service_consent=Count("id", filter=NO_SERVICE_CONSENT),
         enrolled_this_quarter=Count("id", filter=Q(enrolment_date__gte=quarter_start(today))),
     )
     return {

@@ -29,7 +29,25 @@ def _not_in_future(value: dt.date) -> dt.date:
     return value
 
 
-class MemberForm(forms.ModelForm):
+class FormBase:
+    """Shared behaviour of Peerpath forms: required fields are marked."""
+
+    required_css_class = "required"
+
+
+CHOOSE = ("", _("— choose —"))
+
+
+class MemberForm(FormBase, forms.ModelForm):
+    # Sections of the form, shown as fieldsets (field names; "clinical" marks the section).
+    sections = [
+        (_("Person"), False, ["name", "preferred_name", "birth_year", "gender", "preferred_language"]),
+        (_("Programme"), False, ["enrolment_date", "status", "referral_source", "stage"]),
+        (_("Contact"), False, ["phone", "email", "address", "emergency_contact"]),
+        (_("Identifiers"), False, ["national_id"]),
+        (_("Clinical"), True, ["diagnosis", "clinical_notes"]),
+    ]
+
     class Meta:
         model = Member
         fields = [
@@ -57,6 +75,22 @@ class MemberForm(forms.ModelForm):
             "diagnosis": _("Clinical: never shown to peer leaders."),
             "clinical_notes": _("Clinical: never shown to peer leaders."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].error_messages["required"] = _("Enter the member's name.")
+        for name in ("gender", "referral_source"):
+            field = self.fields[name]
+            field.choices = [CHOOSE, *[c for c in field.choices if c[0] != ""]]  # type: ignore[attr-defined]
+            if self.instance.pk is None:
+                field.initial = ""
+
+    @property
+    def fieldsets(self) -> list[tuple[dict[str, Any], list[Any]]]:
+        return [
+            ({"title": title, "clinical": clinical}, [self[n] for n in names if n in self.fields])
+            for title, clinical, names in self.sections
+        ]
 
     def clean_name(self) -> str:
         name: str = " ".join(self.cleaned_data["name"].split())
@@ -103,7 +137,7 @@ class NewMemberForm(MemberForm):
         self.fields["enrolment_date"].initial = timezone.localdate()
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(FormBase, forms.Form):
     kind = forms.ChoiceField(label=_("Kind of consent"), choices=ConsentKind.choices)
     version = forms.CharField(
         label=_("Form version"), max_length=40, help_text=_("The version printed on the signed consent form.")
@@ -126,7 +160,7 @@ class ConsentForm(forms.Form):
         return _not_in_future(self.cleaned_data["given_on"])
 
 
-class WithdrawConsentForm(forms.Form):
+class WithdrawConsentForm(FormBase, forms.Form):
     withdrawn_on = forms.DateField(label=_("Date withdrawn"), widget=DateInput())
 
     def __init__(self, *args: Any, given_on: dt.date, **kwargs: Any) -> None:
@@ -141,7 +175,7 @@ class WithdrawConsentForm(forms.Form):
         return value
 
 
-class StageForm(forms.Form):
+class StageForm(FormBase, forms.Form):
     stage = forms.ChoiceField(label=_("Recovery stage"), choices=Stage.choices)
     changed_on = forms.DateField(label=_("Date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -168,7 +202,7 @@ class MentorChoiceField(forms.ModelChoiceField):
         return f"{obj.code} {obj.name}"
 
 
-class CareTeamForm(forms.Form):
+class CareTeamForm(FormBase, forms.Form):
     professional = StaffChoiceField(
         label=_("Professional"), queryset=get_user_model().objects.none(), required=False,
         empty_label=_("— none —"),
@@ -176,7 +210,11 @@ class CareTeamForm(forms.Form):
     mentor = MentorChoiceField(
         label=_("Peer mentor"), queryset=Member.objects.none(), required=False, empty_label=_("— none —")
     )
-    started_on = forms.DateField(label=_("From"), widget=DateInput())
+    started_on = forms.DateField(
+        label=_("Effective from"),
+        widget=DateInput(),
+        help_text=_("A change ends the current professional's or mentor's assignment on this date."),
+    )
 
     def __init__(self, *args: Any, member: Member, membership: Membership, **kwargs: Any) -> None:
         self.member = member

@@ -3,7 +3,7 @@ record are written to the audit log."""
 
 from __future__ import annotations
 
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404, HttpRequest
 
@@ -17,6 +17,7 @@ from peerpath.members.models import (
     Member,
     MemberSearchToken,
     StageChange,
+    Status,
 )
 from peerpath.members.search import token_for_query
 from peerpath.tenancy.models import Membership
@@ -49,7 +50,42 @@ def _current_professional_name() -> Subquery:
     return Subquery(current.values("display")[:1])
 
 
-def member_list(membership: Membership, query: str = "", status: str = "") -> QuerySet[Member]:
+GAPS = ("no_professional", "no_mentor", "no_service_consent")
+
+
+def has_current(role: str) -> Exists:
+    return Exists(CareTeamAssignment.objects.filter(member=OuterRef("pk"), role=role, ended_on__isnull=True))
+
+
+def service_consent_annotations() -> dict[str, Subquery]:
+    latest = Consent.objects.filter(member=OuterRef("pk"), kind=ConsentKind.SERVICE).order_by(
+        "-given_on", "-created_at"
+    )
+    return {
+        "service_given": Subquery(latest.values("given_on")[:1]),
+        "service_withdrawn": Subquery(latest.values("withdrawn_on")[:1]),
+    }
+
+
+NO_SERVICE_CONSENT = Q(service_given__isnull=True) | Q(service_withdrawn__isnull=False)
+
+
+def filter_gap(qs: QuerySet[Member], gap: str) -> QuerySet[Member]:
+    """Active members with a gap the dashboard counts (no professional, no peer
+    mentor, no service consent in force)."""
+    qs = qs.filter(status=Status.ACTIVE)
+    if gap == "no_professional":
+        return qs.filter(~has_current(CareRole.PROFESSIONAL))
+    if gap == "no_mentor":
+        return qs.filter(~has_current(CareRole.PEER_MENTOR))
+    if gap == "no_service_consent":
+        return qs.annotate(**service_consent_annotations()).filter(NO_SERVICE_CONSENT)
+    raise ValueError(f"unknown gap {gap!r}")
+
+
+def member_list(
+    membership: Membership, query: str = "", status: str = "", gap: str = ""
+) -> QuerySet[Member]:
     """Members of the acting organisation, filtered by a search query.
 
     The query matches a member code (prefix, case-insensitive) or a name through
@@ -64,6 +100,8 @@ def member_list(membership: Membership, query: str = "", status: str = "") -> Qu
         qs = qs.filter(Q(code__istartswith=query) | Q(pk__in=by_name.values("member_id")))
     if status:
         qs = qs.filter(status=status)
+    if gap:
+        qs = filter_gap(qs, gap)
     return (
         qs.only("organization_id", "code", "name", "status", "enrolment_date")
         .annotate(current_stage=current_stage_subquery(), professional_name=_current_professional_name())

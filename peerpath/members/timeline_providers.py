@@ -94,7 +94,7 @@ def care_team(member: Member) -> list[TimelineEntry]:
             title = _("Professional assigned: %(name)s") % {"name": who}
             track = Track.PROFESSIONAL
         else:
-            who = a.mentor.code if a.mentor else ""
+            who = f"{a.mentor.code} {a.mentor.name}" if a.mentor else ""
             title = _("Peer mentor assigned: %(name)s") % {"name": who}
             track = Track.PEER
         entries.append(

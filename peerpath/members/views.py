@@ -38,7 +38,10 @@ def member_list(request: HttpRequest) -> HttpResponse:
     status = params.get("status", "")
     if status not in Status.values:
         status = ""
-    members = selectors.member_list(membership, query=query, status=status)
+    gap = params.get("gap", "")
+    if gap not in selectors.GAPS:
+        gap = ""
+    members = selectors.member_list(membership, query=query, status=status, gap=gap)
     page = Paginator(members, settings.PEERPATH_MEMBERS_PER_PAGE).get_page(params.get("page"))
     audit.record_by(
         membership,
@@ -50,6 +53,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query,
         "status": status,
+        "gap": gap,
         "statuses": Status.choices,
         "stage_labels": dict(Stage.choices),
     }

@@ -116,7 +116,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def _base32(device: TOTPDevice) -> str:
     import base64
 
-    return base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    key = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))  # easier to type by hand
 
 
 @login_only

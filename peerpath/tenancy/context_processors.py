@@ -9,7 +9,10 @@ from peerpath.tenancy import policy
 
 def tenancy(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
+    from peerpath.tenancy.access import second_factor_missing
+
     return {
+        "second_factor_pending": request.user.is_authenticated and second_factor_missing(request, membership),
         "membership": membership,
         "organization": getattr(request, "organization", None),
         "can": policy.perms_for(membership),

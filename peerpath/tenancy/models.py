@@ -68,7 +68,7 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     discipline = models.CharField(_("discipline"), max_length=10, choices=Discipline.choices, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("account enabled"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects: Any = TenantQuerySet.as_manager()

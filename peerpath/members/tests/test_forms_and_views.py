@@ -119,7 +119,7 @@ def test_it_stores_a_lower_case_national_id_in_upper_case(coordinator, org_a):
         ("birth_year", "1800", "Enter a birth year between"),
         ("national_id", "A123456788", "This is not a valid national ID number"),
         ("phone", "call me", "Enter a phone number of digits"),
-        ("name", "   ", "This field is required."),
+        ("name", "   ", "Enter the member's name."),
         ("email", "not-an-email", "Enter a valid email address."),
     ],
 )

@@ -27,3 +27,18 @@ def test_posted_search_pages_with_a_posted_pager(org_a, coordinator, settings):
     assert first.context["page"].has_next()
     second = coordinator.post("/members/", {"q": "A01", "page": "2"})
     assert [m.code for m in second.context["page"].object_list] == ["A012"]
+
+
+def test_dashboard_gaps_open_the_matching_members(org_a, coordinator):
+    from tests.factories import CareTeamFactory, ConsentFactory
+
+    covered = MemberFactory(organization=org_a.org, code="A0009")
+    CareTeamFactory(member=covered, role="peer_mentor", professional=None, mentor=org_a.member,
+                    assigned_by=org_a.users["coordinator"])
+    ConsentFactory(member=covered)
+    figures = coordinator.get("/dashboard/").context["figures"]
+    assert figures["no_mentor"] == 1 and figures["no_service_consent"] == 1
+    for gap in ("no_mentor", "no_service_consent"):
+        codes = [m.code for m in coordinator.get(f"/members/?gap={gap}").context["page"].object_list]
+        assert codes == [org_a.member.code], gap
+    assert coordinator.get("/members/?gap=no_professional").context["page"].paginator.count == 2

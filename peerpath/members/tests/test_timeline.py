@@ -94,12 +94,12 @@ def test_it_shows_a_professional_assigned_and_ended(coordinator, org_a):
     ]
 
 
-def test_it_shows_a_peer_mentor_by_code_on_the_peer_track(coordinator, org_a):
+def test_it_shows_a_peer_mentor_by_code_and_name_on_the_peer_track(coordinator, org_a):
     mentor = MemberFactory(organization=org_a.org, code="A0002", name="林志豪")
     CareTeamFactory(member=org_a.member, role="peer_mentor", professional=None, mentor=mentor,
                     assigned_by=org_a.users["coordinator"], started_on=days_ago(20))
     [entry] = of_kind(timeline(coordinator), "care_team.assigned")
-    assert (entry.title, entry.track) == ("Peer mentor assigned: A0002", "peer")
+    assert (entry.title, entry.track) == ("Peer mentor assigned: A0002 林志豪", "peer")
 
 
 def test_it_shows_the_newest_entries_first(coordinator, org_a):

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('role', models.CharField(choices=[('admin', 'Administrator'), ('coordinator', 'Coordinator'), ('professional', 'Professional'), ('peer_leader', 'Peer leader'), ('researcher', 'Researcher')], max_length=20, verbose_name='role')),
                 ('discipline', models.CharField(blank=True, choices=[('', '—'), ('ot', 'Occupational therapist'), ('es', 'Employment specialist'), ('sw', 'Social worker'), ('nurse', 'Nurse'), ('peer', 'Peer specialist')], max_length=10, verbose_name='discipline')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('is_active', models.BooleanField(default=True, verbose_name='account enabled')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='tenancy.organization')),

@@ -235,11 +235,20 @@ def test_invalid_member_form_shows_errors_by_the_fields_and_saves_nothing(
     name.fill("陳美玲")
     birth_year.fill("1800")
     national_id.fill("A123456788")  # wrong check digit
+    page.get_by_label(label(NewMemberForm, "gender")).select_option(**option("Female"))
+    page.get_by_label(label(NewMemberForm, "referral_source")).select_option(**option("Self-referral"))
     page.get_by_role("button", name=tr("Save"), exact=True).click()
 
     # Still the form, with a summary and each error by its own field.
     expect(page).to_have_url(re.compile(r"/members/new/$"))
-    expect(page.get_by_role("alert")).to_contain_text(tr("Please correct the fields marked below. Nothing was saved."))
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text(tr("Please correct these fields. Nothing was saved."))
+    # The summary links to each field in error, and only to those.
+    expect(summary.get_by_role("link")).to_have_count(2)
+    summary.get_by_role("link").filter(
+        has_text=tr("This is not a valid national ID number (check the letter and digits).")
+    ).click()
+    expect(national_id).to_be_focused()
 
     this_year = timezone.localdate().year
     year_error = tr("Enter a birth year between %(low)s and %(high)s.", low=this_year - 110, high=this_year - 14)

@@ -101,4 +101,4 @@ class CareTeamFactory(factory.django.DjangoModelFactory):
     role = "professional"
     professional = factory.SubFactory(UserFactory)
     started_on = factory.LazyAttribute(lambda a: a.member.enrolment_date)
-    assigned_by = factory.SelfAttribute("professional")
+    assigned_by = factory.SubFactory(UserFactory)

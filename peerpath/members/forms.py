@@ -235,15 +235,26 @@ class CareTeamForm(FormBase, forms.Form):
         value = _not_in_future(self.cleaned_data["started_on"])
         if value < self.member.enrolment_date:
             raise forms.ValidationError(_("The date is before the member's enrolment."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        started_on = cleaned.get("started_on")
+        roles = [role for role, field in (("professional", "professional"), ("peer_mentor", "mentor"))
+                 if field in self.changed_data]
+        if started_on is None or not roles:
+            return cleaned
+        # Only the roles being changed matter: their current assignment ends on this date.
         latest = (
             CareTeamAssignment.objects.for_org(self.member.organization)
-            .filter(member=self.member, ended_on__isnull=True)
+            .filter(member=self.member, ended_on__isnull=True, role__in=roles)
             .order_by("-started_on")
             .values_list("started_on", flat=True)
             .first()
         )
-        if latest is not None and value < latest:
-            raise forms.ValidationError(
-                _("The date is before the current assignment started (%(date)s).") % {"date": latest.isoformat()}
+        if latest is not None and started_on < latest:
+            self.add_error(
+                "started_on",
+                _("The date is before the current assignment started (%(date)s).") % {"date": latest.isoformat()},
             )
-        return value
+        return cleaned

@@ -42,3 +42,21 @@ def test_dashboard_gaps_open_the_matching_members(org_a, coordinator):
         codes = [m.code for m in coordinator.get(f"/members/?gap={gap}").context["page"].object_list]
         assert codes == [org_a.member.code], gap
     assert coordinator.get("/members/?gap=no_professional").context["page"].paginator.count == 2
+
+
+def test_changing_only_the_mentor_ignores_the_professionals_later_start(org_a, coordinator):
+    import datetime as dt
+
+    from tests.factories import CareTeamFactory
+
+    member = org_a.member
+    CareTeamFactory(member=member, professional=org_a.users["professional"],
+                    started_on=member.enrolment_date + dt.timedelta(days=100))
+    mentor = MemberFactory(organization=org_a.org, code="A0005")
+    response = coordinator.post(
+        f"/members/{member.code}/care-team/",
+        {"professional": org_a.users["professional"].pk, "mentor": mentor.pk,
+         "started_on": (member.enrolment_date + dt.timedelta(days=10)).isoformat()},
+    )
+    assert response.status_code == 302
+    assert member.care_team.filter(role="peer_mentor", mentor=mentor, ended_on=None).exists()

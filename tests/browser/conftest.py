@@ -36,7 +36,9 @@ def chromium() -> Iterator[Browser]:
     the live server never run the ORM concurrently from that loop, so allow it,
     but only while the browser runs (not in the rest of the suite)."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM} (set PEERPATH_CHROMIUM)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium at {CHROMIUM}: under CI=true the browser tests must run")
+        pytest.skip(f"no Chromium at {CHROMIUM} (set PEERPATH_CHROMIUM); CI=true makes this fail")
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:

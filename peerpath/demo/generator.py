@@ -105,7 +105,8 @@ def _name(rng: random.Random, used: set[str]) -> str:
 
 
 def _member(rng: random.Random, org: str, n: int, today: dt.date, used: set[str], professionals: list[str]) -> MemberPlan:
-    days_ago = int(rng.triangular(20, 6 * 365, 400))
+    # A steady intake: some members joined in the last few months, most earlier.
+    days_ago = rng.randint(3, 100) if rng.random() < 0.15 else int(rng.triangular(100, 6 * 365, 400))
     enrolled = today - dt.timedelta(days=days_ago)
     status = "active"
     roll = rng.random()
@@ -152,6 +153,8 @@ def _member(rng: random.Random, org: str, n: int, today: dt.date, used: set[str]
     if rng.random() < 0.4:
         m.consents.append(ConsentPlan("data_sharing", version, enrolled + dt.timedelta(days=rng.randint(0, 14))))
     # Professional from intake; some members changed professional later.
+    if days_ago < 14 and rng.random() < 0.5:
+        return m  # so new that no professional has been assigned yet
     m.professional.append((enrolled, rng.choice(professionals)))
     if len(professionals) > 1 and days_ago > 400 and rng.random() < 0.25:
         change = enrolled + dt.timedelta(days=rng.randint(200, days_ago - 1))

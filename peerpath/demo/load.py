@@ -37,6 +37,7 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
         users[s.username] = user
         for key in s.orgs:
             Membership.objects.create(user=user, organization=orgs[key], role=s.role, discipline=s.discipline)
+    coordinators = {m.organization_id: m.user for m in Membership.objects.filter(role="coordinator")}
     by_code: dict[tuple[str, str], Member] = {}
     for p in plan.members:
         org = orgs[p.org]
@@ -48,7 +49,7 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
         )
         refresh_tokens(member)
         by_code[(p.org, p.code)] = member
-        intake_by = users[p.professional[0][1]]
+        intake_by = users[p.professional[0][1]] if p.professional else coordinators[org.pk]
         for day, stage in p.stages:
             StageChange.objects.create(
                 organization=org, member=member, stage=stage, changed_on=day, recorded_by=intake_by
@@ -65,7 +66,6 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
                 organization=org, member=member, role="professional", professional=users[username],
                 started_on=start, ended_on=end, assigned_by=intake_by,
             )
-    coordinators = {m.organization_id: m.user for m in Membership.objects.filter(role="coordinator")}
     for p in plan.members:
         if p.mentor_code and p.mentor_from:
             member = by_code[(p.org, p.code)]

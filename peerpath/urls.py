@@ -27,6 +27,16 @@ account = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-factor/", pp_auth.two_factor, name="two_factor"),
     path("organisation/", pp_auth.switch_organization, name="switch_organization"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change_form.html"),
+        name="password_change",
+    ),
+    path(
+        "password/changed/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
     path("password-reset/", pp_auth.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",

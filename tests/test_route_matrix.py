@@ -51,6 +51,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "logout": {ANON: 405, **{r: 405 for r in ROLES}},
     "two_factor": {ANON: "login", **{r: 200 for r in ROLES}},
     "switch_organization": POST_ONLY_SIGNED_IN,
+    "password_change": {ANON: "login", **{r: 200 for r in ROLES}},
+    "password_change_done": {ANON: "login", **{r: 200 for r in ROLES}},
     "password_reset": PUBLIC,
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,

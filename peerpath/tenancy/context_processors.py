@@ -5,12 +5,11 @@ from typing import Any
 from django.http import HttpRequest
 
 from peerpath.tenancy import policy
+from peerpath.tenancy.access import second_factor_missing
 
 
 def tenancy(request: HttpRequest) -> dict[str, Any]:
     membership = getattr(request, "membership", None)
-    from peerpath.tenancy.access import second_factor_missing
-
     return {
         "second_factor_pending": request.user.is_authenticated and second_factor_missing(request, membership),
         "membership": membership,

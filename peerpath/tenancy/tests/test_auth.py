@@ -141,3 +141,29 @@ def test_switching_to_a_foreign_organisation_is_refused(org_a, org_b, coordinato
     coordinator.post("/account/organisation/", {"organization": org_b.org.pk})
     assert coordinator.get(f"/members/{org_b.member.code}/").status_code == 404
     assert coordinator.get(f"/members/{org_a.member.code}/").status_code == 200
+
+
+def test_a_signed_in_user_changes_their_password(org_a, client_for):
+    client = client_for("peer_leader")
+    response = client.post(
+        "/account/password/",
+        {"old_password": PASSWORD, "new_password1": "another long passphrase 7",
+         "new_password2": "another long passphrase 7"},
+    )
+    assert response.status_code == 302
+    user = org_a.users["peer_leader"]
+    user.refresh_from_db()
+    assert user.check_password("another long passphrase 7")
+
+
+def test_a_wrong_old_password_changes_nothing(org_a, client_for):
+    client = client_for("peer_leader")
+    response = client.post(
+        "/account/password/",
+        {"old_password": "not it", "new_password1": "another long passphrase 7",
+         "new_password2": "another long passphrase 7"},
+    )
+    assert response.status_code == 200
+    assert "old_password" in response.context["form"].errors
+    org_a.users["peer_leader"].refresh_from_db()
+    assert org_a.users["peer_leader"].check_password(PASSWORD)

@@ -75,6 +75,7 @@ def stages(member: Member) -> list[TimelineEntry]:
             kind="stage.changed",
             title=_("Recovery stage: %(stage)s") % {"stage": labels.get(s.stage, s.stage)},
             detail=s.note,
+            private_detail=True,  # a free-text note may hold clinical detail
             by=display_name(s.recorded_by),
             sort_key=_ts(s.created_at),
         )

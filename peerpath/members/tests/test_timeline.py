@@ -197,3 +197,14 @@ def test_it_shows_identifiers_and_clinical_fields_to_a_coordinator(coordinator, 
 
 def test_it_shows_a_peer_leader_the_phone_number(client_for, identified):
     assert "0900-000-001" in client_for("peer_leader").get("/members/A0001/").content.decode()
+
+
+def test_a_stage_note_is_hidden_from_peer_leaders_but_the_stage_is_not(client_for, org_a):
+    StageChangeFactory(member=org_a.member, stage="rebuilding", changed_on=days_ago(3),
+                       note="聽幻覺增加，已轉介門診調藥")
+    for role, sees_note in (("coordinator", True), ("peer_leader", False)):
+        [entry] = [e for e in timeline(client_for(role)) if e.kind == "stage.changed"]
+        assert entry.title == "Recovery stage: Rebuilding", role
+        assert (entry.detail == "聽幻覺增加，已轉介門診調藥") is sees_note, role
+        html = client_for(role).get(f"/members/{org_a.member.code}/").content.decode()
+        assert ("聽幻覺增加" in html) is sees_note, role

@@ -3,6 +3,7 @@
     peerpath run            migrate, load the demo on first run, serve on :8000
     peerpath demo           build the demo association from a seed (empty database only)
     peerpath audit verify   check the audit log's hash chains
+    peerpath audit heads    print each chain's last entry and hash (keep them off-site)
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key
     peerpath <command>      any manage.py command (migrate, createsuperuser, …)

@@ -218,11 +218,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-# The client address (for lockouts and the audit log): behind a proxy, the address
-# the proxy appended to X-Forwarded-For; otherwise the connection's address.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_PROXY else ("REMOTE_ADDR",)
-AXES_IPWARE_PROXY_COUNT = PROXY_COUNT if BEHIND_PROXY else None
-AXES_IPWARE_PROXY_ORDER = "right-most"
+# The client address (for lockouts and the audit log): see peerpath/tenancy/client_ip.py.
+AXES_CLIENT_IP_CALLABLE = "peerpath.tenancy.client_ip.client_ip"
 
 OTP_TOTP_ISSUER = "Peerpath"
 
@@ -272,6 +269,8 @@ LOGGING = {
 
 # Peerpath's own settings
 PEERPATH_REQUIRE_2FA = REQUIRE_2FA
+PEERPATH_BEHIND_PROXY = BEHIND_PROXY
+PEERPATH_PROXY_COUNT = PROXY_COUNT
 PEERPATH_FIELD_KEYS = FIELD_KEYS
 PEERPATH_SEARCH_KEY = SEARCH_KEY
 PEERPATH_MEMBERS_PER_PAGE = 25

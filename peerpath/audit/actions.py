@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from peerpath.audit.chain import GENESIS, entry_hash
 from peerpath.audit.models import AccessLog, ChainHead, Event
+from peerpath.tenancy.client_ip import client_ip
 from peerpath.tenancy.models import Organization
 
 SYSTEM_CHAIN = "system"
@@ -35,7 +35,7 @@ def _locked_head(chain: str) -> ChainHead:
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    ip = get_client_ip_address(request) or None
+    ip = client_ip(request)
     agent = str(request.META.get("HTTP_USER_AGENT", ""))[:300]
     return ip, agent
 

@@ -30,6 +30,8 @@ User = get_user_model()
 
 
 class NewStaffForm(forms.Form):
+    required_css_class = "required"
+
     username = forms.SlugField(label=gettext_lazy("Username"), max_length=150)
     first_name = forms.CharField(label=gettext_lazy("Given name"), max_length=150)
     last_name = forms.CharField(label=gettext_lazy("Family name"), max_length=150)
@@ -45,6 +47,8 @@ class NewStaffForm(forms.Form):
 
 
 class StaffForm(forms.ModelForm):
+    required_css_class = "required"
+
     class Meta:
         model = Membership
         fields = ["role", "discipline", "is_active"]

@@ -150,16 +150,49 @@ def test_audit_page_shows_only_own_organisation(org_a, org_b, client_for):
     assert orgs == {org_a.org.pk}
 
 
-def test_behind_a_proxy_the_forwarded_client_address_is_recorded(org_a, settings):
+@pytest.mark.parametrize(
+    "proxies,forwarded,expected",
+    [
+        (1, "203.0.113.9", "203.0.113.9"),  # one proxy appended the client's address
+        (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # the client sent a spoofed entry
+        (2, "203.0.113.9, 10.0.0.5", "203.0.113.9"),  # two proxies in a row
+        (1, "", "10.0.0.2"),  # no header: the connection's address
+        (1, "not-an-address", "10.0.0.2"),
+    ],
+)
+def test_behind_a_proxy_the_client_address_is_the_one_the_trusted_proxy_saw(
+    org_a, settings, proxies, forwarded, expected
+):
     from conftest import verified_client
 
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.PEERPATH_BEHIND_PROXY = True
+    settings.PEERPATH_PROXY_COUNT = proxies
     client = verified_client(org_a.users["coordinator"])
-    client.get(f"/members/{org_a.member.code}/", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9",
-               REMOTE_ADDR="10.0.0.2")
+    client.get(f"/members/{org_a.member.code}/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
     row = AccessLog.objects.filter(event=Event.MEMBER_VIEW).order_by("-pk").first()
-    assert row.ip_address == "203.0.113.9"  # the address the trusted proxy saw, not a spoofable one
+    assert row.ip_address == expected
+
+
+def test_without_a_proxy_forwarded_headers_are_ignored(org_a, coordinator, settings):
+    settings.PEERPATH_BEHIND_PROXY = False
+    coordinator.get(f"/members/{org_a.member.code}/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    row = AccessLog.objects.filter(event=Event.MEMBER_VIEW).order_by("-pk").first()
+    assert row.ip_address == "127.0.0.1"
+
+
+def test_lockout_behind_a_proxy_is_per_client_not_per_proxy(org_a, settings):
+    from django.test import Client
+
+    settings.PEERPATH_BEHIND_PROXY = True
+    settings.PEERPATH_PROXY_COUNT = 1
+    user = org_a.users["professional"]
+    attacker = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.66")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post("/account/login/", {"username": user.username, "password": "wrong"})
+    assert attacker.post("/account/login/", {"username": user.username, "password": "wrong"}).status_code == 429
+    owner = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.20")
+    response = owner.post("/account/login/", {"username": user.username, "password": "correct horse battery"})
+    assert response.status_code == 302
 
 
 def test_heads_prints_each_chain_with_its_last_hash(org_a, coordinator, capsys):

@@ -22,7 +22,7 @@ from peerpath.members.forms import (
     WithdrawConsentForm,
 )
 from peerpath.members.models import CareRole, ConsentKind, Stage, Status
-from peerpath.members.timeline import build_timeline
+from peerpath.members.timeline import Track, build_timeline
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm, member_visible_fields
 
@@ -80,6 +80,12 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     member = selectors.get_member(membership, code, request=request)
     consents = selectors.consents_of(member)
+    track = request.GET.get("track", "")
+    timeline = build_timeline(member, membership)
+    if track in (Track.PROFESSIONAL, Track.PEER, Track.ADMIN):
+        timeline = [e for e in timeline if e.track == track]
+    else:
+        track = ""
     context = {
         "member": member,
         "visible": member_visible_fields(membership),
@@ -89,7 +95,8 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
             (label, selectors.consent_status(consents)[kind]) for kind, label in ConsentKind.choices
         ],
         "care_team": selectors.current_care_team(member),
-        "timeline": build_timeline(member, membership),
+        "timeline": timeline,
+        "track": track,
     }
     return render(request, "members/detail.html", context)
 
@@ -187,6 +194,8 @@ def care_team(request: HttpRequest, code: str) -> HttpResponse:
             )
             messages.success(request, _("Care team saved."))
         return redirect("member_detail", code=member.code)
+    # The form lists the organisation's active members as possible mentors: a read.
+    audit.record_by(membership, Event.MEMBER_LIST, request=request, extra={"page": "care_team_form"})
     return render(
         request, "members/small_form.html", {"form": form, "member": member, "title": _("Care team")}
     )

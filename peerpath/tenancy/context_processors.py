@@ -13,6 +13,7 @@ def tenancy(request: HttpRequest) -> dict[str, Any]:
     return {
         "second_factor_pending": request.user.is_authenticated and second_factor_missing(request, membership),
         "membership": membership,
+        "other_memberships": [m for m in getattr(request, "memberships", []) if m is not membership],
         "organization": getattr(request, "organization", None),
         "can": policy.perms_for(membership),
     }

@@ -11,13 +11,19 @@ from peerpath.tenancy.models import Membership
 SESSION_ORG_KEY = "peerpath_org"
 
 
-def active_membership(request: HttpRequest) -> Membership | None:
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True).select_related("organization", "user")
+def user_memberships(request: HttpRequest) -> list[Membership]:
+    """The signed-in user's active memberships, ordered by organisation name."""
+    if not request.user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=request.user, is_active=True)
+        .select_related("organization", "user")
+        .order_by("organization__name", "pk")
     )
+
+
+def active_membership(request: HttpRequest, memberships: list[Membership]) -> Membership | None:
+    """The membership of the organisation chosen in the session, else the first."""
     if not memberships:
         return None
     wanted = request.session.get(SESSION_ORG_KEY)
@@ -32,7 +38,9 @@ class TenancyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        membership = active_membership(request)
+        memberships = user_memberships(request)
+        membership = active_membership(request, memberships)
+        request.memberships = memberships  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
         request.organization = membership.organization if membership else None  # type: ignore[attr-defined]
         return self.get_response(request)

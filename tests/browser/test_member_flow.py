@@ -243,6 +243,7 @@ def test_invalid_member_form_shows_errors_by_the_fields_and_saves_nothing(
     expect(page).to_have_url(re.compile(r"/members/new/$"))
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text(tr("Please correct these fields. Nothing was saved."))
+    expect(summary).to_be_focused()  # keyboard and screen-reader users land on what to correct
     # The summary links to each field in error, and only to those.
     expect(summary.get_by_role("link")).to_have_count(2)
     summary.get_by_role("link").filter(

@@ -208,3 +208,14 @@ def test_a_stage_note_is_hidden_from_peer_leaders_but_the_stage_is_not(client_fo
         assert (entry.detail == "聽幻覺增加，已轉介門診調藥") is sees_note, role
         html = client_for(role).get(f"/members/{org_a.member.code}/").content.decode()
         assert ("聽幻覺增加" in html) is sees_note, role
+
+
+def test_the_timeline_can_show_one_track(coordinator, org_a):
+    mentor = MemberFactory(organization=org_a.org, code="A0003", name="張雅婷")
+    CareTeamFactory(member=org_a.member, role="peer_mentor", professional=None, mentor=mentor,
+                    assigned_by=org_a.users["coordinator"], started_on=days_ago(20))
+    CareTeamFactory(member=org_a.member, professional=org_a.users["professional"], started_on=days_ago(30))
+    peer = coordinator.get(f"/members/{org_a.member.code}/?track=peer").context["timeline"]
+    assert peer and {e.track for e in peer} == {"peer"}
+    both = coordinator.get(f"/members/{org_a.member.code}/?track=bogus").context["timeline"]
+    assert {"peer", "professional", "admin"} <= {e.track for e in both}

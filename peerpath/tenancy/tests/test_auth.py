@@ -167,3 +167,27 @@ def test_a_wrong_old_password_changes_nothing(org_a, client_for):
     assert "old_password" in response.context["form"].errors
     org_a.users["peer_leader"].refresh_from_db()
     assert org_a.users["peer_leader"].check_password(PASSWORD)
+
+
+def test_a_user_of_two_organisations_sees_a_switcher_and_others_do_not(org_a, org_b):
+    from conftest import verified_client
+    from peerpath.tenancy.models import Membership
+
+    user = org_a.users["coordinator"]
+    Membership.objects.create(user=user, organization=org_b.org, role="professional")
+    html = verified_client(user).get("/dashboard/").content.decode()
+    assert 'name="organization"' in html and org_b.org.name in html
+    single = verified_client(org_a.users["professional"]).get("/dashboard/").content.decode()
+    assert 'name="organization"' not in single
+
+
+def test_switching_organisation_changes_the_role_too(org_a, org_b):
+    from conftest import verified_client
+    from peerpath.tenancy.models import Membership
+
+    user = org_a.users["researcher"]
+    Membership.objects.create(user=user, organization=org_b.org, role="coordinator")
+    client = verified_client(user)
+    assert client.get("/members/").status_code == 403  # a researcher in A
+    client.post("/account/organisation/", {"organization": org_b.org.pk})
+    assert client.get("/members/").status_code == 200  # a coordinator in B

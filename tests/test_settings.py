@@ -88,3 +88,11 @@ def test_a_secret_can_come_from_a_file(tmp_path):
     assert env_str("SECRET_KEY", None, {"SECRET_KEY_FILE": str(secret)}) == "from-a-file"
     with pytest.raises(ConfigError, match="SECRET_KEY_FILE"):
         env_str("SECRET_KEY", None, {"SECRET_KEY_FILE": str(tmp_path / "absent")})
+
+
+def test_pages_carry_a_content_security_policy_without_inline_script(client, db):
+    response = client.get("/account/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "<script>" not in response.content.decode()

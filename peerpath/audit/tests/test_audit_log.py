@@ -92,9 +92,6 @@ def test_postgresql_itself_refuses_to_change_the_log(org_a, coordinator):
     for sql in ("UPDATE audit_accesslog SET event = 'x' WHERE id = %s", "DELETE FROM audit_accesslog WHERE id = %s"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [row.pk])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks from this test's own writes
-        cur.execute("TRUNCATE audit_accesslog CASCADE")
     assert AccessLog.objects.filter(pk=row.pk, event=row.event).exists()
 
 

@@ -3,8 +3,10 @@ record are written to the audit log."""
 
 from __future__ import annotations
 
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, NullIf
+from collections.abc import Sequence
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 
 from peerpath.audit import actions as audit
@@ -20,7 +22,7 @@ from peerpath.members.models import (
     Status,
 )
 from peerpath.members.search import token_for_query
-from peerpath.tenancy.models import Membership
+from peerpath.tenancy.models import Membership, display_name
 from peerpath.tenancy.policy import Perm, member_visible_fields, require
 
 
@@ -33,21 +35,21 @@ def current_stage_subquery() -> Subquery:
     return Subquery(latest.values("stage")[:1])
 
 
-def _current_professional_name() -> Subquery:
-    current = (
-        CareTeamAssignment.objects.filter(
-            member=OuterRef("pk"), role=CareRole.PROFESSIONAL, ended_on__isnull=True
-        )
-        .order_by("-started_on", "-created_at")
-        .annotate(
-            display=Coalesce(
-                NullIf(Concat("professional__last_name", "professional__first_name"), Value("")),
-                "professional__username",
-                output_field=CharField(),
-            )
-        )
-    )
-    return Subquery(current.values("display")[:1])
+def _current_professional_id() -> Subquery:
+    current = CareTeamAssignment.objects.filter(
+        member=OuterRef("pk"), role=CareRole.PROFESSIONAL, ended_on__isnull=True
+    ).order_by("-started_on", "-created_at")
+    return Subquery(current.values("professional_id")[:1])
+
+
+def attach_professional_names(members: Sequence[Member]) -> None:
+    """Set ``professional_name`` on a page of members from ``member_list``, in one
+    query for the page (names formatted as everywhere else, see ``display_name``)."""
+    ids = {m.professional_id for m in members if m.professional_id}  # type: ignore[attr-defined]
+    users = get_user_model().objects.in_bulk(ids) if ids else {}
+    for m in members:
+        user = users.get(m.professional_id)  # type: ignore[attr-defined]
+        m.professional_name = display_name(user) if user else ""  # type: ignore[attr-defined]
 
 
 GAPS = ("no_professional", "no_mentor", "no_service_consent")
@@ -104,7 +106,7 @@ def member_list(
         qs = filter_gap(qs, gap)
     return (
         qs.only("organization_id", "code", "name", "status", "enrolment_date")
-        .annotate(current_stage=current_stage_subquery(), professional_name=_current_professional_name())
+        .annotate(current_stage=current_stage_subquery(), professional_id=_current_professional_id())
         .order_by("code")
     )
 

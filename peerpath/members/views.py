@@ -43,6 +43,8 @@ def member_list(request: HttpRequest) -> HttpResponse:
         gap = ""
     members = selectors.member_list(membership, query=query, status=status, gap=gap)
     page = Paginator(members, settings.PEERPATH_MEMBERS_PER_PAGE).get_page(params.get("page"))
+    page.object_list = list(page.object_list)
+    selectors.attach_professional_names(page.object_list)
     audit.record_by(
         membership,
         Event.MEMBER_LIST,

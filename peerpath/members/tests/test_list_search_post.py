@@ -60,3 +60,15 @@ def test_changing_only_the_mentor_ignores_the_professionals_later_start(org_a, c
     )
     assert response.status_code == 302
     assert member.care_team.filter(role="peer_mentor", mentor=mentor, ended_on=None).exists()
+
+
+def test_the_list_shows_professionals_names_in_the_usual_form(org_a, coordinator):
+    from tests.factories import CareTeamFactory, UserFactory
+
+    chinese = UserFactory(first_name="雅婷", last_name="張")
+    english = UserFactory(first_name="Mary", last_name="Lin")
+    other = MemberFactory(organization=org_a.org, code="A0004")
+    CareTeamFactory(member=org_a.member, professional=chinese, assigned_by=chinese)
+    CareTeamFactory(member=other, professional=english, assigned_by=english)
+    names = {m.code: m.professional_name for m in coordinator.get("/members/").context["page"].object_list}
+    assert names == {org_a.member.code: "張雅婷", "A0004": "Mary Lin"}

@@ -3,6 +3,7 @@ signed in with a verified second factor (as real sessions of these roles are).""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -10,11 +11,18 @@ import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 
 from peerpath.tenancy.models import Role
 from tests.factories import MemberFactory, MembershipFactory, OrganizationFactory
 
 ROLES = [r.value for r in Role]
+
+# Property tests: no per-example deadline (CI machines vary); under CI the examples
+# are derived from the test itself, so a failure there reproduces exactly.
+hypothesis_settings.register_profile("peerpath", deadline=None)
+hypothesis_settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") == "true" else "peerpath")
 
 
 @pytest.fixture(autouse=True)

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "peerpath.tenancy",
     "peerpath.audit",
     "peerpath.members",
+    "peerpath.measures",
     "peerpath.demo",
 ]
 

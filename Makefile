@@ -63,3 +63,4 @@ clean:
 
 bench: venv
 	$(BIN)/python bench/member_pages.py
+	$(BIN)/python bench/scoring.py

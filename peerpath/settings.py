@@ -41,6 +41,7 @@ try:
     PROXY_COUNT = env_int("PEERPATH_PROXY_COUNT", 1, minimum=1)
     EMAIL_URL_HOST = env_str("EMAIL_HOST", "")
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peerpath@localhost") or "peerpath@localhost"
+    LINK_HOURS = env_int("PEERPATH_LINK_HOURS", 72, minimum=1)
     DEMO_PASSWORD = env_str("PEERPATH_DEMO_PASSWORD", "peerpath-demo") or "peerpath-demo"
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
@@ -86,6 +87,9 @@ _dev = _dev_secrets() if _missing else {}
 SECRET_KEY: str = SECRET_KEY_ENV or _dev["SECRET_KEY"]
 FIELD_KEYS: list[str] = [k.strip() for k in (FIELD_KEYS_ENV or _dev["PEERPATH_FIELD_KEYS"]).split(",") if k.strip()]
 SEARCH_KEY: str = SEARCH_KEY_ENV or _dev["PEERPATH_SEARCH_KEY"]
+
+# matplotlib (progress charts) keeps its font cache here rather than in $HOME.
+os.environ.setdefault("MPLCONFIGDIR", str(VAR_DIR / "matplotlib"))
 
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must name the host(s) Peerpath is served on when DEBUG is off")
@@ -158,7 +162,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     # Tests use a file too (not memory), so that concurrent connections share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-peerpath.sqlite3")}
+    # (One file per process, so that two test runs on one machine do not collide.)
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-peerpath-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -277,4 +282,5 @@ PEERPATH_PROXY_COUNT = PROXY_COUNT
 PEERPATH_FIELD_KEYS = FIELD_KEYS
 PEERPATH_SEARCH_KEY = SEARCH_KEY
 PEERPATH_MEMBERS_PER_PAGE = 25
+PEERPATH_LINK_HOURS = LINK_HOURS  # how long a self-report link stays valid
 OTP_VERIFY_URL = "/account/two-factor/"

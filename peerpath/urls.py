@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from peerpath.audit.views import audit_log
+from peerpath.measures.selfreport import self_report
 from peerpath.members.dashboard import dashboard
 from peerpath.tenancy import auth_views as pp_auth
 from peerpath.tenancy import staff
@@ -67,4 +68,5 @@ urlpatterns = [
     path("account/", include(account)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),
+    path("r/<str:token>/", self_report, name="self_report"),
 ]

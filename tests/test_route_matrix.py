@@ -59,11 +59,20 @@ MATRIX: dict[str, dict[str, object]] = {
     "password_reset_complete": PUBLIC,
     "set_language": {ANON: 302, **{r: 302 for r in ROLES}},
     "healthz": PUBLIC,
+    "self_report": {ANON: 404, **{r: 404 for r in ROLES}},  # an unknown token; real links are tested elsewhere
+    "member_questionnaires": CLINICAL_STAFF_ONLY,
+    "measure_enter_choose": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
+    "measure_enter": CLINICAL_STAFF_ONLY,
+    "measure_link_create": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
+    "measure_safety_follow_up": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
+    "measure_chart": CLINICAL_STAFF_ONLY,
 }
 
 # Routes whose object belongs to an organisation: staff of another get 404.
 OBJECT_ROUTES = {"member_detail", "member_edit", "consent_create", "consent_withdraw", "stage_change",
-                 "care_team", "staff_edit", "staff_reset_two_factor"}
+                 "care_team", "staff_edit", "staff_reset_two_factor", "member_questionnaires",
+                 "measure_enter_choose", "measure_enter", "measure_link_create", "measure_chart",
+                 "measure_safety_follow_up"}
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -85,6 +94,9 @@ def _path_for(name: str, route: str, tenant) -> str:
         "<int:pk>": str(consent.pk if name == "consent_withdraw" else tenant.staff["professional"].pk),
         "<uidb64>": "MQ",
         "<token>": "set-password",
+        "<str:token>": "no-such-token",
+        "<slug:instrument_id>": "phq9",
+        "<slug:score_id>": "total",
     }
     path = "/" + route
     for key, value in values.items():
@@ -151,7 +163,10 @@ def test_staff_of_another_organisation_get_404(name, tenant_a, tenant_b):
             assert response.status_code in (403, 404), f"{role} of A got {response.status_code} for {path}"
 
 
-@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES - {"member_detail"}))
+GET_ONLY = {"member_detail", "member_questionnaires", "measure_chart"}
+
+
+@pytest.mark.parametrize("name", sorted(OBJECT_ROUTES - GET_ONLY))
 def test_writes_to_another_organisation_get_404_and_change_nothing(name, tenant_a, tenant_b):
     from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
     from peerpath.tenancy.models import Membership

@@ -43,6 +43,12 @@ class Event(models.TextChoices):
     EXPORT = "data.export", _("Exported data")
     KEYS_ROTATED = "system.keys_rotated", _("Re-encrypted data with the newest key")
     DEMO_LOADED = "system.demo_loaded", _("Loaded demo data")
+    MEASURE_VIEW = "measure.view", _("Viewed questionnaire results")
+    MEASURE_RECORDED = "measure.recorded", _("Entered a questionnaire")
+    MEASURE_LINK_CREATED = "measure.link_created", _("Created a self-report link")
+    MEASURE_LINK_COMPLETED = "measure.link_completed", _("Questionnaire answered by self-report link")
+    SAFETY_FOLLOWED_UP = "measure.safety_followed_up", _("Recorded follow-up of a safety answer")
+    RESCORED = "system.rescored", _("Recomputed questionnaire scores")
 
 
 class ChainHead(models.Model):

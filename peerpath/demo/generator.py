@@ -41,6 +41,15 @@ class ConsentPlan:
 
 
 @dataclass
+class QuestionnairePlan:
+    taken_on: dt.date
+    instrument_id: str
+    answers: dict[str, int]
+    reason: str  # intake / periodic
+    mode: str  # staff / link
+
+
+@dataclass
 class MemberPlan:
     org: str
     code: str
@@ -60,6 +69,7 @@ class MemberPlan:
     professional: list[tuple[dt.date, str]] = field(default_factory=list)  # (from, username)
     mentor_from: dt.date | None = None
     mentor_code: str | None = None
+    questionnaires: list[QuestionnairePlan] = field(default_factory=list)
 
 
 @dataclass
@@ -163,6 +173,56 @@ def _member(rng: random.Random, org: str, n: int, today: dt.date, used: set[str]
     return m
 
 
+# Item generators: answers of each demo instrument from a latent well-being w in
+# [0, 1] (1 = doing well). Reverse-keyed and positively worded items follow w.
+ISMI_RESISTANCE = {"7", "14", "24", "26", "27"}
+
+
+def _likert(rng: random.Random, centre: float, low: int, high: int) -> int:
+    return max(low, min(high, round(centre + rng.gauss(0, 0.6))))
+
+
+def _answers(rng: random.Random, instrument_id: str, w: float) -> dict[str, int]:
+    if instrument_id == "phq9":
+        answers = {str(i): _likert(rng, (1 - w) * 2.6, 0, 3) for i in range(1, 10)}
+        answers["9"] = 1 if w < 0.25 and rng.random() < 0.3 else 0
+        return answers
+    if instrument_id == "who5":
+        return {str(i): _likert(rng, 0.5 + w * 4, 0, 5) for i in range(1, 6)}
+    if instrument_id == "gses":
+        return {str(i): _likert(rng, 1.4 + w * 2.4, 1, 4) for i in range(1, 11)}
+    if instrument_id == "ismi29":
+        return {
+            str(i): _likert(rng, 1 + 3 * w if str(i) in ISMI_RESISTANCE else 3.3 - 2.2 * w, 1, 4)
+            for i in range(1, 30)
+        }
+    raise ValueError(instrument_id)
+
+
+DEMO_INSTRUMENTS = ("phq9", "who5", "gses", "ismi29")
+
+
+def _questionnaires(rng: random.Random, m: MemberPlan, today: dt.date) -> None:
+    """Intake, then every three months while active: well-being rises for most members."""
+    w = rng.uniform(0.1, 0.5)
+    slope = rng.gauss(0.12, 0.12)  # per year
+    day = m.enrolment_date + dt.timedelta(days=rng.randint(0, 7))
+    reason = "intake"
+    end = today if m.status == "active" else m.enrolment_date + dt.timedelta(days=400)
+    while day <= min(today, end):
+        level = max(0.0, min(1.0, w + rng.gauss(0, 0.06)))
+        mode = "link" if reason == "periodic" and rng.random() < 0.4 else "staff"
+        for instrument_id in DEMO_INSTRUMENTS:
+            if instrument_id == "ismi29" and reason == "periodic" and rng.random() < 0.5:
+                continue  # the long stigma scale every six months or so
+            m.questionnaires.append(
+                QuestionnairePlan(day, instrument_id, _answers(rng, instrument_id, level), reason, mode)
+            )
+        w += slope * 0.25
+        day += dt.timedelta(days=rng.randint(80, 100))
+        reason = "periodic"
+
+
 def plan(seed: int = 2026, today: dt.date | None = None, size: int = 60) -> DemoPlan:
     """The whole demo as data: same seed and day, same plan."""
     rng = random.Random(seed)
@@ -171,6 +231,8 @@ def plan(seed: int = 2026, today: dt.date | None = None, size: int = 60) -> Demo
     main_pros = [s.username for s in STAFF if s.role == "professional" and "main" in s.orgs]
     members = [_member(rng, "main", i + 1, today, used, main_pros) for i in range(size)]
     members += [_member(rng, "harbour", i + 1, today, used, ["harbour_ot"]) for i in range(max(4, size // 8))]
+    for m in members:
+        _questionnaires(rng, m, today)
     # Peer mentors: members further on in recovery accompany newer ones.
     for org in ("main", "harbour"):
         pool = [m for m in members if m.org == org]

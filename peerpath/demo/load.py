@@ -7,13 +7,36 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.demo.generator import DemoPlan
+from peerpath.measures.actions import store_scores
+from peerpath.measures.library import library
+from peerpath.measures.models import Administration, AdministrationStatus, SafetyFlag
 from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
 from peerpath.members.search import refresh_tokens
 from peerpath.tenancy.models import Membership, Organization
+
+
+def _questionnaires(member: Member, p: Any, recorded_by: Any) -> None:
+    """Completed questionnaires, scored by the engine like any other; safety answers
+    older than a week are marked as followed up."""
+    now = timezone.now()
+    for q in p.questionnaires:
+        instrument = library()[q.instrument_id]
+        administration = Administration.objects.create(
+            organization=member.organization, member=member, instrument_id=instrument.id,
+            instrument_version=instrument.version, mode=q.mode, reason=q.reason,
+            status=AdministrationStatus.COMPLETED, language=member.preferred_language, taken_on=q.taken_on,
+            answers={k: float(v) for k, v in q.answers.items()}, created_by=recorded_by, completed_at=now,
+        )
+        store_scores(administration, instrument, new=True)
+        if (timezone.localdate() - q.taken_on).days > 7:
+            SafetyFlag.objects.filter(administration=administration).update(
+                followed_up_by=recorded_by, followed_up_at=now
+            )
 
 
 def demo_exists() -> bool:
@@ -60,6 +83,7 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
                 withdrawn_on=c.withdrawn_on, recorded_by=intake_by,
                 withdrawal_recorded_by=intake_by if c.withdrawn_on else None,
             )
+        _questionnaires(member, p, intake_by)
         for i, (start, username) in enumerate(p.professional):
             end = p.professional[i + 1][0] if i + 1 < len(p.professional) else None
             CareTeamAssignment.objects.create(

@@ -8,4 +8,4 @@ class MeasuresConfig(AppConfig):
     verbose_name = _("Measures")
 
     def ready(self) -> None:
-        from peerpath.measures import checks  # noqa: F401
+        from peerpath.measures import checks, timeline_providers  # noqa: F401

@@ -1,5 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
+from peerpath.measures.urls import member_urlpatterns
 from peerpath.members import views
 
 urlpatterns = [
@@ -11,4 +12,5 @@ urlpatterns = [
     path("<str:code>/consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("<str:code>/stage/", views.stage_change, name="stage_change"),
     path("<str:code>/care-team/", views.care_team, name="care_team"),
+    path("<str:code>/questionnaires/", include(member_urlpatterns)),
 ]

@@ -30,6 +30,8 @@ class Perm(StrEnum):
     STAFF_MANAGE = "staff.manage"
     AUDIT_VIEW = "audit.view"
     RESEARCH_DATA = "research.data"
+    MEASURE_VIEW = "measure.view"  # questionnaire answers and scores (clinical)
+    MEASURE_RECORD = "measure.record"  # enter a paper form, send a self-report link
 
 
 _CLINICAL_STAFF = {
@@ -43,6 +45,8 @@ _CLINICAL_STAFF = {
     Perm.CONSENT_RECORD,
     Perm.STAGE_CHANGE,
     Perm.CARE_TEAM_ASSIGN,
+    Perm.MEASURE_VIEW,
+    Perm.MEASURE_RECORD,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {

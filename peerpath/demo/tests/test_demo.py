@@ -41,6 +41,9 @@ def test_the_plan_is_plausible():
             assert m.mentor_code != m.code
     assert {m.status for m in main} >= {"active", "inactive"}
     assert sum(1 for m in main if m.mentor_code) > 20
+    for m in p.members:
+        assert m.questionnaires and m.questionnaires[0].reason == "intake"
+        assert all(m.enrolment_date <= q.taken_on <= DAY for q in m.questionnaires)
     roles = {s.role for s in p.staff}
     assert roles == {"admin", "coordinator", "professional", "peer_leader", "researcher"}
 
@@ -54,6 +57,10 @@ def test_loading_the_demo_creates_records_that_verify(db, capsys):
     assert Consent.objects.exists() and StageChange.objects.exists()
     assert CareTeamAssignment.objects.filter(role="peer_mentor").exists()
     assert Membership.objects.filter(role="researcher").exists()
+    from peerpath.measures.models import StoredScore
+
+    phq9 = StoredScore.objects.filter(instrument_id="phq9", score_id="total", value__isnull=False)
+    assert phq9.count() >= 24 and phq9.filter(value__gte=10).exists() and phq9.filter(value__lt=5).exists()
     call_command("audit", "verify")
 
 
@@ -78,3 +85,19 @@ def test_the_demo_refuses_to_run_without_debug(db, settings):
     with pytest.raises(CommandError, match="DEBUG=true"):
         call_command("serve_demo")
     assert not Organization.objects.exists()
+
+
+def test_most_members_feel_better_over_a_year_in_the_demo():
+    p = plan(seed=2026, today=DAY)
+    from peerpath.measures.definitions import load_library
+    from peerpath.measures.scoring import score_one
+
+    who5 = load_library()["who5"]
+    better = worse = 0
+    for m in p.members:
+        scores = [score_one(who5, q.answers)["scores"]["raw"]["value"]
+                  for q in m.questionnaires if q.instrument_id == "who5"]
+        if len(scores) >= 5:
+            better += scores[-1] > scores[0]
+            worse += scores[-1] < scores[0]
+    assert better > worse > 0  # realistic: most improve, some do not

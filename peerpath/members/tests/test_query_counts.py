@@ -32,8 +32,9 @@ LIST_QUERIES = 4 + 2 + 1 + 5 + 3
 # search: the same (the name match is a subquery on the blind index)
 SEARCH_QUERIES = LIST_QUERIES
 # member page: member, organisation, consents, current care team, and one query
-# per timeline provider that reads the database (consents, stages, care team, history)
-DETAIL_QUERIES = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 3
+# per timeline provider that reads the database (consents, stages, care team, history),
+# plus the questionnaires provider (administrations and their prefetched scores)
+DETAIL_QUERIES = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 2 + 3
 
 
 def days_ago(n: int) -> dt.date:

@@ -1,0 +1,92 @@
+"""Forms for entering questionnaires and sending self-report links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from peerpath.measures.definitions import Instrument
+from peerpath.measures.library import member_instruments
+from peerpath.measures.models import Reason
+from peerpath.members.forms import DateInput, FormBase
+
+
+def item_label(instrument: Instrument, item_id: str, language: str) -> str:
+    """The item's wording in the language, or a neutral placeholder when the wording
+    may not be shipped (staff then read it from their licensed paper form)."""
+    item = instrument.item(item_id)
+    if item.text is not None:
+        return item.text.get(language)
+    return str(_("Item %(n)s")) % {"n": item.id}
+
+
+def has_wording(instrument: Instrument) -> bool:
+    return all(i.text is not None for i in instrument.items)
+
+
+def _format_value(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+class PaperForm(FormBase, forms.Form):
+    """All items of one questionnaire on one page, as on the paper form."""
+
+    taken_on = forms.DateField(label=_("Date answered"), widget=DateInput())
+    reason = forms.ChoiceField(label=_("Occasion"), choices=Reason.choices, initial=Reason.PERIODIC)
+
+    def __init__(self, *args: Any, instrument: Instrument, language: str, enrolment: dt.date, **kwargs: Any) -> None:
+        self.instrument = instrument
+        self.enrolment = enrolment
+        super().__init__(*args, **kwargs)
+        self.fields["taken_on"].initial = timezone.localdate()
+        for item in instrument.items:
+            rs = instrument.response_sets[item.response_set]
+            self.fields[f"item_{item.id}"] = forms.TypedChoiceField(
+                label=f"{item.id}. {item_label(instrument, item.id, language)}",
+                choices=[(_format_value(o.value), f"{_format_value(o.value)} {o.label.get(language)}") for o in rs.options],
+                coerce=float,
+                required=False,
+                empty_value=None,
+                widget=forms.RadioSelect,
+            )
+
+    def clean_taken_on(self) -> dt.date:
+        value: dt.date = self.cleaned_data["taken_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("This date is in the future."))
+        if value < self.enrolment:
+            raise forms.ValidationError(_("The date is before the member's enrolment."))
+        return value
+
+    def answers(self) -> dict[str, float]:
+        return {
+            item.id: self.cleaned_data[f"item_{item.id}"]
+            for item in self.instrument.items
+            if self.cleaned_data.get(f"item_{item.id}") is not None
+        }
+
+
+class LinkForm(FormBase, forms.Form):
+    instrument = forms.ChoiceField(label=_("Questionnaire"))
+    reason = forms.ChoiceField(label=_("Occasion"), choices=Reason.choices, initial=Reason.PERIODIC)
+
+    def __init__(self, *args: Any, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only questionnaires whose wording Peerpath may show can be answered alone.
+        self.fields["instrument"].choices = [  # type: ignore[attr-defined]
+            (i.id, f"{i.short_name} · {i.name.get(language)}") for i in member_instruments() if has_wording(i)
+        ]
+
+
+class EnterChoiceForm(forms.Form):
+    instrument = forms.ChoiceField(label=_("Questionnaire"))
+
+    def __init__(self, *args: Any, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].choices = [  # type: ignore[attr-defined]
+            (i.id, f"{i.short_name} · {i.name.get(language)}") for i in member_instruments()
+        ]

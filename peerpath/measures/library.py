@@ -1,0 +1,27 @@
+"""The instrument library as the application uses it (loaded once per process)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.http import Http404
+
+from peerpath.measures.definitions import Instrument, load_library
+
+
+@lru_cache(maxsize=1)
+def library() -> dict[str, Instrument]:
+    return load_library()
+
+
+def instrument(instrument_id: str) -> Instrument:
+    """A shipped instrument by id (404 for an unknown id)."""
+    try:
+        return library()[instrument_id]
+    except KeyError:
+        raise Http404("No such questionnaire") from None
+
+
+def member_instruments() -> list[Instrument]:
+    """Instruments answered by members (not programme-level fidelity scales)."""
+    return sorted((i for i in library().values() if i.level != "programme"), key=lambda i: i.short_name)

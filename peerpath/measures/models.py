@@ -1,0 +1,120 @@
+"""Administrations of questionnaires, their answers and the scores derived from them.
+
+Answers are records; scores are derived by the scoring engine and can always be
+recomputed (``peerpath rescore``): each score row records the definition version
+it came from.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from peerpath.members.fields import EncryptedTextField
+from peerpath.members.models import Language, Member
+from peerpath.tenancy.models import TenantModel
+
+
+class Mode(models.TextChoices):
+    STAFF = "staff", _("Entered by staff (paper form)")
+    LINK = "link", _("Self-report link")
+    KIOSK = "kiosk", _("Kiosk in a group session")
+    PORTAL = "portal", _("Member portal")
+
+
+class Reason(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    PERIODIC = "periodic", _("Periodic review")
+    JOB_START = "job_start", _("Job start")
+    JOB_END = "job_end", _("Job end")
+    GROUP_SESSION = "group_session", _("After a group session")
+    AD_HOC = "ad_hoc", _("Other")
+
+
+class AdministrationStatus(models.TextChoices):
+    PENDING = "pending", _("Not started")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    EXPIRED = "expired", _("Expired")
+
+
+class Administration(TenantModel):
+    """One questionnaire given to one member, however it was answered."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="administrations")
+    instrument_id = models.CharField(_("questionnaire"), max_length=40)
+    instrument_version = models.PositiveIntegerField()
+    mode = models.CharField(_("how answered"), max_length=10, choices=Mode.choices)
+    reason = models.CharField(_("occasion"), max_length=16, choices=Reason.choices, default=Reason.AD_HOC)
+    status = models.CharField(max_length=12, choices=AdministrationStatus.choices, default=AdministrationStatus.PENDING)
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.ZH_HANT)
+    taken_on = models.DateField(_("date answered"), null=True, blank=True)
+    answers = models.JSONField(default=dict)  # item id → numeric value (partial while in progress)
+    # Self-report link: only a hash of the token is stored; the token is in the URL alone.
+    link_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    link_expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("questionnaire administration")
+        indexes = [
+            models.Index(fields=["organization", "member", "instrument_id", "taken_on"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+        ordering = ["-taken_on", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} for {self.member_id} ({self.status})"
+
+
+class StoredScore(TenantModel):
+    """One score of one completed administration (derived; see ``peerpath rescore``)."""
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="scores")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    instrument_id = models.CharField(max_length=40)
+    score_id = models.CharField(max_length=60)
+    value = models.FloatField(null=True)  # None: not scorable (too many answers missing)
+    n_answered = models.PositiveSmallIntegerField()
+    prorated = models.BooleanField(default=False)
+    band_index = models.SmallIntegerField(null=True)
+    flag = models.BooleanField(default=False)
+    taken_on = models.DateField()
+    definition_version = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["administration", "score_id"], name="score_unique_per_administration")
+        ]
+        indexes = [models.Index(fields=["organization", "member", "instrument_id", "score_id", "taken_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id}.{self.score_id}={self.value}"
+
+
+class SafetyFlag(TenantModel):
+    """A safety item answered at or above its threshold (e.g. PHQ-9 item 9 above 0):
+    shown to the member's professional until someone records that it was followed up."""
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="safety_flags")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    item_id = models.CharField(max_length=20)
+    value = models.FloatField()
+    raised_at = models.DateTimeField()
+    followed_up_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    followed_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "followed_up_at"])]
+
+    def __str__(self) -> str:
+        return f"safety {self.administration_id} item {self.item_id}"

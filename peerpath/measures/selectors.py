@@ -1,0 +1,176 @@
+"""Scoped, policy-checked reads of questionnaire results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.measures.change import MissingNormsError, assess_change, baseline_sd
+from peerpath.measures.definitions import Instrument, Score
+from peerpath.measures.library import library
+from peerpath.measures.models import (
+    Administration,
+    AdministrationStatus,
+    Mode,
+    SafetyFlag,
+    StoredScore,
+)
+from peerpath.members.models import Member
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, require
+
+
+@dataclass
+class Point:
+    date: dt.date
+    value: float | None
+    band: str  # band label in the viewer's language ("" when none)
+    flag: bool
+    prorated: bool
+    rci: float | None = None  # against the member's first result
+    change: str | None = None  # improved / unchanged / deteriorated (reliable change)
+
+
+@dataclass
+class ScoreSeries:
+    score: Score
+    points: list[Point] = field(default_factory=list)
+    rci_basis: str = ""  # where the SD and reliability came from, or why no RCI
+
+
+@dataclass
+class InstrumentResults:
+    instrument: Instrument
+    series: list[ScoreSeries]
+
+
+def programme_baseline_sd(membership: Membership, instrument_id: str, score_id: str) -> float | None:
+    """SD of each member's first score in the organisation (J&T use the SD of the
+    pre-treatment sample); None with fewer than 10 members."""
+    rows = (
+        StoredScore.objects.for_org(membership.organization)
+        .filter(instrument_id=instrument_id, score_id=score_id, value__isnull=False)
+        .order_by("member_id", "taken_on")
+        .values_list("member_id", "value")
+    )
+    first: dict[int, float] = {}
+    for member_id, value in rows:
+        first.setdefault(member_id, value)
+    if len(first) < 10:
+        return None
+    return baseline_sd(list(first.values()))
+
+
+def _with_change(series: ScoreSeries, membership: Membership, instrument: Instrument) -> None:
+    score = series.score
+    values = [p for p in series.points if p.value is not None]
+    if len(values) < 2:
+        return
+    sd_override = None
+    if score.norms is None or score.norms.sd is None:
+        sd_override = programme_baseline_sd(membership, instrument.id, score.id)
+    baseline = float(values[0].value or 0.0)
+    later = [float(p.value or 0.0) for p in values[1:]]
+    try:
+        # Each later result against the first (the J&T pre/post comparison), so that
+        # small steps that add up to a reliable change are shown too.
+        assessment = assess_change(score, [baseline] * len(later), later, sd=sd_override)
+    except MissingNormsError:
+        series.rci_basis = "none"
+        return
+    series.rci_basis = "programme" if sd_override is not None else "norms"
+    for point, rci, cls in zip(
+        values[1:], assessment.reliable.rci, assessment.reliable.classification, strict=True
+    ):
+        point.rci = float(rci)
+        point.change = str(cls) if cls is not None else None
+
+
+def member_results(
+    membership: Membership, member: Member, language: str, request: HttpRequest | None = None
+) -> list[InstrumentResults]:
+    """Every questionnaire the member completed, each score over time with reliable
+    change between consecutive results. Audited as a read of clinical data."""
+    require(membership, Perm.MEASURE_VIEW)
+    rows = (
+        StoredScore.objects.for_org(membership.organization)
+        .filter(member=member)
+        .order_by("instrument_id", "taken_on", "administration_id")
+    )
+    grouped: dict[str, dict[str, list[StoredScore]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        grouped[row.instrument_id][row.score_id].append(row)
+    results = []
+    for instrument_id, by_score in grouped.items():
+        instrument = library().get(instrument_id)
+        if instrument is None:
+            continue
+        series_list = []
+        for score in instrument.scores:
+            series = ScoreSeries(score=score)
+            for row in by_score.get(score.id, []):
+                band = score.bands[row.band_index].label.get(language) if row.band_index is not None else ""
+                series.points.append(Point(row.taken_on, row.value, band, row.flag, row.prorated))
+            _with_change(series, membership, instrument)
+            series_list.append(series)
+        results.append(InstrumentResults(instrument, series_list))
+    audit.record_by(
+        membership, Event.MEASURE_VIEW, target=member, request=request,
+        extra={"instruments": sorted(grouped)},
+    )
+    return results
+
+
+def score_series(membership: Membership, member: Member, instrument_id: str, score_id: str,
+                 language: str) -> tuple[Instrument, ScoreSeries]:
+    """One score of one instrument over time (for the chart)."""
+    require(membership, Perm.MEASURE_VIEW)
+    instrument = library().get(instrument_id)
+    if instrument is None:
+        raise Http404("No such questionnaire")
+    try:
+        score = instrument.score(score_id)
+    except KeyError:
+        raise Http404("No such score") from None
+    series = ScoreSeries(score=score)
+    rows = (
+        StoredScore.objects.for_org(membership.organization)
+        .filter(member=member, instrument_id=instrument_id, score_id=score_id)
+        .order_by("taken_on", "administration_id")
+    )
+    for row in rows:
+        band = score.bands[row.band_index].label.get(language) if row.band_index is not None else ""
+        series.points.append(Point(row.taken_on, row.value, band, row.flag, row.prorated))
+    _with_change(series, membership, instrument)
+    return instrument, series
+
+
+def open_links(membership: Membership, member: Member) -> QuerySet[Administration]:
+    require(membership, Perm.MEASURE_VIEW)
+    return Administration.objects.for_org(membership.organization).filter(
+        member=member, mode=Mode.LINK,
+        status__in=[AdministrationStatus.PENDING, AdministrationStatus.IN_PROGRESS],
+    ).order_by("-created_at")
+
+
+def open_safety_flags(membership: Membership, member: Member | None = None) -> QuerySet[SafetyFlag]:
+    """Safety answers not yet followed up (of one member, or of the organisation)."""
+    require(membership, Perm.MEASURE_VIEW)
+    flags = SafetyFlag.objects.for_org(membership.organization).filter(followed_up_at__isnull=True)
+    if member is not None:
+        flags = flags.filter(member=member)
+    return flags.select_related("member", "administration").order_by("-raised_at")
+
+
+def get_safety_flag(membership: Membership, member: Member, pk: int) -> SafetyFlag:
+    require(membership, Perm.MEASURE_RECORD)
+    try:
+        return SafetyFlag.objects.for_org(membership.organization).get(pk=pk, member=member)
+    except SafetyFlag.DoesNotExist:
+        raise Http404("No such safety flag") from None

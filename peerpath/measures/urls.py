@@ -1,0 +1,13 @@
+from django.urls import path
+
+from peerpath.measures import views
+
+# Mounted under members/<code>/questionnaires/
+member_urlpatterns = [
+    path("", views.member_questionnaires, name="member_questionnaires"),
+    path("enter/", views.enter_choose, name="measure_enter_choose"),
+    path("enter/<slug:instrument_id>/", views.enter, name="measure_enter"),
+    path("link/", views.create_link, name="measure_link_create"),
+    path("safety/<int:pk>/", views.safety_follow_up, name="measure_safety_follow_up"),
+    path("<slug:instrument_id>/<slug:score_id>.svg", views.chart, name="measure_chart"),
+]

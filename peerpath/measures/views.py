@@ -1,0 +1,139 @@
+"""Staff pages for questionnaires: results over time, paper entry, self-report links."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from peerpath.measures import actions, selectors
+from peerpath.measures.forms import EnterChoiceForm, LinkForm, PaperForm
+from peerpath.measures.library import instrument as get_instrument
+from peerpath.members.selectors import get_member, get_member_for_write
+from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.policy import Perm
+
+
+def _language() -> str:
+    return "zh-hant" if (get_language() or "").startswith("zh") else "en"
+
+
+@staff_view(Perm.MEASURE_VIEW)
+@require_http_methods(["GET"])
+def member_questionnaires(request: HttpRequest, code: str) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    member = get_member(membership, code, request=request)
+    language = _language()
+    context = {
+        "member": member,
+        "results": selectors.member_results(membership, member, language, request=request),
+        "links": selectors.open_links(membership, member),
+        "flags": selectors.open_safety_flags(membership, member),
+        "enter_form": EnterChoiceForm(language=language),
+        "link_form": LinkForm(language=language),
+        "language": language,
+    }
+    return render(request, "measures/member.html", context)
+
+
+@staff_view(Perm.MEASURE_VIEW)
+@require_http_methods(["GET"])
+def chart(request: HttpRequest, code: str, instrument_id: str, score_id: str) -> HttpResponse:
+    """The progress chart of one score as an SVG document (an <img> on the page)."""
+    from peerpath.measures.charts import progress_svg
+    from peerpath.measures.scoring import score_range
+
+    membership = request.membership  # type: ignore[attr-defined]
+    member = get_member(membership, code, request=request)
+    language = _language()
+    instrument, series = selectors.score_series(membership, member, instrument_id, score_id, language)
+    points = [(p.date, p.value, p.band, p.change) for p in series.points if p.value is not None]
+    svg = progress_svg(
+        points, score=series.score, language=language,
+        title=f"{instrument.short_name} · {series.score.label.get(language)}",
+        score_range=score_range(instrument, score_id),
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_view(Perm.MEASURE_RECORD)
+@require_http_methods(["GET", "POST"])
+def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
+    """Staff enter a questionnaire answered on paper."""
+    membership = request.membership  # type: ignore[attr-defined]
+    member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
+    instrument = get_instrument(instrument_id)
+    language = _language()
+    form = PaperForm(request.POST or None, instrument=instrument, language=language, enrolment=member.enrolment_date)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.record_paper_form(
+                membership, member, instrument.id, answers=form.answers(),
+                taken_on=form.cleaned_data["taken_on"], reason=form.cleaned_data["reason"], request=request,
+            )
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("%(name)s saved and scored.") % {"name": instrument.short_name})
+            return redirect("member_questionnaires", code=member.code)
+    context = {
+        "form": form, "member": member, "instrument": instrument, "language": language,
+        "instrument_name": instrument.name.get(language),
+    }
+    return render(request, "measures/enter.html", context)
+
+
+@staff_view(Perm.MEASURE_RECORD)
+@require_http_methods(["POST"])
+def enter_choose(request: HttpRequest, code: str) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
+    form = EnterChoiceForm(request.POST, language=_language())
+    if not form.is_valid():
+        messages.error(request, _("Choose a questionnaire."))
+        return redirect("member_questionnaires", code=member.code)
+    return redirect("measure_enter", code=member.code, instrument_id=form.cleaned_data["instrument"])
+
+
+@never_cache
+@staff_view(Perm.MEASURE_RECORD)
+@require_http_methods(["POST"])
+def create_link(request: HttpRequest, code: str) -> HttpResponse:
+    """Create a self-report link and show it once, with its QR code."""
+    membership = request.membership  # type: ignore[attr-defined]
+    member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
+    form = LinkForm(request.POST, language=_language())
+    if not form.is_valid():
+        messages.error(request, _("Choose a questionnaire that can be answered alone."))
+        return redirect("member_questionnaires", code=member.code)
+    administration, token = actions.create_link(
+        membership, member, form.cleaned_data["instrument"], reason=form.cleaned_data["reason"], request=request
+    )
+    url = request.build_absolute_uri(reverse("self_report", kwargs={"token": token}))
+    context = {
+        "member": member,
+        "administration": administration,
+        "instrument": get_instrument(administration.instrument_id),
+        "url": url,
+        "qr_svg": segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff"),
+    }
+    return render(request, "measures/link_created.html", context)
+
+
+@staff_view(Perm.MEASURE_RECORD)
+@require_http_methods(["POST"])
+def safety_follow_up(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
+    flag = selectors.get_safety_flag(membership, member, pk)
+    actions.follow_up_safety(membership, flag, request=request)
+    messages.success(request, _("Follow-up recorded."))
+    return redirect("member_questionnaires", code=member.code)

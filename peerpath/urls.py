@@ -9,6 +9,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from peerpath.audit.views import audit_log
+from peerpath.measures import plan_views
 from peerpath.measures.selfreport import self_report
 from peerpath.members.dashboard import dashboard
 from peerpath.tenancy import auth_views as pp_auth
@@ -65,6 +66,8 @@ urlpatterns = [
     path("staff/<int:pk>/", staff.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/reset-two-factor/", staff.staff_reset_two_factor, name="staff_reset_two_factor"),
     path("audit/", audit_log, name="audit_log"),
+    path("questionnaires/plan/", plan_views.plan, name="measure_plan"),
+    path("questionnaires/plan/<int:pk>/remove/", plan_views.plan_remove, name="measure_plan_remove"),
     path("account/", include(account)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),

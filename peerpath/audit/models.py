@@ -49,6 +49,7 @@ class Event(models.TextChoices):
     MEASURE_LINK_COMPLETED = "measure.link_completed", _("Questionnaire answered by self-report link")
     SAFETY_FOLLOWED_UP = "measure.safety_followed_up", _("Recorded follow-up of a safety answer")
     RESCORED = "system.rescored", _("Recomputed questionnaire scores")
+    PLAN_CHANGED = "measure.plan_changed", _("Changed the measurement plan")
 
 
 class ChainHead(models.Model):

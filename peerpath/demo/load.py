@@ -14,7 +14,7 @@ from peerpath.audit.models import Event
 from peerpath.demo.generator import DemoPlan
 from peerpath.measures.actions import store_scores
 from peerpath.measures.library import library
-from peerpath.measures.models import Administration, AdministrationStatus, SafetyFlag
+from peerpath.measures.models import Administration, AdministrationStatus, PlanRule, SafetyFlag
 from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
 from peerpath.members.search import refresh_tokens
 from peerpath.tenancy.models import Membership, Organization
@@ -37,6 +37,13 @@ def _questionnaires(member: Member, p: Any, recorded_by: Any) -> None:
             SafetyFlag.objects.filter(administration=administration).update(
                 followed_up_by=recorded_by, followed_up_at=now
             )
+
+
+# The demo's measurement plan: the questionnaires the generator fills in.
+DEMO_PLAN = [
+    ("phq9", "intake", None), ("who5", "intake", None), ("gses", "intake", None), ("ismi29", "intake", None),
+    ("phq9", "every", 90), ("who5", "every", 90), ("gses", "every", 90), ("ismi29", "every", 180),
+]
 
 
 def demo_exists() -> bool:
@@ -99,6 +106,8 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
                 assigned_by=coordinators.get(member.organization_id, users["coordinator"]),
             )
     for org in orgs.values():
+        for instrument_id, trigger, days in DEMO_PLAN:
+            PlanRule.objects.create(organization=org, instrument_id=instrument_id, trigger=trigger, interval_days=days)
         audit.record(Event.DEMO_LOADED, actor=None, organization=org, extra={"seed": plan.seed})
     return {
         "password": password,

@@ -118,3 +118,37 @@ class SafetyFlag(TenantModel):
 
     def __str__(self) -> str:
         return f"safety {self.administration_id} item {self.item_id}"
+
+
+class Trigger(models.TextChoices):
+    INTAKE = "intake", _("At intake")
+    EVERY = "every", _("Every N days")
+    JOB_START = "job_start", _("At a job start")
+    JOB_END = "job_end", _("At a job end")
+    GROUP_SESSION = "group_session", _("After each group session")
+
+
+class PlanRule(TenantModel):
+    """One line of an organisation's measurement plan: which questionnaire, when."""
+
+    instrument_id = models.CharField(_("questionnaire"), max_length=40)
+    trigger = models.CharField(_("when"), max_length=16, choices=Trigger.choices)
+    interval_days = models.PositiveSmallIntegerField(_("every how many days"), null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("measurement plan rule")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "instrument_id", "trigger"], name="plan_rule_unique",
+                condition=models.Q(active=True),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trigger="every") | models.Q(interval_days__gte=7),
+                name="plan_rule_every_needs_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.trigger} {self.interval_days or ''}".strip()

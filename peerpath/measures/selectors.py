@@ -6,18 +6,20 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.change import MissingNormsError, assess_change, baseline_sd
 from peerpath.measures.definitions import Instrument, Score
+from peerpath.measures.due import Due, Rule, due_for_member
 from peerpath.measures.library import library
 from peerpath.measures.models import (
     Administration,
     AdministrationStatus,
     Mode,
+    PlanRule,
     SafetyFlag,
     StoredScore,
 )
@@ -174,3 +176,35 @@ def get_safety_flag(membership: Membership, member: Member, pk: int) -> SafetyFl
         return SafetyFlag.objects.for_org(membership.organization).get(pk=pk, member=member)
     except SafetyFlag.DoesNotExist:
         raise Http404("No such safety flag") from None
+
+
+def plan_rules(membership: Membership) -> list[Rule]:
+    return [
+        Rule(r.instrument_id, r.trigger, r.interval_days)
+        for r in PlanRule.objects.for_org(membership.organization).filter(active=True)
+    ]
+
+
+def due_lists(membership: Membership, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
+    """Due and overdue questionnaires of the given members, in two queries for
+    any number of members (the plan, and each member's last completed dates)."""
+    require(membership, Perm.MEASURE_VIEW)
+    rules = plan_rules(membership)
+    if not rules or not members:
+        return []
+    last: dict[int, dict[str, dt.date]] = defaultdict(dict)
+    rows = (
+        Administration.objects.for_org(membership.organization)
+        .filter(member__in=[m.pk for m in members], status=AdministrationStatus.COMPLETED)
+        .values("member_id", "instrument_id")
+        .annotate(last=Max("taken_on"))
+        .order_by()
+    )
+    for row in rows:
+        last[row["member_id"]][row["instrument_id"]] = row["last"]
+    result = []
+    for member in members:
+        due = due_for_member(rules, enrolment_date=member.enrolment_date, last_completed=last[member.pk], today=today)
+        if due:
+            result.append((member, due))
+    return result

@@ -93,6 +93,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             audit.record_by(
                 membership, Event.MEMBER_LIST, request=request, extra={"page": "dashboard", "shown": len(context["caseload"])},
             )
+    if can(membership, Perm.MEASURE_VIEW):
+        from peerpath.measures.library import library
+        from peerpath.measures.selectors import due_lists, open_safety_flags
+
+        # A professional sees their caseload; coordinators and admins, every active member.
+        people = context.get("caseload") or (
+            list(Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE).order_by("code"))
+            if can(membership, Perm.MEASURE_PLAN) else []
+        )
+        due = due_lists(membership, people, timezone.localdate())
+        context["due"] = [
+            (m, [(library()[d.instrument_id].short_name, d) for d in items if d.instrument_id in library()])
+            for m, items in due
+        ][:30]
+        context["due_total"] = len(due)
+        context["overdue_total"] = sum(1 for _, items in due if any(d.overdue for d in items))
+        context["safety_flags"] = list(open_safety_flags(membership).filter(member__in=[m.pk for m in people])[:20])
     if can(membership, Perm.RESEARCH_DATA):
         context["research_consented"] = research_consented(membership).count()
     return render(request, "members/dashboard.html", context)

@@ -32,6 +32,7 @@ class Perm(StrEnum):
     RESEARCH_DATA = "research.data"
     MEASURE_VIEW = "measure.view"  # questionnaire answers and scores (clinical)
     MEASURE_RECORD = "measure.record"  # enter a paper form, send a self-report link
+    MEASURE_PLAN = "measure.plan"  # the organisation's measurement plan
 
 
 _CLINICAL_STAFF = {
@@ -50,8 +51,8 @@ _CLINICAL_STAFF = {
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.ADMIN: frozenset(_CLINICAL_STAFF | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW}),
-    Role.COORDINATOR: frozenset(_CLINICAL_STAFF | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA}),
+    Role.ADMIN: frozenset(_CLINICAL_STAFF | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN}),
+    Role.COORDINATOR: frozenset(_CLINICAL_STAFF | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN}),
     Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF),
     # Peer leaders run groups: they see who members are and how to reach them, and
     # the recovery stage, but never clinical fields or official identifiers.

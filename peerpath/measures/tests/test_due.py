@@ -1,0 +1,33 @@
+"""Due and overdue questionnaires, without a database."""
+
+import datetime as dt
+
+from peerpath.measures.due import Rule, due_for_member
+
+TODAY = dt.date(2026, 11, 27)
+RULES = [Rule("phq9", "intake"), Rule("phq9", "every", 90), Rule("who5", "every", 90), Rule("gses", "job_start")]
+
+
+def test_a_new_member_is_due_for_intake_questionnaires():
+    due = due_for_member(RULES, enrolment_date=TODAY - dt.timedelta(days=3), last_completed={}, today=TODAY)
+    assert [(d.instrument_id, d.trigger, d.overdue) for d in due] == [("phq9", "intake", False)]
+
+
+def test_intake_is_overdue_after_the_grace_period():
+    [due] = due_for_member(RULES, enrolment_date=TODAY - dt.timedelta(days=20), last_completed={}, today=TODAY)
+    assert due.overdue and due.due_on == TODAY - dt.timedelta(days=20)
+
+
+def test_periodic_questionnaires_follow_the_last_completed_one():
+    last = {"phq9": TODAY - dt.timedelta(days=85), "who5": TODAY - dt.timedelta(days=200)}
+    due = due_for_member(RULES, enrolment_date=TODAY - dt.timedelta(days=400), last_completed=last, today=TODAY)
+    assert [(d.instrument_id, d.due_on, d.overdue) for d in due] == [
+        ("who5", TODAY - dt.timedelta(days=110), True),
+        ("phq9", TODAY + dt.timedelta(days=5), False),
+    ]
+
+
+def test_nothing_is_listed_beyond_the_horizon_or_for_event_rules():
+    last = {"phq9": TODAY - dt.timedelta(days=10), "who5": TODAY - dt.timedelta(days=10)}
+    assert due_for_member(RULES, enrolment_date=TODAY - dt.timedelta(days=400), last_completed=last,
+                          today=TODAY) == []

@@ -9,7 +9,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from peerpath.audit.views import audit_log
-from peerpath.measures import plan_views
+from peerpath.measures import plan_views, wording_views
 from peerpath.measures.selfreport import self_report
 from peerpath.members.dashboard import dashboard
 from peerpath.tenancy import auth_views as pp_auth
@@ -68,6 +68,8 @@ urlpatterns = [
     path("audit/", audit_log, name="audit_log"),
     path("questionnaires/plan/", plan_views.plan, name="measure_plan"),
     path("questionnaires/plan/<int:pk>/remove/", plan_views.plan_remove, name="measure_plan_remove"),
+    path("questionnaires/wording/", wording_views.wording_list, name="measure_wording"),
+    path("questionnaires/wording/<slug:instrument_id>/", wording_views.wording_edit, name="measure_wording_edit"),
     path("account/", include(account)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),

@@ -67,6 +67,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "measure_safety_follow_up": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
     "measure_chart": CLINICAL_STAFF_ONLY,
     "measure_plan": AUDITORS,  # administrators and coordinators
+    "measure_wording": ADMIN_ONLY,
+    "measure_wording_edit": ADMIN_ONLY,
     "measure_plan_remove": {**AUDITORS, "admin": 405, "coordinator": 405},
 }
 

@@ -50,6 +50,7 @@ class Event(models.TextChoices):
     SAFETY_FOLLOWED_UP = "measure.safety_followed_up", _("Recorded follow-up of a safety answer")
     RESCORED = "system.rescored", _("Recomputed questionnaire scores")
     PLAN_CHANGED = "measure.plan_changed", _("Changed the measurement plan")
+    WORDING_CHANGED = "measure.wording_changed", _("Entered licensed questionnaire wording")
 
 
 class ChainHead(models.Model):

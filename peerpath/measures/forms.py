@@ -14,18 +14,30 @@ from peerpath.measures.library import member_instruments
 from peerpath.measures.models import Reason
 from peerpath.members.forms import DateInput, FormBase
 
+Wording = dict[tuple[str, str], str]  # (item id, language) → text entered by the organisation
 
-def item_label(instrument: Instrument, item_id: str, language: str) -> str:
-    """The item's wording in the language, or a neutral placeholder when the wording
-    may not be shipped (staff then read it from their licensed paper form)."""
+
+def item_label(instrument: Instrument, item_id: str, language: str, local: Wording | None = None) -> str:
+    """The item's wording in the language: the organisation's own (licensed or
+    validated) wording first, then the shipped wording, then a neutral placeholder
+    (staff then read the item from their licensed paper form)."""
+    local = local or {}
+    other = "en" if language == "zh-hant" else "zh-hant"
     item = instrument.item(item_id)
+    for text in (local.get((item_id, language)), local.get((item_id, other))):
+        if text:
+            return text
     if item.text is not None:
         return item.text.get(language)
     return str(_("Item %(n)s")) % {"n": item.id}
 
 
-def has_wording(instrument: Instrument) -> bool:
-    return all(i.text is not None for i in instrument.items)
+def has_wording(instrument: Instrument, local: Wording | None = None) -> bool:
+    """Whether every item can be shown to a member (shipped or local wording)."""
+    local = local or {}
+    return all(
+        i.text is not None or local.get((i.id, "zh-hant")) or local.get((i.id, "en")) for i in instrument.items
+    )
 
 
 def _format_value(value: float) -> str:
@@ -38,7 +50,10 @@ class PaperForm(FormBase, forms.Form):
     taken_on = forms.DateField(label=_("Date answered"), widget=DateInput())
     reason = forms.ChoiceField(label=_("Occasion"), choices=Reason.choices, initial=Reason.PERIODIC)
 
-    def __init__(self, *args: Any, instrument: Instrument, language: str, enrolment: dt.date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, instrument: Instrument, language: str, enrolment: dt.date,
+        local: Wording | None = None, **kwargs: Any,
+    ) -> None:
         self.instrument = instrument
         self.enrolment = enrolment
         super().__init__(*args, **kwargs)
@@ -46,7 +61,7 @@ class PaperForm(FormBase, forms.Form):
         for item in instrument.items:
             rs = instrument.response_sets[item.response_set]
             self.fields[f"item_{item.id}"] = forms.TypedChoiceField(
-                label=f"{item.id}. {item_label(instrument, item.id, language)}",
+                label=f"{item.id}. {item_label(instrument, item.id, language, local)}",
                 choices=[(_format_value(o.value), f"{_format_value(o.value)} {o.label.get(language)}") for o in rs.options],
                 coerce=float,
                 required=False,
@@ -74,11 +89,14 @@ class LinkForm(FormBase, forms.Form):
     instrument = forms.ChoiceField(label=_("Questionnaire"))
     reason = forms.ChoiceField(label=_("Occasion"), choices=Reason.choices, initial=Reason.PERIODIC)
 
-    def __init__(self, *args: Any, language: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, language: str, local: dict[str, Wording] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only questionnaires whose wording Peerpath may show can be answered alone.
+        local = local or {}
+        # Only questionnaires whose every item can be shown to the member can be answered alone.
         self.fields["instrument"].choices = [  # type: ignore[attr-defined]
-            (i.id, f"{i.short_name} · {i.name.get(language)}") for i in member_instruments() if has_wording(i)
+            (i.id, f"{i.short_name} · {i.name.get(language)}")
+            for i in member_instruments()
+            if has_wording(i, local.get(i.id))
         ]
 
 

@@ -152,3 +152,29 @@ class PlanRule(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.instrument_id} {self.trigger} {self.interval_days or ''}".strip()
+
+
+class LocalWording(TenantModel):
+    """Licensed item wording an organisation entered for its own use.
+
+    For instruments whose wording may not be redistributed, Peerpath ships the
+    scoring rules only. A licensee types the wording here; it is shown to this
+    organisation's staff and members only, and never leaves the organisation
+    (exports and other organisations never see it)."""
+
+    instrument_id = models.CharField(max_length=40)
+    item_id = models.CharField(max_length=20)
+    language = models.CharField(max_length=8, choices=Language.choices)
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "instrument_id", "item_id", "language"], name="local_wording_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_id} {self.item_id} {self.language}"

@@ -18,6 +18,7 @@ from peerpath.measures.library import library
 from peerpath.measures.models import (
     Administration,
     AdministrationStatus,
+    LocalWording,
     Mode,
     PlanRule,
     SafetyFlag,
@@ -208,3 +209,14 @@ def due_lists(membership: Membership, members: list[Member], today: dt.date) -> 
         if due:
             result.append((member, due))
     return result
+
+
+def local_wording(organization_id: int, instrument_id: str | None = None) -> dict[str, dict[tuple[str, str], str]]:
+    """The organisation's own item wording: instrument id → (item id, language) → text."""
+    rows = LocalWording.objects.filter(organization_id=organization_id)
+    if instrument_id is not None:
+        rows = rows.filter(instrument_id=instrument_id)
+    found: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for row in rows.values_list("instrument_id", "item_id", "language", "text"):
+        found[row[0]][(row[1], row[2])] = row[3]
+    return found

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from peerpath.measures import actions
 from peerpath.measures.forms import _format_value, item_label
 from peerpath.measures.library import instrument as get_instrument
+from peerpath.measures.selectors import local_wording
 
 
 def _position(request: HttpRequest, answered: dict[str, float], item_ids: list[str]) -> int:
@@ -64,7 +65,10 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
             "item": item,
             "number": position + 1,
             "previous": position - 1 if position > 0 else None,
-            "text": item_label(instrument, item.id, language),
+            "text": item_label(
+                instrument, item.id, language,
+                local_wording(administration.organization_id, instrument.id).get(instrument.id),
+            ),
             "instructions": instrument.instructions.get(language) if instrument.instructions else "",
             "options": [
                 {"value": _format_value(o.value), "label": o.label.get(language), "chosen": current == o.value}

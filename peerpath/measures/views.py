@@ -36,7 +36,7 @@ def member_questionnaires(request: HttpRequest, code: str) -> HttpResponse:
         "links": selectors.open_links(membership, member),
         "flags": selectors.open_safety_flags(membership, member),
         "enter_form": EnterChoiceForm(language=language),
-        "link_form": LinkForm(language=language),
+        "link_form": LinkForm(language=language, local=selectors.local_wording(membership.organization_id)),
         "language": language,
     }
     return render(request, "measures/member.html", context)
@@ -72,7 +72,10 @@ def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
     instrument = get_instrument(instrument_id)
     language = _language()
-    form = PaperForm(request.POST or None, instrument=instrument, language=language, enrolment=member.enrolment_date)
+    local = selectors.local_wording(membership.organization_id, instrument.id).get(instrument.id)
+    form = PaperForm(
+        request.POST or None, instrument=instrument, language=language, enrolment=member.enrolment_date, local=local
+    )
     if request.method == "POST" and form.is_valid():
         try:
             actions.record_paper_form(
@@ -87,6 +90,7 @@ def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
     context = {
         "form": form, "member": member, "instrument": instrument, "language": language,
         "instrument_name": instrument.name.get(language),
+        "has_local": bool(local),
     }
     return render(request, "measures/enter.html", context)
 
@@ -110,7 +114,7 @@ def create_link(request: HttpRequest, code: str) -> HttpResponse:
     """Create a self-report link and show it once, with its QR code."""
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
-    form = LinkForm(request.POST, language=_language())
+    form = LinkForm(request.POST, language=_language(), local=selectors.local_wording(membership.organization_id))
     if not form.is_valid():
         messages.error(request, _("Choose a questionnaire that can be answered alone."))
         return redirect("member_questionnaires", code=member.code)

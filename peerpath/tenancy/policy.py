@@ -33,6 +33,7 @@ class Perm(StrEnum):
     MEASURE_VIEW = "measure.view"  # questionnaire answers and scores (clinical)
     MEASURE_RECORD = "measure.record"  # enter a paper form, send a self-report link
     MEASURE_PLAN = "measure.plan"  # the organisation's measurement plan
+    INSTRUMENT_WORDING = "instrument.wording"  # enter licensed item wording locally
 
 
 _CLINICAL_STAFF = {
@@ -51,7 +52,9 @@ _CLINICAL_STAFF = {
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
-    Role.ADMIN: frozenset(_CLINICAL_STAFF | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN}),
+    Role.ADMIN: frozenset(
+        _CLINICAL_STAFF | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING}
+    ),
     Role.COORDINATOR: frozenset(_CLINICAL_STAFF | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN}),
     Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF),
     # Peer leaders run groups: they see who members are and how to reach them, and

@@ -64,7 +64,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "measure_enter_choose": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
     "measure_enter": CLINICAL_STAFF_ONLY,
     "measure_link_create": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
-    "measure_safety_follow_up": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
+    "measure_flag_follow_up": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
     "measure_chart": CLINICAL_STAFF_ONLY,
     "measure_plan": AUDITORS,  # administrators and coordinators
     "measure_wording": ADMIN_ONLY,
@@ -76,7 +76,7 @@ MATRIX: dict[str, dict[str, object]] = {
 OBJECT_ROUTES = {"member_detail", "member_edit", "consent_create", "consent_withdraw", "stage_change",
                  "care_team", "staff_edit", "staff_reset_two_factor", "member_questionnaires",
                  "measure_enter_choose", "measure_enter", "measure_link_create", "measure_chart",
-                 "measure_safety_follow_up", "measure_plan_remove"}
+                 "measure_flag_follow_up", "measure_plan_remove"}
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, str]]:

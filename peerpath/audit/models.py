@@ -47,7 +47,7 @@ class Event(models.TextChoices):
     MEASURE_RECORDED = "measure.recorded", _("Entered a questionnaire")
     MEASURE_LINK_CREATED = "measure.link_created", _("Created a self-report link")
     MEASURE_LINK_COMPLETED = "measure.link_completed", _("Questionnaire answered by self-report link")
-    SAFETY_FOLLOWED_UP = "measure.safety_followed_up", _("Recorded follow-up of a safety answer")
+    FLAG_FOLLOWED_UP = "measure.flag_followed_up", _("Recorded follow-up of a questionnaire result")
     RESCORED = "system.rescored", _("Recomputed questionnaire scores")
     PLAN_CHANGED = "measure.plan_changed", _("Changed the measurement plan")
     WORDING_CHANGED = "measure.wording_changed", _("Entered licensed questionnaire wording")

@@ -14,7 +14,7 @@ from peerpath.audit.models import Event
 from peerpath.demo.generator import DemoPlan
 from peerpath.measures.actions import store_scores
 from peerpath.measures.library import library
-from peerpath.measures.models import Administration, AdministrationStatus, PlanRule, SafetyFlag
+from peerpath.measures.models import Administration, AdministrationStatus, PlanRule, ResultFlag
 from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
 from peerpath.members.search import refresh_tokens
 from peerpath.tenancy.models import Membership, Organization
@@ -34,7 +34,7 @@ def _questionnaires(member: Member, p: Any, recorded_by: Any) -> None:
         )
         store_scores(administration, instrument, new=True)
         if (timezone.localdate() - q.taken_on).days > 7:
-            SafetyFlag.objects.filter(administration=administration).update(
+            ResultFlag.objects.filter(administration=administration).update(
                 followed_up_by=recorded_by, followed_up_at=now
             )
 

@@ -15,16 +15,24 @@ from django.utils import timezone
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.measures.change import (
+    MissingNormsError,
+    ReliableChangeClass,
+    change_parameters,
+    reliable_change,
+)
 from peerpath.measures.definitions import Instrument
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.models import (
     Administration,
     AdministrationStatus,
+    FlagKind,
     Mode,
-    SafetyFlag,
+    ResultFlag,
     StoredScore,
 )
 from peerpath.measures.scoring import score_one
+from peerpath.measures.stats import programme_baseline_sd
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
@@ -47,7 +55,8 @@ def clean_answers(instrument: Instrument, answers: dict[str, Any]) -> dict[str, 
 
 def store_scores(administration: Administration, instrument: Instrument, *, new: bool) -> dict[str, Any]:
     """(Re)compute the scores of a completed administration from its answers.
-    Safety flags are raised only when the answers are first scored."""
+    Flags (safety answers, reliable deterioration of the primary score since the
+    member's previous result) are raised only when the answers are first scored."""
     if administration.taken_on is None:
         raise ValueError("a completed administration needs the date it was answered")
     taken_on: dt.date = administration.taken_on
@@ -73,8 +82,8 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
         for score_id, s in result["scores"].items()
     )
     if new:
-        SafetyFlag.objects.bulk_create(
-            SafetyFlag(
+        ResultFlag.objects.bulk_create(
+            ResultFlag(
                 organization_id=administration.organization_id,
                 administration=administration,
                 member_id=administration.member_id,
@@ -84,7 +93,48 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
             )
             for hit in result["safety"]
         )
+        deterioration = _deterioration(administration, instrument, result, now)
+        if deterioration is not None:
+            deterioration.save(force_insert=True)
     return result
+
+
+def _deterioration(
+    administration: Administration, instrument: Instrument, result: dict[str, Any], now: dt.datetime
+) -> ResultFlag | None:
+    """A flag when the primary score reliably deteriorated since the previous result
+    (only the primary score, so that subscales do not multiply alerts)."""
+    score = instrument.primary_score
+    value = result["scores"][score.id]["value"]
+    if value is None or math.isnan(value):
+        return None
+    previous = (
+        StoredScore.objects.filter(
+            organization_id=administration.organization_id, member_id=administration.member_id,
+            instrument_id=instrument.id, score_id=score.id, value__isnull=False,
+            taken_on__lte=administration.taken_on,
+        )
+        .exclude(administration=administration)
+        .order_by("-taken_on", "-administration_id")
+        .first()
+    )
+    if previous is None or previous.value is None:
+        return None
+    sd = None
+    if score.norms is None or score.norms.sd is None:
+        sd = programme_baseline_sd(administration.organization_id, instrument.id, score.id)
+    try:
+        parameters = change_parameters(score, sd=sd)
+    except MissingNormsError:
+        return None
+    change = reliable_change([previous.value], [value], parameters.sd, parameters.reliability, score.direction)
+    if change.classification[0] != ReliableChangeClass.DETERIORATED:
+        return None
+    return ResultFlag(
+        organization_id=administration.organization_id, administration=administration,
+        member_id=administration.member_id, kind=FlagKind.DETERIORATION, score_id=score.id,
+        value=float(value), previous_value=float(previous.value), rci=float(change.rci[0]), raised_at=now,
+    )
 
 
 @transaction.atomic(durable=True)
@@ -201,11 +251,11 @@ def complete_link(administration: Administration, request: HttpRequest | None = 
 
 
 @transaction.atomic(durable=True)
-def follow_up_safety(membership: Membership, flag: SafetyFlag, request: HttpRequest | None = None) -> None:
+def follow_up_flag(membership: Membership, flag: ResultFlag, request: HttpRequest | None = None) -> None:
     require(membership, Perm.MEASURE_RECORD)
     flag.followed_up_by = membership.user
     flag.followed_up_at = timezone.now()
     flag.save(update_fields=["followed_up_by", "followed_up_at"])
     audit.record_by(
-        membership, Event.SAFETY_FOLLOWED_UP, target=flag, request=request, extra={"member": flag.member_id}
+        membership, Event.FLAG_FOLLOWED_UP, target=flag, request=request, extra={"member": flag.member_id}
     )

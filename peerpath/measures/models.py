@@ -99,14 +99,25 @@ class StoredScore(TenantModel):
         return f"{self.instrument_id}.{self.score_id}={self.value}"
 
 
-class SafetyFlag(TenantModel):
-    """A safety item answered at or above its threshold (e.g. PHQ-9 item 9 above 0):
-    shown to the member's professional until someone records that it was followed up."""
+class FlagKind(models.TextChoices):
+    SAFETY = "safety", _("Safety answer")
+    DETERIORATION = "deterioration", _("Reliable deterioration")
 
-    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="safety_flags")
+
+class ResultFlag(TenantModel):
+    """A result that needs a person's attention, shown to the member's professional
+    until someone records the follow-up: a safety item answered at or above its
+    threshold (e.g. PHQ-9 item 9 above 0), or a score that reliably deteriorated
+    since the member's previous result (Jacobson–Truax)."""
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="result_flags")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
-    item_id = models.CharField(max_length=20)
-    value = models.FloatField()
+    kind = models.CharField(max_length=16, choices=FlagKind.choices, default=FlagKind.SAFETY)
+    item_id = models.CharField(max_length=20, blank=True)  # safety
+    score_id = models.CharField(max_length=60, blank=True)  # deterioration
+    value = models.FloatField()  # the answer, or the new score
+    previous_value = models.FloatField(null=True)  # deterioration: the score it is compared with
+    rci = models.FloatField(null=True)
     raised_at = models.DateTimeField()
     followed_up_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -117,7 +128,7 @@ class SafetyFlag(TenantModel):
         indexes = [models.Index(fields=["organization", "followed_up_at"])]
 
     def __str__(self) -> str:
-        return f"safety {self.administration_id} item {self.item_id}"
+        return f"{self.kind} {self.administration_id} {self.item_id or self.score_id}"
 
 
 class Trigger(models.TextChoices):

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
-from peerpath.measures.change import MissingNormsError, assess_change, baseline_sd
+from peerpath.measures.change import MissingNormsError, assess_change
 from peerpath.measures.definitions import Instrument, Score
 from peerpath.measures.due import Due, Rule, due_for_member
 from peerpath.measures.library import library
@@ -21,9 +21,10 @@ from peerpath.measures.models import (
     LocalWording,
     Mode,
     PlanRule,
-    SafetyFlag,
+    ResultFlag,
     StoredScore,
 )
+from peerpath.measures.stats import programme_baseline_sd
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
@@ -53,23 +54,6 @@ class InstrumentResults:
     series: list[ScoreSeries]
 
 
-def programme_baseline_sd(membership: Membership, instrument_id: str, score_id: str) -> float | None:
-    """SD of each member's first score in the organisation (J&T use the SD of the
-    pre-treatment sample); None with fewer than 10 members."""
-    rows = (
-        StoredScore.objects.for_org(membership.organization)
-        .filter(instrument_id=instrument_id, score_id=score_id, value__isnull=False)
-        .order_by("member_id", "taken_on")
-        .values_list("member_id", "value")
-    )
-    first: dict[int, float] = {}
-    for member_id, value in rows:
-        first.setdefault(member_id, value)
-    if len(first) < 10:
-        return None
-    return baseline_sd(list(first.values()))
-
-
 def _with_change(series: ScoreSeries, membership: Membership, instrument: Instrument) -> None:
     score = series.score
     values = [p for p in series.points if p.value is not None]
@@ -77,7 +61,7 @@ def _with_change(series: ScoreSeries, membership: Membership, instrument: Instru
         return
     sd_override = None
     if score.norms is None or score.norms.sd is None:
-        sd_override = programme_baseline_sd(membership, instrument.id, score.id)
+        sd_override = programme_baseline_sd(membership.organization_id, instrument.id, score.id)
     baseline = float(values[0].value or 0.0)
     later = [float(p.value or 0.0) for p in values[1:]]
     try:
@@ -162,20 +146,20 @@ def open_links(membership: Membership, member: Member) -> QuerySet[Administratio
     ).order_by("-created_at")
 
 
-def open_safety_flags(membership: Membership, member: Member | None = None) -> QuerySet[SafetyFlag]:
+def open_flags(membership: Membership, member: Member | None = None) -> QuerySet[ResultFlag]:
     """Safety answers not yet followed up (of one member, or of the organisation)."""
     require(membership, Perm.MEASURE_VIEW)
-    flags = SafetyFlag.objects.for_org(membership.organization).filter(followed_up_at__isnull=True)
+    flags = ResultFlag.objects.for_org(membership.organization).filter(followed_up_at__isnull=True)
     if member is not None:
         flags = flags.filter(member=member)
     return flags.select_related("member", "administration").order_by("-raised_at")
 
 
-def get_safety_flag(membership: Membership, member: Member, pk: int) -> SafetyFlag:
+def get_flag(membership: Membership, member: Member, pk: int) -> ResultFlag:
     require(membership, Perm.MEASURE_RECORD)
     try:
-        return SafetyFlag.objects.for_org(membership.organization).get(pk=pk, member=member)
-    except SafetyFlag.DoesNotExist:
+        return ResultFlag.objects.for_org(membership.organization).get(pk=pk, member=member)
+    except ResultFlag.DoesNotExist:
         raise Http404("No such safety flag") from None
 
 

@@ -34,7 +34,7 @@ def member_questionnaires(request: HttpRequest, code: str) -> HttpResponse:
         "member": member,
         "results": selectors.member_results(membership, member, language, request=request),
         "links": selectors.open_links(membership, member),
-        "flags": selectors.open_safety_flags(membership, member),
+        "flags": selectors.open_flags(membership, member),
         "enter_form": EnterChoiceForm(language=language),
         "link_form": LinkForm(language=language, local=selectors.local_wording(membership.organization_id)),
         "language": language,
@@ -134,10 +134,10 @@ def create_link(request: HttpRequest, code: str) -> HttpResponse:
 
 @staff_view(Perm.MEASURE_RECORD)
 @require_http_methods(["POST"])
-def safety_follow_up(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+def flag_follow_up(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
-    flag = selectors.get_safety_flag(membership, member, pk)
-    actions.follow_up_safety(membership, flag, request=request)
+    flag = selectors.get_flag(membership, member, pk)
+    actions.follow_up_flag(membership, flag, request=request)
     messages.success(request, _("Follow-up recorded."))
     return redirect("member_questionnaires", code=member.code)

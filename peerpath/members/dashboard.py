@@ -95,7 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             )
     if can(membership, Perm.MEASURE_VIEW):
         from peerpath.measures.library import library
-        from peerpath.measures.selectors import due_lists, open_safety_flags
+        from peerpath.measures.selectors import due_lists, open_flags
 
         # A professional sees their caseload; coordinators and admins, every active member.
         people = context.get("caseload") or (
@@ -109,7 +109,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ][:30]
         context["due_total"] = len(due)
         context["overdue_total"] = sum(1 for _, items in due if any(d.overdue for d in items))
-        context["safety_flags"] = list(open_safety_flags(membership).filter(member__in=[m.pk for m in people])[:20])
+        context["result_flags"] = list(open_flags(membership).filter(member__in=[m.pk for m in people])[:20])
     if can(membership, Perm.RESEARCH_DATA):
         context["research_consented"] = research_consented(membership).count()
     return render(request, "members/dashboard.html", context)

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from peerpath.measures import actions
-from peerpath.measures.models import SafetyFlag, StoredScore
+from peerpath.measures.models import ResultFlag, StoredScore
 
 
 def test_rescore_recomputes_scores_and_records_the_definition_version(org_a, capsys):
@@ -16,7 +16,7 @@ def test_rescore_recomputes_scores_and_records_the_definition_version(org_a, cap
     call_command("rescore")
     score = StoredScore.objects.get(score_id="total")
     assert (score.value, score.definition_version) == (17.0, 1)
-    assert SafetyFlag.objects.count() == 1  # not raised again
+    assert ResultFlag.objects.count() == 1  # not raised again
     assert "1 administrations rescored" in capsys.readouterr().out
 
 

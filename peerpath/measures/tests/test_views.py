@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from peerpath.audit.models import AccessLog, Event
-from peerpath.measures.models import Administration, SafetyFlag, StoredScore
+from peerpath.measures.models import Administration, ResultFlag, StoredScore
 
 PHQ9 = [str(i) for i in range(1, 10)]
 
@@ -42,14 +42,14 @@ def test_one_missing_phq9_answer_is_prorated_two_are_not_scored(org_a, coordinat
 
 def test_a_safety_answer_raises_a_flag_until_followed_up(org_a, coordinator):
     paper(coordinator, org_a.member.code, answers={**dict.fromkeys(PHQ9, 0), "9": 1})
-    flag = SafetyFlag.objects.get(member=org_a.member)
+    flag = ResultFlag.objects.get(member=org_a.member)
     assert flag.item_id == "9"
     page = coordinator.get(f"/members/{org_a.member.code}/questionnaires/").content.decode()
-    assert "Safety answers to follow up" in page
-    coordinator.post(f"/members/{org_a.member.code}/questionnaires/safety/{flag.pk}/")
+    assert "Results to follow up" in page
+    coordinator.post(f"/members/{org_a.member.code}/questionnaires/flags/{flag.pk}/")
     flag.refresh_from_db()
     assert flag.followed_up_at is not None
-    assert "Safety answers to follow up" not in coordinator.get(
+    assert "Results to follow up" not in coordinator.get(
         f"/members/{org_a.member.code}/questionnaires/").content.decode()
 
 
@@ -170,3 +170,25 @@ def test_only_questionnaires_with_shipped_wording_can_be_sent_as_links(org_a, co
     )
     assert response.status_code == 302
     assert not Administration.objects.exists()
+
+
+def test_a_reliable_deterioration_raises_a_flag_for_the_professional(org_a, coordinator):
+    from peerpath.measures.models import ResultFlag
+
+    member = org_a.member
+    paper(coordinator, member.code, "who5", dict.fromkeys(["1", "2", "3", "4", "5"], 4),
+          taken_on=timezone.localdate() - dt.timedelta(days=90))  # raw 20
+    paper(coordinator, member.code, "who5", dict.fromkeys(["1", "2", "3", "4", "5"], 1))  # raw 5
+    flag = ResultFlag.objects.get(kind="deterioration")
+    assert (flag.score_id, flag.previous_value, flag.value) == ("raw", 20.0, 5.0) and flag.rci < -1.96
+    page = coordinator.get(f"/members/{member.code}/questionnaires/").content.decode()
+    assert "reliably deteriorated: 20 → 5" in page
+
+
+def test_a_small_change_raises_no_flag(org_a, coordinator):
+    from peerpath.measures.models import ResultFlag
+
+    paper(coordinator, org_a.member.code, "who5", dict.fromkeys(["1", "2", "3", "4", "5"], 3),
+          taken_on=timezone.localdate() - dt.timedelta(days=90))
+    paper(coordinator, org_a.member.code, "who5", {**dict.fromkeys(["1", "2", "3", "4"], 3), "5": 2})
+    assert not ResultFlag.objects.exists()

@@ -4,6 +4,9 @@
     peerpath demo           build the demo association from a seed (empty database only)
     peerpath audit verify   check the audit log's hash chains
     peerpath audit heads    print each chain's last entry and hash (keep them off-site)
+    peerpath instruments    list or check the questionnaire library
+    peerpath rescore        recompute every stored score after a definition changed
+    peerpath create-organisation   a new organisation and its first administrator
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key
     peerpath <command>      any manage.py command (migrate, createsuperuser, …)

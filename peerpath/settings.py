@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "peerpath.audit",
     "peerpath.members",
     "peerpath.measures",
+    "peerpath.portal",
     "peerpath.demo",
 ]
 

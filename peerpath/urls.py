@@ -5,7 +5,6 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
-from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from peerpath.audit.views import audit_log
@@ -58,7 +57,7 @@ account = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="dashboard", permanent=False), name="home"),
+    path("", pp_auth.home, name="home"),
     path("dashboard/", dashboard, name="dashboard"),
     path("members/", include("peerpath.members.urls")),
     path("staff/", staff.staff_list, name="staff_list"),
@@ -71,6 +70,7 @@ urlpatterns = [
     path("questionnaires/wording/", wording_views.wording_list, name="measure_wording"),
     path("questionnaires/wording/<slug:instrument_id>/", wording_views.wording_edit, name="measure_wording_edit"),
     path("account/", include(account)),
+    path("me/", include("peerpath.portal.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),
     path("r/<str:token>/", self_report, name="self_report"),

@@ -16,6 +16,9 @@ from tests.factories import ConsentFactory
 
 ANON = "anonymous"
 ROLES = ["admin", "coordinator", "professional", "peer_leader", "researcher"]
+MEMBER = "member"  # a member signed in to the portal (no staff membership)
+# A signed-in member gets 403 on every staff page unless MATRIX says otherwise.
+MEMBER_DEFAULT = 403
 
 # Expected status of a GET for each role; "login" = redirect to the login page,
 # an int = that status. Object routes are filled with organisation A's objects.
@@ -31,7 +34,7 @@ REDIRECTS = {ANON: 302, **{r: 302 for r in ROLES}}
 POST_ONLY_SIGNED_IN = {ANON: "login", **{r: 405 for r in ROLES}}
 
 MATRIX: dict[str, dict[str, object]] = {
-    "home": REDIRECTS,
+    "home": {**REDIRECTS, MEMBER: 302},
     "dashboard": ALL,
     "member_list": MEMBER_READERS,
     "member_create": CLINICAL_STAFF_ONLY,
@@ -47,19 +50,26 @@ MATRIX: dict[str, dict[str, object]] = {
     "staff_reset_two_factor": {**ADMIN_ONLY, "admin": 405},
     "audit_log": AUDITORS,
     # Account pages: a signed-in user is sent on from the login page.
-    "login": {ANON: 200, **{r: 302 for r in ROLES}},
-    "logout": {ANON: 405, **{r: 405 for r in ROLES}},
-    "two_factor": {ANON: "login", **{r: 200 for r in ROLES}},
-    "switch_organization": POST_ONLY_SIGNED_IN,
-    "password_change": {ANON: "login", **{r: 200 for r in ROLES}},
-    "password_change_done": {ANON: "login", **{r: 200 for r in ROLES}},
-    "password_reset": PUBLIC,
-    "password_reset_done": PUBLIC,
-    "password_reset_confirm": PUBLIC,
-    "password_reset_complete": PUBLIC,
-    "set_language": {ANON: 302, **{r: 302 for r in ROLES}},
-    "healthz": PUBLIC,
-    "self_report": {ANON: 404, **{r: 404 for r in ROLES}},  # an unknown token; real links are tested elsewhere
+    "login": {ANON: 200, **{r: 302 for r in ROLES}, MEMBER: 302},
+    "logout": {ANON: 405, **{r: 405 for r in ROLES}, MEMBER: 405},
+    "two_factor": {ANON: "login", **{r: 200 for r in ROLES}, MEMBER: 200},
+    "switch_organization": {**POST_ONLY_SIGNED_IN, MEMBER: 405},
+    "password_change": {ANON: "login", **{r: 200 for r in ROLES}, MEMBER: 200},
+    "password_change_done": {ANON: "login", **{r: 200 for r in ROLES}, MEMBER: 200},
+    "password_reset": {**PUBLIC, MEMBER: 200},
+    "password_reset_done": {**PUBLIC, MEMBER: 200},
+    "password_reset_confirm": {**PUBLIC, MEMBER: 200},
+    "password_reset_complete": {**PUBLIC, MEMBER: 200},
+    "set_language": {ANON: 302, **{r: 302 for r in ROLES}, MEMBER: 302},
+    "healthz": {**PUBLIC, MEMBER: 200},
+    # an unknown token; real links are tested in peerpath/measures/tests
+    "self_report": {ANON: 404, **{r: 404 for r in ROLES}, MEMBER: 404},
+    # The member portal: members only (staff have no member account).
+    "portal_home": {ANON: "login", **{r: 403 for r in ROLES}, MEMBER: 200},
+    "portal_progress": {ANON: "login", **{r: 403 for r in ROLES}, MEMBER: 200},
+    "portal_chart": {ANON: "login", **{r: 403 for r in ROLES}, MEMBER: 200},
+    "portal_answer": {ANON: "login", **{r: 403 for r in ROLES}, MEMBER: 405},
+    "member_portal_account": CLINICAL_STAFF_ONLY,
     "member_questionnaires": CLINICAL_STAFF_ONLY,
     "measure_enter_choose": {**CLINICAL_STAFF_ONLY, "admin": 405, "coordinator": 405, "professional": 405},
     "measure_enter": CLINICAL_STAFF_ONLY,
@@ -76,7 +86,7 @@ MATRIX: dict[str, dict[str, object]] = {
 OBJECT_ROUTES = {"member_detail", "member_edit", "consent_create", "consent_withdraw", "stage_change",
                  "care_team", "staff_edit", "staff_reset_two_factor", "member_questionnaires",
                  "measure_enter_choose", "measure_enter", "measure_link_create", "measure_chart",
-                 "measure_flag_follow_up", "measure_plan_remove"}
+                 "measure_flag_follow_up", "measure_plan_remove", "member_portal_account"}
 
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -118,7 +128,13 @@ def test_every_route_is_classified():
 
 @pytest.fixture
 def tenant_a(org_a):
+    from peerpath.portal.models import MemberAccount
+    from tests.factories import UserFactory
+
     org_a.consent = ConsentFactory(member=org_a.member, recorded_by=org_a.users["coordinator"])
+    org_a.users[MEMBER] = UserFactory(username="member_a")
+    MemberAccount.objects.create(organization=org_a.org, member=org_a.member, user=org_a.users[MEMBER],
+                                 created_by=org_a.users["coordinator"])
     return org_a
 
 
@@ -141,9 +157,9 @@ def test_route_role_matrix(name, route, tenant_a):
         pytest.fail(f"route {name} is not classified")
     path = _path_for(name, route, tenant_a)
     failures = []
-    for role in [ANON, *ROLES]:
+    for role in [ANON, *ROLES, MEMBER]:
         response = _client(role, tenant_a).get(path)
-        expected = expected_by_role[role]
+        expected = expected_by_role.get(role, MEMBER_DEFAULT)
         if expected == "login":
             ok = response.status_code == 302 and response["Location"].startswith("/account/login/")
         else:

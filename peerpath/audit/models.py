@@ -50,6 +50,9 @@ class Event(models.TextChoices):
     FLAG_FOLLOWED_UP = "measure.flag_followed_up", _("Recorded follow-up of a questionnaire result")
     RESCORED = "system.rescored", _("Recomputed questionnaire scores")
     PLAN_CHANGED = "measure.plan_changed", _("Changed the measurement plan")
+    PORTAL_ACCOUNT_CREATED = "portal.account_created", _("Created a member portal account")
+    PORTAL_VIEW = "portal.view", _("Member viewed their own portal")
+    PORTAL_ANSWER_STARTED = "portal.answer_started", _("Member started a questionnaire in the portal")
     WORDING_CHANGED = "measure.wording_changed", _("Entered licensed questionnaire wording")
 
 

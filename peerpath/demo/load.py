@@ -17,6 +17,7 @@ from peerpath.measures.library import library
 from peerpath.measures.models import Administration, AdministrationStatus, PlanRule, ResultFlag
 from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
 from peerpath.members.search import refresh_tokens
+from peerpath.portal.models import MemberAccount
 from peerpath.tenancy.models import Membership, Organization
 
 
@@ -105,11 +106,19 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
                 mentor=by_code[(p.org, p.mentor_code)], started_on=p.mentor_from,
                 assigned_by=coordinators.get(member.organization_id, users["coordinator"]),
             )
+    # A member who uses the portal: the first active member of the main organisation.
+    first_active = next(p for p in plan.members if p.org == "main" and p.status == "active")
+    portal_user = User.objects.create_user(username="member", password=password)
+    MemberAccount.objects.create(
+        organization=orgs["main"], member=by_code[("main", first_active.code)], user=portal_user,
+        created_by=users["coordinator"],
+    )
     for org in orgs.values():
         for instrument_id, trigger, days in DEMO_PLAN:
             PlanRule.objects.create(organization=org, instrument_id=instrument_id, trigger=trigger, interval_days=days)
         audit.record(Event.DEMO_LOADED, actor=None, organization=org, extra={"seed": plan.seed})
     return {
         "password": password,
-        "logins": [(s.username, s.role, [orgs[k].name for k in s.orgs]) for s in plan.staff],
+        "logins": [(s.username, s.role, [orgs[k].name for k in s.orgs]) for s in plan.staff]
+        + [("member", f"member portal ({first_active.code})", [orgs["main"].name])],
     }

@@ -7,12 +7,19 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, register
 
 from peerpath.measures.definitions import DefinitionError, load_library
+from peerpath.measures.scoring import check_definition
 
 
 @register()
 def instrument_library_is_valid(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     try:
-        load_library()
+        library = load_library()
     except DefinitionError as exc:
         return [Error(str(exc), hint="Fix the instrument definition file named above.", id="peerpath.E010")]
-    return []
+    errors: list[CheckMessage] = []
+    for instrument in library.values():
+        try:
+            check_definition(instrument)
+        except ValueError as exc:
+            errors.append(Error(f"{instrument.id}.yaml: {exc}", id="peerpath.E011"))
+    return errors

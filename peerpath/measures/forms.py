@@ -108,3 +108,12 @@ class EnterChoiceForm(forms.Form):
         self.fields["instrument"].choices = [  # type: ignore[attr-defined]
             (i.id, f"{i.short_name} · {i.name.get(language)}") for i in member_instruments()
         ]
+
+
+def unvalidated(instrument: Instrument, language: str, local: Wording | None = None) -> bool:
+    """Whether the wording shown in ``language`` is Peerpath's own, unvalidated
+    translation (and not replaced by the organisation's own wording)."""
+    translation = instrument.translations.get(language)
+    if translation is None or translation.status != "unvalidated":
+        return False
+    return not any(lang == language for (_item, lang) in (local or {}))

@@ -22,6 +22,14 @@ def instrument(instrument_id: str) -> Instrument:
         raise Http404("No such questionnaire") from None
 
 
+def member_instrument(instrument_id: str) -> Instrument:
+    """An instrument answered by or for a member (404 for programme-level ones such as IPS-25)."""
+    found = instrument(instrument_id)
+    if found.level == "programme":
+        raise Http404("Not a questionnaire for members")
+    return found
+
+
 def member_instruments() -> list[Instrument]:
     """Instruments answered by members (not programme-level fidelity scales)."""
     return sorted((i for i in library().values() if i.level != "programme"), key=lambda i: i.short_name)

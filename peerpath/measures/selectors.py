@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
@@ -54,14 +55,14 @@ class InstrumentResults:
     series: list[ScoreSeries]
 
 
-def _with_change(series: ScoreSeries, membership: Membership, instrument: Instrument) -> None:
+def _with_change(series: ScoreSeries, organization_id: int, instrument: Instrument) -> None:
     score = series.score
     values = [p for p in series.points if p.value is not None]
     if len(values) < 2:
         return
     sd_override = None
     if score.norms is None or score.norms.sd is None:
-        sd_override = programme_baseline_sd(membership.organization_id, instrument.id, score.id)
+        sd_override = programme_baseline_sd(organization_id, instrument.id, score.id)
     baseline = float(values[0].value or 0.0)
     later = [float(p.value or 0.0) for p in values[1:]]
     try:
@@ -79,15 +80,12 @@ def _with_change(series: ScoreSeries, membership: Membership, instrument: Instru
         point.change = str(cls) if cls is not None else None
 
 
-def member_results(
-    membership: Membership, member: Member, language: str, request: HttpRequest | None = None
-) -> list[InstrumentResults]:
+def results_of(member: Member, language: str) -> list[InstrumentResults]:
     """Every questionnaire the member completed, each score over time with reliable
-    change between consecutive results. Audited as a read of clinical data."""
-    require(membership, Perm.MEASURE_VIEW)
+    change against the first result. No access check: callers decide (staff through
+    ``member_results``, the member themselves through the portal)."""
     rows = (
-        StoredScore.objects.for_org(membership.organization)
-        .filter(member=member)
+        StoredScore.objects.filter(organization_id=member.organization_id, member=member)
         .order_by("instrument_id", "taken_on", "administration_id")
     )
     grouped: dict[str, dict[str, list[StoredScore]]] = defaultdict(lambda: defaultdict(list))
@@ -104,20 +102,27 @@ def member_results(
             for row in by_score.get(score.id, []):
                 band = score.bands[row.band_index].label.get(language) if row.band_index is not None else ""
                 series.points.append(Point(row.taken_on, row.value, band, row.flag, row.prorated))
-            _with_change(series, membership, instrument)
+            _with_change(series, member.organization_id, instrument)
             series_list.append(series)
         results.append(InstrumentResults(instrument, series_list))
+    return results
+
+
+def member_results(
+    membership: Membership, member: Member, language: str, request: HttpRequest | None = None
+) -> list[InstrumentResults]:
+    """``results_of`` for staff: clinical capability required; audited as a read."""
+    require(membership, Perm.MEASURE_VIEW)
+    results = results_of(member, language)
     audit.record_by(
         membership, Event.MEASURE_VIEW, target=member, request=request,
-        extra={"instruments": sorted(grouped)},
+        extra={"instruments": sorted(r.instrument.id for r in results)},
     )
     return results
 
 
-def score_series(membership: Membership, member: Member, instrument_id: str, score_id: str,
-                 language: str) -> tuple[Instrument, ScoreSeries]:
-    """One score of one instrument over time (for the chart)."""
-    require(membership, Perm.MEASURE_VIEW)
+def series_of(member: Member, instrument_id: str, score_id: str, language: str) -> tuple[Instrument, ScoreSeries]:
+    """One score of one instrument over time (for the chart); no access check."""
     instrument = library().get(instrument_id)
     if instrument is None:
         raise Http404("No such questionnaire")
@@ -126,22 +131,26 @@ def score_series(membership: Membership, member: Member, instrument_id: str, sco
     except KeyError:
         raise Http404("No such score") from None
     series = ScoreSeries(score=score)
-    rows = (
-        StoredScore.objects.for_org(membership.organization)
-        .filter(member=member, instrument_id=instrument_id, score_id=score_id)
-        .order_by("taken_on", "administration_id")
-    )
+    rows = StoredScore.objects.filter(
+        organization_id=member.organization_id, member=member, instrument_id=instrument_id, score_id=score_id
+    ).order_by("taken_on", "administration_id")
     for row in rows:
         band = score.bands[row.band_index].label.get(language) if row.band_index is not None else ""
         series.points.append(Point(row.taken_on, row.value, band, row.flag, row.prorated))
-    _with_change(series, membership, instrument)
+    _with_change(series, member.organization_id, instrument)
     return instrument, series
+
+
+def score_series(membership: Membership, member: Member, instrument_id: str, score_id: str,
+                 language: str) -> tuple[Instrument, ScoreSeries]:
+    require(membership, Perm.MEASURE_VIEW)
+    return series_of(member, instrument_id, score_id, language)
 
 
 def open_links(membership: Membership, member: Member) -> QuerySet[Administration]:
     require(membership, Perm.MEASURE_VIEW)
     return Administration.objects.for_org(membership.organization).filter(
-        member=member, mode=Mode.LINK,
+        member=member, mode=Mode.LINK, link_expires_at__gt=timezone.now(),
         status__in=[AdministrationStatus.PENDING, AdministrationStatus.IN_PROGRESS],
     ).order_by("-created_at")
 

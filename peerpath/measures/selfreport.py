@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from peerpath.measures import actions
-from peerpath.measures.forms import _format_value, item_label
+from peerpath.measures.forms import _format_value, item_label, unvalidated
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.selectors import local_wording
 
@@ -59,16 +59,15 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         if position >= len(item_ids):
             return render(request, "measures/self_report_finish.html", context)
         item = instrument.items[position]
+        local = local_wording(administration.organization_id, instrument.id).get(instrument.id)
         options = instrument.response_sets[item.response_set].options
         current = administration.answers.get(item.id)
         context.update({
             "item": item,
             "number": position + 1,
             "previous": position - 1 if position > 0 else None,
-            "text": item_label(
-                instrument, item.id, language,
-                local_wording(administration.organization_id, instrument.id).get(instrument.id),
-            ),
+            "text": item_label(instrument, item.id, language, local),
+            "unvalidated": unvalidated(instrument, language, local),
             "instructions": instrument.instructions.get(language) if instrument.instructions else "",
             "options": [
                 {"value": _format_value(o.value), "label": o.label.get(language), "chosen": current == o.value}

@@ -12,9 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
 from peerpath.measures import actions, selectors
-from peerpath.measures.forms import EnterChoiceForm, LinkForm, PaperForm
+from peerpath.measures.forms import EnterChoiceForm, LinkForm, PaperForm, unvalidated
 from peerpath.measures.library import instrument as get_instrument
+from peerpath.measures.library import member_instrument
 from peerpath.members.selectors import get_member, get_member_for_write
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm
@@ -50,9 +53,11 @@ def chart(request: HttpRequest, code: str, instrument_id: str, score_id: str) ->
     from peerpath.measures.scoring import score_range
 
     membership = request.membership  # type: ignore[attr-defined]
-    member = get_member(membership, code, request=request)
+    member = get_member_for_write(membership, code, Perm.MEASURE_VIEW)  # audited below, as a results read
     language = _language()
     instrument, series = selectors.score_series(membership, member, instrument_id, score_id, language)
+    audit.record_by(membership, Event.MEASURE_VIEW, target=member, request=request,
+                    extra={"chart": f"{instrument_id}.{score_id}"})
     points = [(p.date, p.value, p.band, p.change) for p in series.points if p.value is not None]
     svg = progress_svg(
         points, score=series.score, language=language,
@@ -70,7 +75,7 @@ def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
     """Staff enter a questionnaire answered on paper."""
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
-    instrument = get_instrument(instrument_id)
+    instrument = member_instrument(instrument_id)
     language = _language()
     local = selectors.local_wording(membership.organization_id, instrument.id).get(instrument.id)
     form = PaperForm(
@@ -91,6 +96,7 @@ def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
         "form": form, "member": member, "instrument": instrument, "language": language,
         "instrument_name": instrument.name.get(language),
         "has_local": bool(local),
+        "unvalidated": unvalidated(instrument, language, local),
     }
     return render(request, "measures/enter.html", context)
 

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.definitions import Instrument
-from peerpath.measures.library import instrument as get_instrument
-from peerpath.measures.library import member_instruments
+from peerpath.measures.library import member_instrument, member_instruments
 from peerpath.measures.models import LocalWording
 from peerpath.measures.selectors import local_wording
 from peerpath.tenancy.access import staff_view
@@ -87,7 +86,7 @@ def wording_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def wording_edit(request: HttpRequest, instrument_id: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    instrument = get_instrument(instrument_id)
+    instrument = member_instrument(instrument_id)
     current = local_wording(membership.organization_id, instrument.id).get(instrument.id, {})
     form = WordingForm(request.POST or None, instrument=instrument, current=current)
     if request.method == "POST" and form.is_valid():

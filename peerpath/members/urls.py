@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from peerpath.measures.urls import member_urlpatterns
 from peerpath.members import views
+from peerpath.portal.views import staff_account
 
 urlpatterns = [
     path("", views.member_list, name="member_list"),
@@ -13,4 +14,5 @@ urlpatterns = [
     path("<str:code>/stage/", views.stage_change, name="stage_change"),
     path("<str:code>/care-team/", views.care_team, name="care_team"),
     path("<str:code>/questionnaires/", include(member_urlpatterns)),
+    path("<str:code>/portal/", staff_account, name="member_portal_account"),
 ]

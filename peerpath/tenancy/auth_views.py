@@ -29,9 +29,26 @@ from peerpath.tenancy.models import Membership
 SETUP_SESSION_KEY = "peerpath_totp_setup"
 
 
+def landing_url(user: Any) -> str:
+    """Where a signed-in user starts: staff on the dashboard, a member in the portal."""
+    if not Membership.objects.filter(user=user, is_active=True).exists() and hasattr(user, "member_account"):
+        return resolve_url("portal_home")
+    return resolve_url("dashboard")
+
+
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return landing_url(self.request.user)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The site root: the landing page of whoever is signed in, else the login page."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return redirect(landing_url(request.user))
 
 
 class PasswordResetView(auth_views.PasswordResetView):

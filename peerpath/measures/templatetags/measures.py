@@ -19,3 +19,12 @@ def number(value: float | None) -> str:
     if value is None:
         return "—"
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+@register.filter
+def short_name(instrument_id: str) -> str:
+    """An instrument's short name (PHQ-9) from its id (phq9)."""
+    from peerpath.measures.library import library
+
+    found = library().get(instrument_id)
+    return found.short_name if found else instrument_id

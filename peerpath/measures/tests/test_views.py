@@ -192,3 +192,18 @@ def test_a_small_change_raises_no_flag(org_a, coordinator):
           taken_on=timezone.localdate() - dt.timedelta(days=90))
     paper(coordinator, org_a.member.code, "who5", {**dict.fromkeys(["1", "2", "3", "4"], 3), "5": 2})
     assert not ResultFlag.objects.exists()
+
+
+def test_programme_level_scales_cannot_be_entered_for_a_member(org_a, coordinator):
+    assert coordinator.get(f"/members/{org_a.member.code}/questionnaires/enter/ips25/").status_code == 404
+
+
+def test_the_unvalidated_chinese_translation_is_said_so(org_a, coordinator, client):
+    path = make_link(coordinator, org_a.member.code)
+    assert "尚未經過驗證" in client.get(path).content.decode()  # in the member's language
+
+
+def test_expired_links_are_not_counted_as_waiting(org_a, coordinator):
+    make_link(coordinator, org_a.member.code)
+    Administration.objects.update(link_expires_at=timezone.now() - dt.timedelta(minutes=1))
+    assert not coordinator.get(f"/members/{org_a.member.code}/questionnaires/").context["links"]

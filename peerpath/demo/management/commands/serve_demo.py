@@ -33,6 +33,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Sign in with one of these demo users, password: {settings.DEMO_PASSWORD}")
         for s in STAFF:
             self.stdout.write(f"  {s.username:<14} {s.role}")
+        self.stdout.write(f"  {'member':<14} a member's own portal, on a phone (http://{options['addrport']}/me/)")
         if settings.PEERPATH_REQUIRE_2FA:
             self.stdout.write("Two-factor sign-in is on: the first login shows a QR code for an authenticator app.")
         else:

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from peerpath.measures.definitions import DefinitionError, load_library
+from peerpath.measures.scoring import check_definition
 
 
 class Command(BaseCommand):
@@ -18,6 +19,11 @@ class Command(BaseCommand):
             library = load_library()
         except DefinitionError as exc:
             raise CommandError(str(exc)) from exc
+        for instrument in library.values():
+            try:
+                check_definition(instrument)
+            except ValueError as exc:
+                raise CommandError(f"{instrument.id}.yaml: {exc}") from exc
         if options["action"] == "check":
             self.stdout.write(self.style.SUCCESS(f"{len(library)} instrument definitions are valid"))
             return

@@ -1,0 +1,65 @@
+"""Writes of the member portal, each with its audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.measures.actions import token_hash
+from peerpath.measures.library import instrument as get_instrument
+from peerpath.measures.models import Administration, AdministrationStatus, Mode
+from peerpath.members.models import Member
+from peerpath.portal.models import MemberAccount
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, require
+
+
+@transaction.atomic(durable=True)
+def create_account(membership: Membership, member: Member, request: HttpRequest | None = None) -> tuple[MemberAccount, str]:
+    """A portal sign-in for the member; returns the account and the path of a
+    one-time link on which the member chooses a password."""
+    require(membership, Perm.MEMBER_EDIT)
+    username = f"{membership.organization.slug}-{member.code}".lower()
+    user = get_user_model().objects.create_user(username=username)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    account = MemberAccount.objects.create(
+        organization=membership.organization, member=member, user=user, created_by=membership.user
+    )
+    audit.record_by(membership, Event.PORTAL_ACCOUNT_CREATED, target=member, request=request)
+    return account, password_link(account)
+
+
+def password_link(account: MemberAccount) -> str:
+    uid = urlsafe_base64_encode(force_bytes(account.user_id))
+    return f"/account/reset/{uid}/{default_token_generator.make_token(account.user)}/"
+
+
+@transaction.atomic(durable=True)
+def start_questionnaire(account: MemberAccount, instrument_id: str, request: HttpRequest | None = None) -> str:
+    """Begin a questionnaire the member chose in the portal; returns the token of
+    its one-question-per-screen page (the same pages as a self-report link)."""
+    instrument = get_instrument(instrument_id)
+    token = secrets.token_urlsafe(24)
+    Administration.objects.create(
+        organization_id=account.organization_id, member=account.member, instrument_id=instrument.id,
+        instrument_version=instrument.version, mode=Mode.PORTAL, status=AdministrationStatus.PENDING,
+        language=account.member.preferred_language, link_token_hash=token_hash(token),
+        link_expires_at=timezone.now() + dt.timedelta(hours=settings.PEERPATH_LINK_HOURS),
+    )
+    audit.record(
+        Event.PORTAL_ANSWER_STARTED, actor=account.user, organization=account.organization,
+        target=account.member, request=request, extra={"instrument": instrument.id},
+    )
+    return token

@@ -28,21 +28,37 @@ The mapping:
   says that Peerpath calculates it; in a response, ``valueDecimal``.
 - ``Questionnaire.copyright`` is the licence text; the citation is in the
   description.
+- Reading a response back (``from_questionnaire_response``) is in ``fhir_read``, the
+  names, codes and answer-value checks both directions share in ``fhir_codes``; both
+  are re-exported here, so ``peerpath.measures.fhir`` stays the one import.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from numbers import Real
 from typing import Any
-from urllib.parse import quote
 
-from .definitions import LANGUAGES, Instrument, Item, ResponseSet, Score, Text
-
-DEFAULT_BASE_URL = "https://peerpath.example.org/fhir"
-TOLERANCE = 1e-9  # as the scoring engine matches answers to options
+from .definitions import LANGUAGES, Instrument, Item, Score, Text
+from .fhir_codes import DEFAULT_BASE_URL as DEFAULT_BASE_URL
+from .fhir_codes import INSTRUCTIONS_LINK_ID as INSTRUCTIONS_LINK_ID
+from .fhir_codes import JSON as JSON
+from .fhir_codes import TOLERANCE as TOLERANCE
+from .fhir_codes import (
+    _check_language,
+    _computable_name,
+    _number,
+    _resource_id,
+    _valid_value,
+)
+from .fhir_codes import answer_code as answer_code
+from .fhir_codes import code_system_url as code_system_url
+from .fhir_codes import questionnaire_canonical as questionnaire_canonical
+from .fhir_codes import questionnaire_url as questionnaire_url
+from .fhir_codes import score_link_id as score_link_id
+from .fhir_read import from_questionnaire_response as from_questionnaire_response
 
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
@@ -54,70 +70,6 @@ FHIR_LANGUAGE = {"en": "en", "zh-hant": "zh-Hant"}
 # QuestionnaireResponse.status (required binding in R4).
 RESPONSE_STATUSES = ("in-progress", "completed", "amended", "entered-in-error", "stopped")
 SUBJECT_TYPE = {"member": "Patient", "programme": "Organization", "group_session": "Group"}
-INSTRUCTIONS_LINK_ID = "instructions"
-
-JSON = dict[str, Any]
-
-
-# --- names and codes ----------------------------------------------------------------
-
-
-def _check_language(language: str) -> str:
-    if language not in LANGUAGES:
-        raise ValueError(f"language {language!r}: expected one of {', '.join(LANGUAGES)}")
-    return language
-
-
-def questionnaire_url(instrument: Instrument, base_url: str = DEFAULT_BASE_URL) -> str:
-    """The canonical URL of the instrument's Questionnaire (without the version)."""
-    return f"{base_url.rstrip('/')}/Questionnaire/{instrument.id}"
-
-
-def questionnaire_canonical(instrument: Instrument, base_url: str = DEFAULT_BASE_URL) -> str:
-    """``url|version``: what a QuestionnaireResponse points at."""
-    return f"{questionnaire_url(instrument, base_url)}|{instrument.version}"
-
-
-def code_system_url(
-    instrument: Instrument, response_set: str, base_url: str = DEFAULT_BASE_URL
-) -> str:
-    """The code system of one response set's answer codes."""
-    return f"{base_url.rstrip('/')}/CodeSystem/{_code_system_name(instrument, response_set)}"
-
-
-def _code_system_name(instrument: Instrument, response_set: str) -> str:
-    return quote(f"{instrument.id}-{response_set}", safe="")
-
-
-def score_link_id(score: Score) -> str:
-    return f"score-{score.id}"
-
-
-def answer_code(value: float) -> str:
-    """An option value as a FHIR code: ``"3"`` for 3.0, ``"2.5"`` for 2.5."""
-    return str(_number(value))
-
-
-def _number(value: float) -> int | float:
-    """A JSON number: an integral value as an int (``0``, not ``0.0``)."""
-    number = float(value)
-    if number.is_integer() and abs(number) < 2**53:
-        return int(number)
-    return number
-
-
-def _computable_name(instrument: Instrument) -> str:
-    """``Questionnaire.name``: ``[A-Z][A-Za-z0-9_]*`` from the short name (PHQ-9 → PHQ9)."""
-    name = "".join(c for c in instrument.short_name if c.isascii() and (c.isalnum() or c == "_"))
-    name = name or instrument.id.upper()
-    if not name[0].isalpha():
-        name = "Q" + name
-    return name[0].upper() + name[1:]
-
-
-def _resource_id(instrument: Instrument, language: str) -> str:
-    # FHIR ids are [A-Za-z0-9\-.]{1,64}; instrument ids are [a-z0-9_]+.
-    return f"{instrument.id.replace('_', '-')}-v{instrument.version}-{language}"[:64]
 
 
 # --- texts ----------------------------------------------------------------------------
@@ -320,29 +272,6 @@ def to_questionnaire(
 # --- QuestionnaireResponse ----------------------------------------------------------
 
 
-def _allowed(response_set: ResponseSet) -> str:
-    if response_set.continuous:
-        return f"a number from {response_set.low:g} to {response_set.high:g}"
-    return "one of " + ", ".join(f"{v:g}" for v in response_set.values)
-
-
-def _valid_value(instrument: Instrument, item: Item, value: float) -> float:
-    """``value`` if it is an answer option of ``item`` (the option's own value), else
-    ``ValueError`` naming the item, the value and the options."""
-    response_set = instrument.response_sets[item.response_set]
-    if response_set.continuous:
-        if response_set.low - TOLERANCE <= value <= response_set.high + TOLERANCE:
-            return value
-    else:
-        for option in response_set.options:
-            if abs(option.value - value) <= TOLERANCE:
-                return option.value
-    raise ValueError(
-        f"{instrument.id}, item {item.id!r}: value {value:g} is not an answer option "
-        f"({_allowed(response_set)})"
-    )
-
-
 def _as_answer(instrument: Instrument, item_id: str, value: object) -> float | None:
     if value is None:
         return None
@@ -447,113 +376,3 @@ def _date_time(moment: datetime) -> str:
     if offset is not None and offset.total_seconds() % 60:
         moment = moment.astimezone(UTC)
     return moment.isoformat()
-
-
-def _walk(items: object, path: str = "item") -> Iterator[tuple[str, JSON]]:
-    """Every item of a response, nested ones too (in groups or under answers)."""
-    if items is None:
-        return
-    if not isinstance(items, list):
-        raise ValueError(f"{path}: expected a list of items")
-    for index, entry in enumerate(items):
-        where = f"{path}[{index}]"
-        if not isinstance(entry, Mapping):
-            raise ValueError(f"{where}: expected an item object")
-        yield where, dict(entry)
-        yield from _walk(entry.get("item"), f"{where}.item")
-        for a, answer in enumerate(entry.get("answer") or []):
-            if isinstance(answer, Mapping):
-                yield from _walk(answer.get("item"), f"{where}.answer[{a}].item")
-
-
-def _check_questionnaire(instrument: Instrument, resource: Mapping[str, Any]) -> None:
-    canonical = resource.get("questionnaire")
-    if canonical is None:
-        return
-    if not isinstance(canonical, str):
-        raise ValueError("questionnaire: expected a canonical URL")
-    url, _, version = canonical.partition("|")
-    if not url.endswith(f"/Questionnaire/{instrument.id}"):
-        raise ValueError(f"questionnaire {canonical!r} is not instrument {instrument.id}")
-    if version and version != str(instrument.version):
-        raise ValueError(
-            f"questionnaire {canonical!r}: version {version} is not version "
-            f"{instrument.version} of {instrument.id}"
-        )
-
-
-def _read_answer(instrument: Instrument, item: Item, answer: object, where: str) -> float:
-    if not isinstance(answer, Mapping):
-        raise ValueError(f"{where}: expected an answer object")
-    response_set = instrument.response_sets[item.response_set]
-    if response_set.continuous:
-        value = answer.get("valueDecimal", answer.get("valueInteger"))
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise ValueError(
-                f"{where}: item {item.id!r} of {instrument.id} expects valueDecimal, got {dict(answer)!r}"
-            )
-        return _valid_value(instrument, item, float(value))
-    coding = answer.get("valueCoding")
-    if not isinstance(coding, Mapping) or "code" not in coding:
-        raise ValueError(
-            f"{where}: item {item.id!r} of {instrument.id} expects a valueCoding, got {dict(answer)!r}"
-        )
-    name = _code_system_name(instrument, item.response_set)
-    system = coding.get("system")
-    if system is not None and not str(system).endswith(f"/CodeSystem/{name}"):
-        raise ValueError(
-            f"{where}: item {item.id!r}: code system {system!r} is not the answer codes of "
-            f"{instrument.id} ({code_system_url(instrument, item.response_set)} or the same "
-            "path on another base URL)"
-        )
-    code = coding["code"]
-    try:
-        value = float(code)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"{where}: item {item.id!r} of {instrument.id}: code {code!r} is not an answer "
-            f"option ({_allowed(response_set)})"
-        ) from None
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: item {item.id!r}: code {code!r} is not an answer option")
-    return _valid_value(instrument, item, value)
-
-
-def from_questionnaire_response(
-    instrument: Instrument, resource: Mapping[str, Any]
-) -> dict[str, float]:
-    """The answers of a ``QuestionnaireResponse`` to ``instrument``: item id → value, for
-    the answered items only (ready for ``score_one()``).
-
-    Refused with ``ValueError``: another resource type or instrument (version), a
-    response marked ``entered-in-error``, an unknown linkId, an item answered twice
-    or with several answers, and an answer that is not one of the item's options.
-    Score items and display items are skipped.
-    """
-    if not isinstance(resource, Mapping) or resource.get("resourceType") != "QuestionnaireResponse":
-        raise ValueError("expected a QuestionnaireResponse resource")
-    if resource.get("status") == "entered-in-error":
-        raise ValueError("the QuestionnaireResponse is marked entered-in-error")
-    _check_questionnaire(instrument, resource)
-    items = {item.id: item for item in instrument.items}
-    ignored = {score_link_id(s) for s in instrument.scores} | {INSTRUCTIONS_LINK_ID}
-    answers: dict[str, float] = {}
-    seen: set[str] = set()
-    for where, entry in _walk(resource.get("item")):
-        link_id = entry.get("linkId")
-        if link_id in items:
-            if link_id in seen:
-                raise ValueError(f"{where}: item {link_id!r} appears twice")
-            seen.add(link_id)
-            given = entry.get("answer") or []
-            if not isinstance(given, list):
-                raise ValueError(f"{where}: item {link_id!r}: answer must be a list")
-            if len(given) > 1:
-                raise ValueError(
-                    f"{where}: item {link_id!r} has {len(given)} answers, expected one"
-                )
-            if given:
-                answers[link_id] = _read_answer(instrument, items[link_id], given[0], where)
-        elif link_id not in ignored and not entry.get("item"):
-            raise ValueError(f"{where}: linkId {link_id!r} is not an item of {instrument.id}")
-    return answers

@@ -106,8 +106,13 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
                 mentor=by_code[(p.org, p.mentor_code)], started_on=p.mentor_from,
                 assigned_by=coordinators.get(member.organization_id, users["coordinator"]),
             )
-    # A member who uses the portal: the first active member of the main organisation.
-    first_active = next(p for p in plan.members if p.org == "main" and p.status == "active")
+    # A member who uses the portal: an active member of the main organisation with
+    # questionnaires coming due, so that the portal has something to show.
+    active = [p for p in plan.members if p.org == "main" and p.status == "active"]
+    first_active = next(
+        (p for p in active if p.questionnaires and (plan.today - max(q.taken_on for q in p.questionnaires)).days >= 80),
+        active[0],
+    )
     portal_user = User.objects.create_user(username="member", password=password)
     MemberAccount.objects.create(
         organization=orgs["main"], member=by_code[("main", first_active.code)], user=portal_user,

@@ -175,3 +175,39 @@ def test_it_shows_a_member_with_a_current_care_team_in_the_same_number_of_querie
     CareTeamFactory(member=org_a.member, role="peer_mentor", professional=None, mentor=mentor,
                     started_on=days_ago(2), assigned_by=org_a.users["coordinator"])
     assert_count(measure(coordinator, "/members/A0001/"), DETAIL_QUERIES)
+
+
+# -- the dashboard ----------------------------------------------------------
+
+
+def _with_plan_and_results(org_a, start: int, stop: int) -> None:
+    from peerpath.measures import actions as measure_actions
+    from peerpath.measures.models import PlanRule
+
+    if start == 0:
+        PlanRule.objects.create(organization=org_a.org, instrument_id="phq9", trigger="intake")
+        PlanRule.objects.create(organization=org_a.org, instrument_id="phq9", trigger="every", interval_days=90)
+    add_members(org_a.org, org_a.users["coordinator"], start, stop)
+    from peerpath.members.models import Member
+
+    for code in [f"M{i:04d}" for i in range(start, stop)][::3]:
+        m = Member.objects.get(organization=org_a.org, code=code)
+        measure_actions.record_paper_form(
+            org_a.staff["coordinator"], m, "phq9", answers={str(i): 2 for i in range(1, 10)},
+            taken_on=timezone.localdate() - dt.timedelta(days=100), reason="intake",
+        )
+
+
+# 4 before the view; the figures (status, stage, gaps); the caseload; the active
+# members, the plan, their last questionnaires, open flags; the research count; 3 after.
+DASHBOARD_QUERIES = 4 + 3 + 1 + 4 + 1 + 3
+
+
+def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a):
+    _with_plan_and_results(org_a, 0, 3)
+    few = measure(coordinator, "/dashboard/")
+    _with_plan_and_results(org_a, 3, 30)
+    many = measure(coordinator, "/dashboard/")
+    assert coordinator.get("/dashboard/").context["due_total"] > 10
+    assert_same_count(few, many)
+    assert_count(many, DASHBOARD_QUERIES)

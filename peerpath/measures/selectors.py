@@ -26,7 +26,7 @@ from peerpath.measures.models import (
     StoredScore,
 )
 from peerpath.measures.stats import programme_baseline_sd
-from peerpath.members.models import Member
+from peerpath.members.models import Member, Stage
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
@@ -40,6 +40,7 @@ class Point:
     prorated: bool
     rci: float | None = None  # against the member's first result
     change: str | None = None  # improved / unchanged / deteriorated (reliable change)
+    clinical: str | None = None  # recovered / improved / unchanged / deteriorated (J&T), when a cut-off exists
 
 
 @dataclass
@@ -53,6 +54,9 @@ class ScoreSeries:
 class InstrumentResults:
     instrument: Instrument
     series: list[ScoreSeries]
+    # For an instrument whose result is a stage (STORI): per date, the stage score
+    # ids with the highest value; several when tied (ties are shown, never broken).
+    stages: list[tuple[dt.date, list[str]]] = field(default_factory=list)
 
 
 def _with_change(series: ScoreSeries, organization_id: int, instrument: Instrument) -> None:
@@ -73,11 +77,13 @@ def _with_change(series: ScoreSeries, organization_id: int, instrument: Instrume
         series.rci_basis = "none"
         return
     series.rci_basis = "programme" if sd_override is not None else "norms"
-    for point, rci, cls in zip(
-        values[1:], assessment.reliable.rci, assessment.reliable.classification, strict=True
+    clinical = assessment.clinical if assessment.clinical is not None else [None] * len(later)
+    for point, rci, cls, clin in zip(
+        values[1:], assessment.reliable.rci, assessment.reliable.classification, clinical, strict=True
     ):
         point.rci = float(rci)
         point.change = str(cls) if cls is not None else None
+        point.clinical = str(clin) if clin is not None else None
 
 
 def results_of(member: Member, language: str) -> list[InstrumentResults]:
@@ -104,8 +110,26 @@ def results_of(member: Member, language: str) -> list[InstrumentResults]:
                 series.points.append(Point(row.taken_on, row.value, band, row.flag, row.prorated))
             _with_change(series, member.organization_id, instrument)
             series_list.append(series)
-        results.append(InstrumentResults(instrument, series_list))
+        results.append(InstrumentResults(instrument, series_list, _stages(instrument, series_list, language)))
     return results
+
+
+def _stages(instrument: Instrument, series_list: list[ScoreSeries], language: str) -> list[tuple[dt.date, list[str]]]:
+    if instrument.stage is None:
+        return []
+    by_score = {s.score.id: s for s in series_list if s.score.id in instrument.stage.scores}
+    dates = sorted({p.date for s in by_score.values() for p in s.points})
+    stages = []
+    for day in dates:
+        values = {sid: next((p.value for p in s.points if p.date == day), None) for sid, s in by_score.items()}
+        if any(v is None for v in values.values()):
+            continue
+        top = max(v for v in values.values() if v is not None)
+        stage_names = dict(Stage.choices)  # the recovery stages, as named elsewhere in Peerpath
+        stages.append((day, [
+            str(stage_names.get(sid, instrument.score(sid).label.get(language))) for sid, v in values.items() if v == top
+        ]))
+    return stages
 
 
 def member_results(

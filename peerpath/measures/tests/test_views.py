@@ -207,3 +207,23 @@ def test_expired_links_are_not_counted_as_waiting(org_a, coordinator):
     make_link(coordinator, org_a.member.code)
     Administration.objects.update(link_expires_at=timezone.now() - dt.timedelta(minutes=1))
     assert not coordinator.get(f"/members/{org_a.member.code}/questionnaires/").context["links"]
+
+
+def test_the_stori_stage_is_shown_with_ties(org_a, coordinator):
+    # 50 items in groups of 5: position in the group is the stage. Answer so that
+    # "rebuilding" (4th) and "growth" (5th) tie at the top.
+    answers = {str(i): (5 if (i - 1) % 5 in (3, 4) else 1) for i in range(1, 51)}
+    paper(coordinator, org_a.member.code, "stori", answers)
+    [stori] = [r for r in coordinator.get(f"/members/{org_a.member.code}/questionnaires/").context["results"]
+               if r.instrument.id == "stori"]
+    [(day, names)] = stori.stages
+    assert names == ["Rebuilding", "Growth"]
+
+
+def test_crossing_into_the_non_clinical_range_is_called_recovered(org_a, coordinator):
+    member = org_a.member
+    paper(coordinator, member.code, "who5", dict.fromkeys(["1", "2", "3", "4", "5"], 1),
+          taken_on=timezone.localdate() - dt.timedelta(days=90))  # raw 5: poor well-being
+    paper(coordinator, member.code, "who5", dict.fromkeys(["1", "2", "3", "4", "5"], 4))  # raw 20
+    page = coordinator.get(f"/members/{member.code}/questionnaires/").content.decode()
+    assert "recovered: crossed into the non-clinical range" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.http import Http404
+from django.utils.translation import get_language
 
 from peerpath.measures.definitions import Instrument, load_library
 
@@ -33,3 +34,8 @@ def member_instrument(instrument_id: str) -> Instrument:
 def member_instruments() -> list[Instrument]:
     """Instruments answered by members (not programme-level fidelity scales)."""
     return sorted((i for i in library().values() if i.level != "programme"), key=lambda i: i.short_name)
+
+
+def interface_language() -> str:
+    """The active interface language as definition texts name it: zh-hant or en."""
+    return "zh-hant" if (get_language() or "").startswith("zh") else "en"

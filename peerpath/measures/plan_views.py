@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
-from peerpath.measures.library import library, member_instruments
+from peerpath.measures.library import interface_language, library, member_instruments
 from peerpath.measures.models import PlanRule, Trigger
 from peerpath.members.forms import FormBase
 from peerpath.tenancy.access import staff_view
@@ -71,15 +71,11 @@ def remove_rule(membership: Membership, rule: PlanRule, request: HttpRequest) ->
                     extra={"removed": str(rule)})
 
 
-def _language(request: HttpRequest) -> str:
-    return "zh-hant" if (getattr(request, "LANGUAGE_CODE", "") or "").startswith("zh") else "en"
-
-
 @staff_view(Perm.MEASURE_PLAN)
 @require_http_methods(["GET", "POST"])
 def plan(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    language = _language(request)
+    language = interface_language()
     form = PlanRuleForm(request.POST or None, membership=membership, language=language)
     if request.method == "POST" and form.is_valid():
         add_rule(membership, form.cleaned_data, request)

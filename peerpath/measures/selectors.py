@@ -165,12 +165,6 @@ def series_of(member: Member, instrument_id: str, score_id: str, language: str) 
     return instrument, series
 
 
-def score_series(membership: Membership, member: Member, instrument_id: str, score_id: str,
-                 language: str) -> tuple[Instrument, ScoreSeries]:
-    require(membership, Perm.MEASURE_VIEW)
-    return series_of(member, instrument_id, score_id, language)
-
-
 def open_links(membership: Membership, member: Member) -> QuerySet[Administration]:
     require(membership, Perm.MEASURE_VIEW)
     return Administration.objects.for_org(membership.organization).filter(
@@ -196,23 +190,19 @@ def get_flag(membership: Membership, member: Member, pk: int) -> ResultFlag:
         raise Http404("No such safety flag") from None
 
 
-def plan_rules(membership: Membership) -> list[Rule]:
-    return [
+def due_of(organization_id: int, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
+    """Due and overdue questionnaires of the given members of one organisation, in
+    two queries for any number of members (the plan, and each member's last
+    completed dates). No access check: see ``due_lists`` and the member portal."""
+    rules = [
         Rule(r.instrument_id, r.trigger, r.interval_days)
-        for r in PlanRule.objects.for_org(membership.organization).filter(active=True)
+        for r in PlanRule.objects.filter(organization_id=organization_id, active=True)
     ]
-
-
-def due_lists(membership: Membership, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
-    """Due and overdue questionnaires of the given members, in two queries for
-    any number of members (the plan, and each member's last completed dates)."""
-    require(membership, Perm.MEASURE_VIEW)
-    rules = plan_rules(membership)
     if not rules or not members:
         return []
     last: dict[int, dict[str, dt.date]] = defaultdict(dict)
     rows = (
-        Administration.objects.for_org(membership.organization)
+        Administration.objects.filter(organization_id=organization_id)
         .filter(member__in=[m.pk for m in members], status=AdministrationStatus.COMPLETED)
         .values("member_id", "instrument_id")
         .annotate(last=Max("taken_on"))
@@ -226,6 +216,12 @@ def due_lists(membership: Membership, members: list[Member], today: dt.date) -> 
         if due:
             result.append((member, due))
     return result
+
+
+def due_lists(membership: Membership, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
+    """``due_of`` for staff (clinical capability required)."""
+    require(membership, Perm.MEASURE_VIEW)
+    return due_of(membership.organization_id, members, today)
 
 
 def local_wording(organization_id: int, instrument_id: str | None = None) -> dict[str, dict[tuple[str, str], str]]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from peerpath.measures.library import library
+from peerpath.measures.library import interface_language, library
 from peerpath.measures.models import Administration, AdministrationStatus, Reason, StoredScore
 from peerpath.members.models import Member
 from peerpath.members.timeline import TimelineEntry, Track, register
@@ -13,7 +12,7 @@ from peerpath.members.timeline import TimelineEntry, Track, register
 
 @register
 def questionnaires(member: Member) -> list[TimelineEntry]:
-    language = "zh-hant" if (get_language() or "").startswith("zh") else "en"
+    language = interface_language()
     rows = Administration.objects.for_org(member.organization).filter(
         member=member, status=AdministrationStatus.COMPLETED
     )

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -17,14 +16,29 @@ from peerpath.audit.models import Event
 from peerpath.measures import actions, selectors
 from peerpath.measures.forms import EnterChoiceForm, LinkForm, PaperForm, unvalidated
 from peerpath.measures.library import instrument as get_instrument
-from peerpath.measures.library import member_instrument
+from peerpath.measures.library import interface_language, member_instrument
+from peerpath.members.models import Member
 from peerpath.members.selectors import get_member, get_member_for_write
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm
 
 
-def _language() -> str:
-    return "zh-hant" if (get_language() or "").startswith("zh") else "en"
+def chart_response(member: Member, instrument_id: str, score_id: str, language: str) -> HttpResponse:
+    """The progress chart of one score of one member, as an SVG document (shown as
+    an <img>). Access is the caller's: staff views and the member portal."""
+    from peerpath.measures.charts import progress_svg  # matplotlib loads only when a chart is drawn
+    from peerpath.measures.scoring import score_range
+
+    instrument, series = selectors.series_of(member, instrument_id, score_id, language)
+    points = [(p.date, p.value, p.band, p.change) for p in series.points if p.value is not None]
+    svg = progress_svg(
+        points, score=series.score, language=language,
+        title=f"{instrument.short_name} · {series.score.label.get(language)}",
+        score_range=score_range(instrument, score_id),
+    )
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @staff_view(Perm.MEASURE_VIEW)
@@ -32,7 +46,7 @@ def _language() -> str:
 def member_questionnaires(request: HttpRequest, code: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member(membership, code, request=request)
-    language = _language()
+    language = interface_language()
     context = {
         "member": member,
         "results": selectors.member_results(membership, member, language, request=request),
@@ -48,24 +62,12 @@ def member_questionnaires(request: HttpRequest, code: str) -> HttpResponse:
 @staff_view(Perm.MEASURE_VIEW)
 @require_http_methods(["GET"])
 def chart(request: HttpRequest, code: str, instrument_id: str, score_id: str) -> HttpResponse:
-    """The progress chart of one score as an SVG document (an <img> on the page)."""
-    from peerpath.measures.charts import progress_svg
-    from peerpath.measures.scoring import score_range
-
+    """The progress chart of one score (an <img> on the results page)."""
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_VIEW)  # audited below, as a results read
-    language = _language()
-    instrument, series = selectors.score_series(membership, member, instrument_id, score_id, language)
+    response = chart_response(member, instrument_id, score_id, interface_language())
     audit.record_by(membership, Event.MEASURE_VIEW, target=member, request=request,
                     extra={"chart": f"{instrument_id}.{score_id}"})
-    points = [(p.date, p.value, p.band, p.change) for p in series.points if p.value is not None]
-    svg = progress_svg(
-        points, score=series.score, language=language,
-        title=f"{instrument.short_name} · {series.score.label.get(language)}",
-        score_range=score_range(instrument, score_id),
-    )
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -76,7 +78,7 @@ def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
     instrument = member_instrument(instrument_id)
-    language = _language()
+    language = interface_language()
     local = selectors.local_wording(membership.organization_id, instrument.id).get(instrument.id)
     form = PaperForm(
         request.POST or None, instrument=instrument, language=language, enrolment=member.enrolment_date, local=local
@@ -106,7 +108,7 @@ def enter(request: HttpRequest, code: str, instrument_id: str) -> HttpResponse:
 def enter_choose(request: HttpRequest, code: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
-    form = EnterChoiceForm(request.POST, language=_language())
+    form = EnterChoiceForm(request.POST, language=interface_language())
     if not form.is_valid():
         messages.error(request, _("Choose a questionnaire."))
         return redirect("member_questionnaires", code=member.code)
@@ -120,7 +122,7 @@ def create_link(request: HttpRequest, code: str) -> HttpResponse:
     """Create a self-report link and show it once, with its QR code."""
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
-    form = LinkForm(request.POST, language=_language(), local=selectors.local_wording(membership.organization_id))
+    form = LinkForm(request.POST, language=interface_language(), local=selectors.local_wording(membership.organization_id))
     if not form.is_valid():
         messages.error(request, _("Choose a questionnaire that can be answered alone."))
         return redirect("member_questionnaires", code=member.code)

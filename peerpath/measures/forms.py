@@ -40,7 +40,7 @@ def has_wording(instrument: Instrument, local: Wording | None = None) -> bool:
     )
 
 
-def _format_value(value: float) -> str:
+def format_value(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -62,7 +62,7 @@ class PaperForm(FormBase, forms.Form):
             rs = instrument.response_sets[item.response_set]
             self.fields[f"item_{item.id}"] = forms.TypedChoiceField(
                 label=f"{item.id}. {item_label(instrument, item.id, language, local)}",
-                choices=[(_format_value(o.value), f"{_format_value(o.value)} {o.label.get(language)}") for o in rs.options],
+                choices=[(format_value(o.value), f"{format_value(o.value)} {o.label.get(language)}") for o in rs.options],
                 coerce=float,
                 required=False,
                 empty_value=None,

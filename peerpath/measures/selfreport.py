@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from peerpath.measures import actions
-from peerpath.measures.forms import _format_value, item_label, unvalidated
+from peerpath.measures.forms import format_value, item_label, unvalidated
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.selectors import local_wording
 
@@ -70,7 +70,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
             "unvalidated": unvalidated(instrument, language, local),
             "instructions": instrument.instructions.get(language) if instrument.instructions else "",
             "options": [
-                {"value": _format_value(o.value), "label": o.label.get(language), "chosen": current == o.value}
+                {"value": format_value(o.value), "label": o.label.get(language), "chosen": current == o.value}
                 for o in options
             ],
         })

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.measures.library import library
+from peerpath.measures.selectors import due_lists, open_flags
 from peerpath.members.models import (
     CareRole,
     Member,
@@ -94,9 +96,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 membership, Event.MEMBER_LIST, request=request, extra={"page": "dashboard", "shown": len(context["caseload"])},
             )
     if can(membership, Perm.MEASURE_VIEW):
-        from peerpath.measures.library import library
-        from peerpath.measures.selectors import due_lists, open_flags
-
         # A professional sees their caseload; coordinators and admins, every active member.
         people = context.get("caseload") or (
             list(Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE).order_by("code"))

@@ -112,6 +112,10 @@ INSTALLED_APPS = [
     "peerpath.members",
     "peerpath.measures",
     "peerpath.portal",
+    "peerpath.employment",
+    "peerpath.groups",
+    "peerpath.pathway",
+    "peerpath.alerts",
     "peerpath.demo",
 ]
 

@@ -6,6 +6,7 @@ new route fails this test until it is classified in ``MATRIX`` below.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -88,6 +89,21 @@ OBJECT_ROUTES = {"member_detail", "member_edit", "consent_create", "consent_with
                  "measure_enter_choose", "measure_enter", "measure_link_create", "measure_chart",
                  "measure_flag_follow_up", "measure_plan_remove", "member_portal_account"}
 
+GET_ONLY = {"member_detail", "member_questionnaires", "measure_chart"}
+
+# Apps that keep their rows of the matrix beside their code, in
+# ``peerpath/<app>/tests/routes.py``: MATRIX, OBJECT_ROUTES, GET_ONLY, and
+# ``setup(tenant)`` / ``path_values(name, tenant)`` for their example objects.
+APP_ROUTE_MODULES = [
+    importlib.import_module(f"peerpath.{app}.tests.routes") for app in ("employment", "groups", "pathway", "alerts")
+]
+for _module in APP_ROUTE_MODULES:
+    _clash = set(MATRIX) & set(_module.MATRIX)
+    assert not _clash, f"{_module.__name__} classifies routes already classified: {_clash}"
+    MATRIX.update(_module.MATRIX)
+    OBJECT_ROUTES |= _module.OBJECT_ROUTES
+    GET_ONLY |= _module.GET_ONLY
+
 
 def _walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, str]]:
     for p in patterns:
@@ -112,6 +128,8 @@ def _path_for(name: str, route: str, tenant) -> str:
         "<slug:instrument_id>": "phq9",
         "<slug:score_id>": "total",
     }
+    for module in APP_ROUTE_MODULES:
+        values = {**values, **module.path_values(name, tenant)}
     path = "/" + route
     for key, value in values.items():
         path = path.replace(key, value)
@@ -135,12 +153,16 @@ def tenant_a(org_a):
     org_a.users[MEMBER] = UserFactory(username="member_a")
     MemberAccount.objects.create(organization=org_a.org, member=org_a.member, user=org_a.users[MEMBER],
                                  created_by=org_a.users["coordinator"])
+    for module in APP_ROUTE_MODULES:
+        module.setup(org_a)
     return org_a
 
 
 @pytest.fixture
 def tenant_b(org_b):
     org_b.consent = ConsentFactory(member=org_b.member, recorded_by=org_b.users["coordinator"])
+    for module in APP_ROUTE_MODULES:
+        module.setup(org_b)
     return org_b
 
 
@@ -183,9 +205,6 @@ def test_staff_of_another_organisation_get_404(name, tenant_a, tenant_b):
             assert response.status_code in (403, 404), f"{role} of A got {response.status_code} for {path}"
 
 
-GET_ONLY = {"member_detail", "member_questionnaires", "measure_chart"}
-
-
 @pytest.mark.parametrize("name", sorted(OBJECT_ROUTES - GET_ONLY))
 def test_writes_to_another_organisation_get_404_and_change_nothing(name, tenant_a, tenant_b):
     from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
@@ -193,7 +212,12 @@ def test_writes_to_another_organisation_get_404_and_change_nothing(name, tenant_
 
     route = dict((n, r) for n, r in all_routes())[name]
     path = _path_for(name, route, tenant_b)
-    before = [m.objects.count() for m in (Member, Consent, StageChange, CareTeamAssignment)]
+    from django.apps import apps
+
+    counted = [Member, Consent, StageChange, CareTeamAssignment] + [
+        apps.get_model(label) for module in APP_ROUTE_MODULES for label in getattr(module, "COUNTED_MODELS", [])
+    ]
+    before = [m.objects.count() for m in counted]
     roles_before = list(Membership.objects.order_by("pk").values_list("role", "is_active"))
     from conftest import verified_client
 
@@ -206,7 +230,7 @@ def test_writes_to_another_organisation_get_404_and_change_nothing(name, tenant_
                "started_on": "2026-01-01", "role": "admin", "is_active": "on"},
     )
     assert response.status_code == 404
-    assert [m.objects.count() for m in (Member, Consent, StageChange, CareTeamAssignment)] == before
+    assert [m.objects.count() for m in counted] == before
     assert list(Membership.objects.order_by("pk").values_list("role", "is_active")) == roles_before
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

@@ -9,8 +9,11 @@ it to the database. Later domain apps add their own parts to the plan.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
+import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝郭洪曾邱廖賴周葉蘇莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏孫戴"
 GIVEN = "宜庭雅婷怡君佳蓉俊傑志明建宏家豪冠宇承恩柏翰雨萱心怡淑芬美玲文雄國華秀英明德信宏思妤子涵宥廷品妍書豪嘉玲"
@@ -86,6 +89,23 @@ class DemoPlan:
     orgs: list[OrgPlan]
     staff: list[StaffPlan]
     members: list[MemberPlan]
+    # Each domain app's part of the plan, under the app's name (see EXTENSIONS).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+# Domain apps that add to the demo, in order (a later one may read an earlier one's
+# part of the plan). Each module has ``extend_plan(rng, plan)`` and ``load(plan, ctx)``.
+EXTENSIONS = (
+    "peerpath.employment.demo",
+    "peerpath.groups.demo",
+    "peerpath.pathway.demo",
+    "peerpath.alerts.demo",
+)
+
+
+def extension_rng(seed: int, module: str) -> random.Random:
+    """A random stream per extension, so that one app's plan does not shift another's."""
+    return random.Random(seed * 1_000_003 + zlib.crc32(module.encode()))
 
 
 STAFF = [
@@ -248,4 +268,7 @@ def plan(seed: int = 2026, today: dt.date | None = None, size: int = 60) -> Demo
         OrgPlan("main", "晨光同儕支持協進會（示範）", "dawn-demo"),
         OrgPlan("harbour", "港灣會所（示範）", "harbour-demo"),
     ]
-    return DemoPlan(seed=seed, today=today, orgs=orgs, staff=list(STAFF), members=members)
+    demo = DemoPlan(seed=seed, today=today, orgs=orgs, staff=list(STAFF), members=members)
+    for module in EXTENSIONS:
+        importlib.import_module(module).extend_plan(extension_rng(seed, module), demo)
+    return demo

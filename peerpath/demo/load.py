@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
-from peerpath.demo.generator import DemoPlan
+from peerpath.demo.generator import EXTENSIONS, DemoPlan
 from peerpath.measures.actions import store_scores
 from peerpath.measures.library import library
 from peerpath.measures.models import Administration, AdministrationStatus, PlanRule, ResultFlag
@@ -45,6 +47,16 @@ DEMO_PLAN = [
     ("phq9", "intake", None), ("who5", "intake", None), ("gses", "intake", None), ("ismi29", "intake", None),
     ("phq9", "every", 90), ("who5", "every", 90), ("gses", "every", 90), ("ismi29", "every", 180),
 ]
+
+
+@dataclass
+class LoadContext:
+    """What the core demo wrote, for the domain apps' ``load`` functions."""
+
+    orgs: dict[str, Organization]  # plan key ("main", "harbour") → organisation
+    users: dict[str, Any]  # username → user
+    members: dict[tuple[str, str], Member]  # (org key, member code) → member
+    coordinators: dict[int, Any]  # organisation id → its coordinator (a user)
 
 
 def demo_exists() -> bool:
@@ -121,6 +133,10 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     for org in orgs.values():
         for instrument_id, trigger, days in DEMO_PLAN:
             PlanRule.objects.create(organization=org, instrument_id=instrument_id, trigger=trigger, interval_days=days)
+    ctx = LoadContext(orgs=orgs, users=users, members=by_code, coordinators=coordinators)
+    for module in EXTENSIONS:
+        importlib.import_module(module).load(plan, ctx)
+    for org in orgs.values():
         audit.record(Event.DEMO_LOADED, actor=None, organization=org, extra={"seed": plan.seed})
     return {
         "password": password,

@@ -22,6 +22,7 @@ from peerpath.members.forms import (
     WithdrawConsentForm,
 )
 from peerpath.members.models import CareRole, ConsentKind, Stage, Status
+from peerpath.members.panels import build_panels
 from peerpath.members.timeline import Track, build_timeline
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm, member_visible_fields
@@ -99,6 +100,7 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
         "care_team": selectors.current_care_team(member),
         "timeline": timeline,
         "track": track,
+        "panels": build_panels(member, membership),
     }
     return render(request, "members/detail.html", context)
 

@@ -34,6 +34,28 @@ class Perm(StrEnum):
     MEASURE_RECORD = "measure.record"  # enter a paper form, send a self-report link
     MEASURE_PLAN = "measure.plan"  # the organisation's measurement plan
     INSTRUMENT_WORDING = "instrument.wording"  # enter licensed item wording locally
+    # Professional track (employment)
+    REFERRAL_MANAGE = "referral.manage"  # referrals and intake, the bridge from clinical care
+    EMPLOYMENT_VIEW = "employment.view"  # jobs, endings, job search, support contacts
+    EMPLOYMENT_RECORD = "employment.record"  # vocational profile, jobs, endings, job search
+    EMPLOYER_MANAGE = "employer.manage"  # employers, job development contacts, openings
+    SUPPORT_LOG = "support.log"  # log a support contact (peer leaders: peer-track contacts only)
+    CASELOAD_VIEW = "caseload.view"
+    # Alerts
+    ALERT_VIEW = "alert.view"  # alerts (clinical ones only with MEMBER_VIEW_CLINICAL)
+    ALERT_HANDLE = "alert.handle"  # acknowledge or resolve an alert
+    ALERT_SETTINGS = "alert.settings"  # the organisation's alert thresholds
+    # Peer track
+    GROUP_VIEW = "group.view"  # peer leaders: only the groups they facilitate
+    GROUP_MANAGE = "group.manage"  # create groups, roster, norms
+    SESSION_RECORD = "session.record"  # attendance, norms upheld, feedback notes, incidents
+    INCIDENT_CODE = "incident.code"  # code critical incidents to therapeutic factors
+    PATHWAY_VIEW = "pathway.view"  # helper roles, training, readiness, helping contacts
+    PATHWAY_RECORD = "pathway.record"  # role transitions and training completed
+    HELPING_LOG = "helping.log"  # log a helping contact
+    MENTOR_MATCH = "mentor.match"  # suggest and confirm peer mentors
+    STORY_REVIEW = "story.review"  # review and publish hope-library stories
+    NETWORK_VIEW = "network.view"  # the helping network (member codes, never names)
 
 
 _CLINICAL_STAFF = {
@@ -49,17 +71,58 @@ _CLINICAL_STAFF = {
     Perm.CARE_TEAM_ASSIGN,
     Perm.MEASURE_VIEW,
     Perm.MEASURE_RECORD,
+    Perm.REFERRAL_MANAGE,
+    Perm.EMPLOYMENT_VIEW,
+    Perm.EMPLOYMENT_RECORD,
+    Perm.EMPLOYER_MANAGE,
+    Perm.SUPPORT_LOG,
+    Perm.CASELOAD_VIEW,
+    Perm.ALERT_VIEW,
+    Perm.ALERT_HANDLE,
+    Perm.GROUP_VIEW,
+    Perm.GROUP_MANAGE,
+    Perm.SESSION_RECORD,
+    Perm.INCIDENT_CODE,
+    Perm.PATHWAY_VIEW,
+    Perm.PATHWAY_RECORD,
+    Perm.HELPING_LOG,
+    Perm.NETWORK_VIEW,
+}
+
+# Peer leaders run groups and accompany members at work from the peer track: they
+# see jobs and support contacts, log peer-track contacts, record their sessions and
+# helping contacts, and see non-clinical alerts. Nothing clinical.
+_PEER_LEADER = {
+    Perm.DASHBOARD_VIEW,
+    Perm.MEMBER_LIST,
+    Perm.MEMBER_VIEW,
+    Perm.EMPLOYMENT_VIEW,
+    Perm.SUPPORT_LOG,
+    Perm.ALERT_VIEW,
+    Perm.ALERT_HANDLE,
+    Perm.GROUP_VIEW,
+    Perm.SESSION_RECORD,
+    Perm.INCIDENT_CODE,
+    Perm.PATHWAY_VIEW,
+    Perm.HELPING_LOG,
+    Perm.NETWORK_VIEW,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
-        _CLINICAL_STAFF | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING}
+        _CLINICAL_STAFF
+        | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING, Perm.ALERT_SETTINGS,
+           Perm.MENTOR_MATCH, Perm.STORY_REVIEW}
     ),
-    Role.COORDINATOR: frozenset(_CLINICAL_STAFF | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN}),
+    Role.COORDINATOR: frozenset(
+        _CLINICAL_STAFF
+        | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN, Perm.ALERT_SETTINGS, Perm.MENTOR_MATCH,
+           Perm.STORY_REVIEW}
+    ),
     Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF),
-    # Peer leaders run groups: they see who members are and how to reach them, and
-    # the recovery stage, but never clinical fields or official identifiers.
-    Role.PEER_LEADER: frozenset({Perm.DASHBOARD_VIEW, Perm.MEMBER_LIST, Perm.MEMBER_VIEW}),
+    # Peer leaders see who members are and how to reach them, and the recovery
+    # stage, but never clinical fields or official identifiers.
+    Role.PEER_LEADER: frozenset(_PEER_LEADER),
     # Researchers see de-identified data of research-consented members only,
     # through exports and aggregated reports — never member records.
     Role.RESEARCHER: frozenset({Perm.DASHBOARD_VIEW, Perm.RESEARCH_DATA}),

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EmploymentConfig(AppConfig):
+    name = "peerpath.employment"
+    label = "employment"
+    verbose_name = _("Professional track")
+
+    def ready(self) -> None:
+        from peerpath.employment import member_page  # noqa: F401  (timeline providers and member-page panels)

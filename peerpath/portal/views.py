@@ -19,6 +19,7 @@ from peerpath.members.selectors import get_member_for_write
 from peerpath.portal import actions
 from peerpath.portal.access import member_view
 from peerpath.portal.models import MemberAccount
+from peerpath.portal.sections import build_sections
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm
 
@@ -43,7 +44,10 @@ def home(request: HttpRequest) -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
     audit.record(Event.PORTAL_VIEW, actor=request.user, organization=account.organization, target=account.member,
                  request=request, extra={"page": "home"})
-    return render(request, "portal/home.html", {"account": account, "due": _due(account)})
+    return render(
+        request, "portal/home.html",
+        {"account": account, "due": _due(account), "sections": build_sections(account)},
+    )
 
 
 @member_view

@@ -1,8 +1,8 @@
 """Which questionnaires a member is due for (pure Python, no Django import).
 
-The rules that depend on events other apps record (job start and end, group
-sessions) are evaluated by those apps; here: at intake, and every N days after the
-last completed one (or after enrolment when there is none yet).
+Rules: at intake; every N days after the last completed one (or after enrolment
+when there is none yet); and at events other apps record (job start, job end,
+group session), which they pass in as dates through ``peerpath.measures.events``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 GRACE_DAYS = 14  # due → overdue after this many days
+# An event-triggered questionnaire is asked for an event this recent; an older one
+# (say, a job start before the rule was added to the plan) asks for nothing.
+EVENT_WINDOW_DAYS = {"job_start": 60, "job_end": 60, "group_session": 7}
+# A questionnaire taken this many days before the event still counts for it.
+EVENT_TOLERANCE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -35,15 +40,18 @@ def due_for_member(
     enrolment_date: dt.date,
     last_completed: Mapping[str, dt.date],
     today: dt.date,
+    events: Mapping[str, Iterable[dt.date]] | None = None,
     horizon_days: int = 14,
     grace_days: int = GRACE_DAYS,
 ) -> list[Due]:
     """Questionnaires due within ``horizon_days`` (or already overdue), soonest first.
 
     ``last_completed`` maps an instrument id to the date of the member's latest
-    completed administration of it. An instrument due by several rules is listed
-    once, at its earliest date.
+    completed administration of it; ``events`` maps a trigger (``job_start``…) to
+    the dates of the member's events of that kind. An instrument due by several
+    rules is listed once, at its earliest date.
     """
+    events = events or {}
     earliest: dict[str, Due] = {}
     for rule in rules:
         last = last_completed.get(rule.instrument_id)
@@ -53,6 +61,14 @@ def due_for_member(
             due_on = enrolment_date
         elif rule.trigger == "every" and rule.interval_days:
             due_on = (last or enrolment_date) + dt.timedelta(days=rule.interval_days)
+        elif rule.trigger in EVENT_WINDOW_DAYS:
+            window = dt.timedelta(days=EVENT_WINDOW_DAYS[rule.trigger])
+            recent = [d for d in events.get(rule.trigger, ()) if today - window <= d <= today]
+            if not recent:
+                continue
+            due_on = max(recent)
+            if last is not None and last >= due_on - dt.timedelta(days=EVENT_TOLERANCE_DAYS):
+                continue
         else:
             continue
         if due_on > today + dt.timedelta(days=horizon_days):

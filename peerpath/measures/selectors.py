@@ -14,7 +14,8 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.change import MissingNormsError, assess_change
 from peerpath.measures.definitions import Instrument, Score
-from peerpath.measures.due import Due, Rule, due_for_member
+from peerpath.measures.due import EVENT_WINDOW_DAYS, Due, Rule, due_for_member
+from peerpath.measures.events import events_of
 from peerpath.measures.library import library
 from peerpath.measures.models import (
     Administration,
@@ -193,7 +194,8 @@ def get_flag(membership: Membership, member: Member, pk: int) -> ResultFlag:
 def due_of(organization_id: int, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
     """Due and overdue questionnaires of the given members of one organisation, in
     two queries for any number of members (the plan, and each member's last
-    completed dates). No access check: see ``due_lists`` and the member portal."""
+    completed dates), plus one per event source when the plan has event-triggered
+    rules. No access check: see ``due_lists`` and the member portal."""
     rules = [
         Rule(r.instrument_id, r.trigger, r.interval_days)
         for r in PlanRule.objects.filter(organization_id=organization_id, active=True)
@@ -210,9 +212,14 @@ def due_of(organization_id: int, members: list[Member], today: dt.date) -> list[
     )
     for row in rows:
         last[row["member_id"]][row["instrument_id"]] = row["last"]
+    event_triggers = {r.trigger for r in rules if r.trigger in EVENT_WINDOW_DAYS}
+    events = events_of(organization_id, [m.pk for m in members], event_triggers) if event_triggers else {}
     result = []
     for member in members:
-        due = due_for_member(rules, enrolment_date=member.enrolment_date, last_completed=last[member.pk], today=today)
+        due = due_for_member(
+            rules, enrolment_date=member.enrolment_date, last_completed=last[member.pk], today=today,
+            events=events.get(member.pk),
+        )
         if due:
             result.append((member, due))
     return result

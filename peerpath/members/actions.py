@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -21,10 +22,24 @@ from peerpath.members.models import (
     StageChange,
 )
 from peerpath.members.search import refresh_tokens
+from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
 NAME_FIELDS = frozenset({"name", "preferred_name"})
+
+# Called inside the withdrawal's transaction with (membership, consent): an app
+# whose data depends on a consent (the hope library unpublishes a story) registers
+# here, so that withdrawing takes effect at once and together.
+ConsentHook = Callable[[Membership, Consent], None]
+_withdrawal_hooks: list[ConsentHook] = []
+
+
+def on_consent_withdrawn(hook: ConsentHook) -> ConsentHook:
+    """Decorator: run ``hook`` whenever a consent is withdrawn."""
+    if hook not in _withdrawal_hooks:
+        _withdrawal_hooks.append(hook)
+    return hook
 
 
 def next_member_code(membership: Membership) -> str:
@@ -34,7 +49,7 @@ def next_member_code(membership: Membership) -> str:
     return f"M{(max(numbers, default=0) + 1):04d}"
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def create_member(
     membership: Membership,
     data: dict[str, Any],
@@ -93,7 +108,7 @@ def update_member(
     return changed
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def record_consent(
     membership: Membership,
     member: Member,
@@ -124,7 +139,7 @@ def record_consent(
     return consent
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def withdraw_consent(
     membership: Membership,
     consent: Consent,
@@ -136,6 +151,8 @@ def withdraw_consent(
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_recorded_by = membership.user
     consent.save(update_fields=["withdrawn_on", "withdrawal_recorded_by"])
+    for hook in _withdrawal_hooks:
+        hook(membership, consent)
     audit.record_by(
         membership,
         Event.CONSENT_WITHDRAWN,
@@ -189,7 +206,7 @@ def _check_same_organisation(membership: Membership, role: str, person: Any, mem
         raise PermissionDenied("the professional must be staff of the same organisation")
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def assign_care_team(
     membership: Membership,
     member: Member,

@@ -104,6 +104,7 @@ class ConsentKind(models.TextChoices):
     SERVICE = "service", _("Service")
     RESEARCH = "research", _("Research")
     DATA_SHARING = "data_sharing", _("Data sharing")
+    STORY = "story", _("Sharing a work story in the hope library")
 
 
 class ConsentQuerySet(TenantQuerySet):

@@ -187,7 +187,7 @@ def test_it_has_no_consent_in_force_when_the_newest_was_withdrawn(org_a):
 def test_it_keeps_each_kind_of_consent_separate(org_a):
     research = ConsentFactory(member=org_a.member, kind="research", given_on=days_ago(5))
     ConsentFactory(member=org_a.member, kind="service", given_on=days_ago(3), withdrawn_on=days_ago(1))
-    assert status_of(org_a.member) == {"service": None, "research": research, "data_sharing": None}
+    assert status_of(org_a.member) == {"service": None, "research": research, "data_sharing": None, "story": None}
 
 
 def test_it_takes_the_later_recorded_consent_of_the_same_day(org_a):
@@ -312,3 +312,40 @@ def test_it_rolls_back_every_care_team_change_when_a_later_one_fails(
     assert CareTeamAssignment.objects.get(pk=first_professional.pk).ended_on is None
     assert list(CareTeamAssignment.objects.filter(member=org_a.member)) == [first_professional]
     assert audit_rows(Event.CARE_TEAM_CHANGED) == []
+
+
+def test_a_withdrawal_hook_runs_inside_the_withdrawal_and_can_undo_it(org_a):
+    """An app whose data depends on a consent reacts to its withdrawal in the same
+    transaction: if the app fails, the withdrawal is not recorded either."""
+    consent = actions.record_consent(
+        org_a.staff["coordinator"], org_a.member, kind="story", version="1", given_on=org_a.member.enrolment_date
+    )
+
+    def failing_hook(membership, withdrawn):
+        assert withdrawn.pk == consent.pk and withdrawn.withdrawn_on is not None
+        raise RuntimeError("the story could not be unpublished")
+
+    actions.on_consent_withdrawn(failing_hook)
+    try:
+        with pytest.raises(RuntimeError):
+            actions.withdraw_consent(org_a.staff["coordinator"], consent, withdrawn_on=org_a.member.enrolment_date)
+    finally:
+        actions._withdrawal_hooks.remove(failing_hook)
+    consent.refresh_from_db()
+    assert consent.withdrawn_on is None
+
+
+def test_an_action_composed_into_another_lands_or_fails_with_it(org_a):
+    from django.db import transaction
+
+    from peerpath.members.models import Member
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.create_member.within(
+            org_a.staff["coordinator"], {"name": "甲乙", "enrolment_date": org_a.member.enrolment_date}
+        )
+        raise RuntimeError("the enclosing action failed")
+    assert Member.objects.count() == 1  # only A0001
+    with pytest.raises(RuntimeError, match="durable"):
+        with transaction.atomic():
+            actions.create_member(org_a.staff["coordinator"], {"name": "甲乙", "enrolment_date": org_a.member.enrolment_date})

@@ -42,6 +42,9 @@ try:
     EMAIL_URL_HOST = env_str("EMAIL_HOST", "")
     DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "peerpath@localhost") or "peerpath@localhost"
     LINK_HOURS = env_int("PEERPATH_LINK_HOURS", 72, minimum=1)
+    # A directory of the deployment's own instrument definitions (YAML), e.g. written by
+    # `peerpath instruments import-redcap`; loaded beside the shipped library.
+    LOCAL_INSTRUMENTS = env_str("PEERPATH_LOCAL_INSTRUMENTS", "") or ""
     DEMO_PASSWORD = env_str("PEERPATH_DEMO_PASSWORD", "peerpath-demo") or "peerpath-demo"
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
@@ -288,4 +291,5 @@ PEERPATH_FIELD_KEYS = FIELD_KEYS
 PEERPATH_SEARCH_KEY = SEARCH_KEY
 PEERPATH_MEMBERS_PER_PAGE = 25
 PEERPATH_LINK_HOURS = LINK_HOURS  # how long a self-report link stays valid
+PEERPATH_LOCAL_INSTRUMENTS = LOCAL_INSTRUMENTS
 OTP_VERIFY_URL = "/account/two-factor/"

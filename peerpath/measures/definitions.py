@@ -298,7 +298,34 @@ def load_file(path: Path) -> Instrument:
     return instrument
 
 
-def load_library(directory: Path | None = None) -> dict[str, Instrument]:
-    """Every instrument definition in ``directory`` (default: the shipped library), by id."""
+def load_library(directory: Path | None = None, *, local: Path | None = None) -> dict[str, Instrument]:
+    """Every instrument definition in ``directory`` (default: the shipped library), by
+    id, plus the deployment's own definitions in ``local`` (e.g. imported from a REDCap
+    data dictionary), which may not reuse a shipped id."""
     folder = directory or LIBRARY_DIR
-    return {i.id: i for i in (load_file(p) for p in sorted(folder.glob("*.yaml")))}
+    found = {i.id: i for i in (load_file(p) for p in sorted(folder.glob("*.yaml")))}
+    if local is not None:
+        if not local.is_dir():
+            raise DefinitionError(f"{local}: the local instrument directory does not exist")
+        for path in sorted(local.glob("*.yaml")):
+            instrument = load_file(path)
+            if instrument.id in found:
+                raise DefinitionError(
+                    f"{path.name}: the id {instrument.id!r} is already used by a shipped instrument; choose another"
+                )
+            found[instrument.id] = instrument
+    return found
+
+
+def local_library_dir() -> Path | None:
+    """The deployment's own instrument directory (setting PEERPATH_LOCAL_INSTRUMENTS), if any."""
+    from django.conf import settings
+
+    value = getattr(settings, "PEERPATH_LOCAL_INSTRUMENTS", "")
+    return Path(value) if value else None
+
+
+def to_yaml(instrument: Instrument) -> str:
+    """A definition file's text for ``instrument`` (it loads back to an equal instrument)."""
+    data = instrument.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

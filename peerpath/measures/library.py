@@ -7,12 +7,13 @@ from functools import lru_cache
 from django.http import Http404
 from django.utils.translation import get_language
 
-from peerpath.measures.definitions import Instrument, load_library
+from peerpath.measures.definitions import Instrument, load_library, local_library_dir
 
 
 @lru_cache(maxsize=1)
 def library() -> dict[str, Instrument]:
-    return load_library()
+    """The shipped instruments and the deployment's own (PEERPATH_LOCAL_INSTRUMENTS)."""
+    return load_library(local=local_library_dir())
 
 
 def instrument(instrument_id: str) -> Instrument:

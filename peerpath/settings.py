@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "peerpath.groups",
     "peerpath.pathway",
     "peerpath.alerts",
+    "peerpath.exchange",
+    "peerpath.api",
     "peerpath.demo",
 ]
 

@@ -73,6 +73,8 @@ urlpatterns = [
     path("", include("peerpath.groups.urls")),
     path("", include("peerpath.pathway.urls")),
     path("", include("peerpath.alerts.urls")),
+    path("", include("peerpath.exchange.urls")),
+    path("", include("peerpath.api.urls")),
     path("account/", include(account)),
     path("me/", include("peerpath.portal.urls")),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -96,6 +96,15 @@ class Event(models.TextChoices):
     STORY_REVIEWED = "pathway.story_reviewed", _("Reviewed a hope-library story")
     STORY_VIEW = "pathway.story_view", _("Read hope-library stories")
     NETWORK_VIEW = "pathway.network_view", _("Viewed the helping network")
+    # Data exchange
+    API_TOKEN_CREATED = "api.token_created", _("Created an API token")
+    API_TOKEN_REVOKED = "api.token_revoked", _("Revoked an API token")
+    API_READ = "api.read", _("Read member data through the API")
+    API_WRITE = "api.write", _("Wrote data through the API")
+    IMPORT_PREVIEWED = "data.import_previewed", _("Checked a file for import")
+    IMPORT_COMMITTED = "data.import_committed", _("Imported a file")
+    EXPORT_REQUESTED = "data.export_requested", _("Requested an export")
+    EXPORT_DOWNLOADED = "data.export_downloaded", _("Downloaded an export")
 
 
 class ChainHead(models.Model):

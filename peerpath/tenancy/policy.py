@@ -56,6 +56,12 @@ class Perm(StrEnum):
     MENTOR_MATCH = "mentor.match"  # suggest and confirm peer mentors
     STORY_REVIEW = "story.review"  # review and publish hope-library stories
     NETWORK_VIEW = "network.view"  # the helping network (member codes, never names)
+    # Data exchange
+    API_TOKEN = "api.token"  # noqa: S105 - a capability name: create and revoke one's own API tokens
+    DATA_IMPORT = "data.import"  # bulk imports (CSV, XLSX, REDCap records)
+    EXPORT_RESEARCH = "export.research"  # de-identified research exports
+    EXPORT_IDENTIFIABLE = "export.identifiable"  # identifiable exports, with a stated reason
+    PATHWAY_CONFIGURE = "pathway.configure"  # training catalogue and readiness criteria
 
 
 _CLINICAL_STAFF = {
@@ -112,20 +118,21 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(
         _CLINICAL_STAFF
         | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING, Perm.ALERT_SETTINGS,
-           Perm.MENTOR_MATCH, Perm.STORY_REVIEW}
+           Perm.MENTOR_MATCH, Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT,
+           Perm.EXPORT_IDENTIFIABLE}
     ),
     Role.COORDINATOR: frozenset(
         _CLINICAL_STAFF
         | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN, Perm.ALERT_SETTINGS, Perm.MENTOR_MATCH,
-           Perm.STORY_REVIEW}
+           Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT, Perm.EXPORT_RESEARCH}
     ),
-    Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF),
+    Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF | {Perm.API_TOKEN}),
     # Peer leaders see who members are and how to reach them, and the recovery
     # stage, but never clinical fields or official identifiers.
-    Role.PEER_LEADER: frozenset(_PEER_LEADER),
+    Role.PEER_LEADER: frozenset(_PEER_LEADER | {Perm.API_TOKEN}),
     # Researchers see de-identified data of research-consented members only,
     # through exports and aggregated reports — never member records.
-    Role.RESEARCHER: frozenset({Perm.DASHBOARD_VIEW, Perm.RESEARCH_DATA}),
+    Role.RESEARCHER: frozenset({Perm.DASHBOARD_VIEW, Perm.RESEARCH_DATA, Perm.EXPORT_RESEARCH, Perm.API_TOKEN}),
 }
 
 # Roles that see identifiable member data must pass a second factor.

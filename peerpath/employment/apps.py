@@ -8,4 +8,5 @@ class EmploymentConfig(AppConfig):
     verbose_name = _("Professional track")
 
     def ready(self) -> None:
-        from peerpath.employment import member_page  # noqa: F401  (timeline providers and member-page panels)
+        # timeline providers and member-page panels; questionnaire triggers
+        from peerpath.employment import member_page, triggers  # noqa: F401

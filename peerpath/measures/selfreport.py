@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -14,6 +15,26 @@ from peerpath.measures import actions
 from peerpath.measures.forms import format_value, item_label, unvalidated
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.selectors import local_wording
+
+RETURN_SESSION_KEY = "peerpath_self_report_return"
+
+
+def set_return_path(request: HttpRequest, token: str, path: str) -> None:
+    """After the answers of ``token`` are sent, go to ``path`` (a path on this site,
+    e.g. the group kiosk) instead of the thank-you page. Kept in the server-side
+    session and bound to this one link."""
+    request.session[RETURN_SESSION_KEY] = {"token": actions.token_hash(token), "path": path}
+
+
+def _return_path(request: HttpRequest, token: str) -> str | None:
+    saved = request.session.get(RETURN_SESSION_KEY)
+    if not isinstance(saved, dict) or saved.get("token") != actions.token_hash(token):
+        return None
+    request.session.pop(RETURN_SESSION_KEY, None)
+    path = str(saved.get("path", ""))
+    if not path.startswith("/") or not url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()}):
+        return None
+    return path
 
 
 def _position(request: HttpRequest, answered: dict[str, float], item_ids: list[str]) -> int:
@@ -38,6 +59,8 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             if request.POST.get("action") == "finish":
                 actions.complete_link(administration, request=request)
+                if back := _return_path(request, token):
+                    return redirect(back)
                 return render(request, "measures/self_report_done.html", {"instrument": instrument, "language": language})
             item_id = request.POST.get("item", "")
             if item_id not in item_ids:

@@ -1,0 +1,129 @@
+"""What the group page shows over months: attendance per month, the
+therapeutic-factor profile per quarter, group climate and inter-coder agreement
+(each a fixed number of queries, with its chart and data table).
+
+matplotlib (the charts) and statsmodels (kappa) are imported when a page is drawn,
+not when the URLconf loads: both take seconds to import."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerpath.groups import selectors
+from peerpath.groups.codesets import CodeSet
+from peerpath.groups.models import ATTENDED, Attendance, PeerGroup
+from peerpath.groups.profile import QuarterProfile, factor_profile, quarter_start, rate
+from peerpath.measures.library import library
+from peerpath.measures.models import StoredScore
+
+CLIMATE_INSTRUMENT = "gcqs"
+# A session's climate is shown only when at least this many members answered, so
+# that no single member's answers can be read off the group mean.
+CLIMATE_MIN_ANSWERS = 3
+
+
+def attendance_section(group: PeerGroup) -> dict[str, Any]:
+    from peerpath.groups import charts
+
+    months = selectors.attendance_by_month(group)
+    rows = [(m, a, e, rate(a, e)) for m, a, e in months]
+    points = [(m, r) for m, _a, _e, r in rows if r is not None]
+    summary = _("Attendance rate per month, %(n)s months.") % {"n": len(points)}
+    return {
+        "rows": rows[::-1],
+        "svg": charts.attendance_svg(points, heading=_("Attendance rate per month"), summary=summary,
+                                     empty=_("No sessions recorded yet")),
+    }
+
+
+def profile_section(group: PeerGroup, code_set: CodeSet, language: str) -> dict[str, Any]:
+    from peerpath.groups import charts
+
+    quarters: list[QuarterProfile] = factor_profile(code_set.codes, selectors.first_codings(group))
+    names = [(f.code, f.name.get(language)) for f in code_set.factors]
+    latest = quarters[-1] if quarters else None
+    factors = [(name, latest.shares[code]) for code, name in names] if latest else []
+    heading = _("Therapeutic factors, %(quarter)s") % {"quarter": latest.quarter} if latest else _("Therapeutic factors")
+    summary = (
+        _("Share of %(n)s coded critical incidents naming each factor.") % {"n": latest.incidents} if latest else ""
+    )
+    return {
+        "quarters": quarters[::-1][:8],
+        "names": names,
+        "latest": latest,
+        "svg": charts.profile_svg(factors, heading=heading, summary=summary, empty=_("No coded incidents yet")),
+    }
+
+
+@dataclass(frozen=True)
+class KappaRow:
+    period: str
+    report: Any  # peerpath.groups.kappa.KappaReport
+
+
+def kappa_section(group: PeerGroup, code_set: CodeSet, today: dt.date) -> dict[str, Any]:
+    from peerpath.groups.kappa import kappa_report
+
+    coded = selectors.double_codings(group)
+    year_ago = today - dt.timedelta(days=365)
+    by_quarter: dict[dt.date, list[tuple[list[str], list[str]]]] = defaultdict(list)
+    for day, first, second in coded:
+        by_quarter[quarter_start(day)].append((first, second))
+    rows = [
+        KappaRow(f"{q.year}-Q{(q.month - 1) // 3 + 1}", kappa_report(code_set.codes, pairs))
+        for q, pairs in sorted(by_quarter.items(), reverse=True)[:4]
+    ]
+    last_year = kappa_report(code_set.codes, [(a, b) for day, a, b in coded if day >= year_ago])
+    return {"rows": rows, "last_year": last_year}
+
+
+def climate_section(group: PeerGroup, language: str) -> dict[str, Any] | None:
+    """Mean GCQ-S scores of the members who attended, per session date (one query)."""
+    from peerpath.groups import charts
+
+    instrument = library().get(CLIMATE_INSTRUMENT)
+    if instrument is None:
+        return None
+    attended = Attendance.objects.filter(
+        organization_id=group.organization_id, session__group=group, session__date=OuterRef("taken_on"),
+        member_id=OuterRef("member_id"), status__in=ATTENDED,
+    )
+    rows = (
+        StoredScore.objects.filter(organization_id=group.organization_id, instrument_id=instrument.id,
+                                   value__isnull=False)
+        .filter(Exists(attended))
+        .values("taken_on", "score_id")
+        .annotate(mean=Avg("value"), n=Count("pk"))
+        .order_by("taken_on")
+    )
+    by_score: dict[str, list[tuple[dt.date, float, int]]] = defaultdict(list)
+    for row in rows:
+        if row["n"] >= CLIMATE_MIN_ANSWERS:
+            by_score[row["score_id"]].append((row["taken_on"], float(row["mean"]), row["n"]))
+    series = [(s.label.get(language), [(d, m) for d, m, _n in by_score.get(s.id, [])]) for s in instrument.scores]
+    dates = sorted({d for points in by_score.values() for d, _m, _n in points}, reverse=True)
+    table = [
+        (day, [next((m for d, m, _n in by_score.get(s.id, []) if d == day), None) for s in instrument.scores],
+         max((n for points in by_score.values() for d, _m, n in points if d == day), default=0))
+        for day in dates[:12]
+    ]
+    heading = _("Group climate (%(name)s)") % {"name": instrument.short_name}
+    return {
+        "instrument": instrument,
+        "score_labels": [s.label.get(language) for s in instrument.scores],
+        "table": table,
+        "min_answers": CLIMATE_MIN_ANSWERS,
+        "svg": charts.climate_svg(series, heading=heading, summary=_("Mean scores per session."),
+                                  empty=_("Not enough answers yet")),
+    }
+
+
+def today() -> dt.date:
+    return timezone.localdate()

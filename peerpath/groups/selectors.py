@@ -1,0 +1,253 @@
+"""Scoped, policy-checked reads of the groups app. Reads of a group are audited.
+
+The functions at the end (``recent_attendance`` …) are for other apps (alerts,
+reports, the pathway): fixed queries for any number of members, no access check
+inside — their callers check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import Count, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpRequest
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.groups import permissions
+from peerpath.groups.models import (
+    ATTENDED,
+    EXPECTED,
+    Attendance,
+    CriticalIncident,
+    IncidentCoding,
+    Norm,
+    PeerGroup,
+    RosterEntry,
+    Session,
+)
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, require
+
+
+def groups_visible_to(membership: Membership) -> QuerySet[PeerGroup]:
+    """The organisation's groups the membership may see (peer leaders: the groups
+    they facilitate)."""
+    require(membership, Perm.GROUP_VIEW)
+    return PeerGroup.objects.for_org(membership.organization).filter(permissions.visible_q(membership))
+
+
+def group_list(membership: Membership, request: HttpRequest | None = None) -> list[PeerGroup]:
+    """Visible groups with their current roster size and last session (one query)."""
+    groups: list[PeerGroup] = list(
+        groups_visible_to(membership)
+        .select_related("peer_leader", "co_facilitator")
+        .annotate(
+            current=Count("roster", filter=Q(roster__left_on__isnull=True), distinct=True),
+            last_session=Max("sessions__date"),
+        )
+        .order_by("ended_on", "name")
+    )
+    audit.record_by(membership, Event.GROUP_VIEW, request=request, extra={"list": True, "shown": len(groups)})
+    return groups
+
+
+def get_group(membership: Membership, pk: int, request: HttpRequest | None = None) -> PeerGroup:
+    """One visible group (404 for another organisation's or one not visible), audited as a read."""
+    group = get_group_for_write(membership, pk, Perm.GROUP_VIEW)
+    audit.record_by(membership, Event.GROUP_VIEW, target=group, request=request)
+    return group
+
+
+def get_group_for_write(membership: Membership, pk: int, perm: Perm) -> PeerGroup:
+    """A visible group to change (the write itself is audited by the action)."""
+    require(membership, perm)
+    try:
+        return groups_visible_to(membership).select_related("organization", "peer_leader", "co_facilitator").get(pk=pk)
+    except PeerGroup.DoesNotExist:
+        raise Http404("No such group") from None
+
+
+def get_session(group: PeerGroup, session_id: int) -> Session:
+    """A session of a group already checked by ``get_group*``."""
+    try:
+        return Session.objects.for_org(group.organization).select_related("group").get(group=group, pk=session_id)
+    except Session.DoesNotExist:
+        raise Http404("No such session") from None
+
+
+def get_incident(group: PeerGroup, incident_id: int) -> CriticalIncident:
+    try:
+        return (
+            CriticalIncident.objects.for_org(group.organization)
+            .select_related("session__group", "member")
+            .get(session__group=group, pk=incident_id)
+        )
+    except CriticalIncident.DoesNotExist:
+        raise Http404("No such incident") from None
+
+
+def get_roster_entry(group: PeerGroup, entry_id: int) -> RosterEntry:
+    try:
+        return RosterEntry.objects.for_org(group.organization).select_related("group").get(group=group, pk=entry_id)
+    except RosterEntry.DoesNotExist:
+        raise Http404("No such roster entry") from None
+
+
+def get_norm(group: PeerGroup, norm_id: int) -> Norm:
+    try:
+        return Norm.objects.for_org(group.organization).select_related("group", "supersedes").get(group=group, pk=norm_id)
+    except Norm.DoesNotExist:
+        raise Http404("No such norm") from None
+
+
+def roster_on(group: PeerGroup, day: dt.date) -> list[RosterEntry]:
+    """Who was on the roster on ``day``, by member code."""
+    return list(
+        RosterEntry.objects.for_org(group.organization)
+        .filter(group=group, joined_on__lte=day).exclude(left_on__lt=day)
+        .select_related("member").order_by("member__code")
+    )
+
+
+def roster_history(group: PeerGroup) -> list[RosterEntry]:
+    return list(
+        RosterEntry.objects.for_org(group.organization).filter(group=group)
+        .select_related("member").order_by("left_on", "member__code", "-joined_on")
+    )
+
+
+def norms_of(group: PeerGroup) -> list[Norm]:
+    return list(Norm.objects.for_org(group.organization).filter(group=group).order_by("proposed_on", "pk"))
+
+
+def norms_in_force(group: PeerGroup, day: dt.date) -> list[Norm]:
+    return list(
+        Norm.objects.for_org(group.organization)
+        .filter(group=group, agreed_on__lte=day).exclude(retired_on__lte=day).order_by("agreed_on", "pk")
+    )
+
+
+def sessions_of(group: PeerGroup, limit: int = 20) -> list[Session]:
+    """The latest sessions with their attendance counts and incidents (one query)."""
+    return list(
+        Session.objects.for_org(group.organization).filter(group=group)
+        .annotate(
+            attended=Count("attendance", filter=Q(attendance__status__in=ATTENDED), distinct=True),
+            expected=Count("attendance", filter=Q(attendance__status__in=EXPECTED), distinct=True),
+            incident_count=Count("incidents", distinct=True),
+        )
+        .order_by("-date")[:limit]
+    )
+
+
+def session_contents(session: Session) -> dict[str, list]:
+    """Attendance, norm observations, feedback notes and incidents (with their codings) of one session."""
+    org = session.organization_id
+    incidents = list(
+        CriticalIncident.objects.filter(organization_id=org, session=session).select_related("member")
+        .prefetch_related("codings__coder").order_by("pk")
+    )
+    return {
+        "attendance": list(
+            Attendance.objects.filter(organization_id=org, session=session).select_related("member")
+            .order_by("member__code")
+        ),
+        "observations": list(session.norm_observations.select_related("norm").order_by("norm__agreed_on", "pk")),
+        "feedback": list(session.feedback_notes.select_related("giver", "receiver").order_by("pk")),
+        "incidents": incidents,
+        "facilitators": list(session.facilitators.order_by("last_name", "first_name")),
+    }
+
+
+def attendance_by_month(group: PeerGroup) -> list[tuple[dt.date, int, int]]:
+    """(first day of month, attended, expected) for every month with a session (one query)."""
+    rows = (
+        Attendance.objects.filter(organization_id=group.organization_id, session__group=group)
+        .values_list("session__date", "status")
+    )
+    months: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+    for day, status in rows:
+        month = day.replace(day=1)
+        months[month][0] += status in ATTENDED
+        months[month][1] += status in EXPECTED
+    return [(m, a, e) for m, (a, e) in sorted(months.items())]
+
+
+def first_codings(group: PeerGroup) -> list[tuple[dt.date, list[str]]]:
+    """(session date, factors) of the first coder's coding of each incident, in the
+    group's code set (one query)."""
+    return list(
+        IncidentCoding.objects.filter(
+            organization_id=group.organization_id, incident__session__group=group, rank=1, code_set=group.code_set
+        ).values_list("incident__session__date", "factors")
+    )
+
+
+def double_codings(group: PeerGroup) -> list[tuple[dt.date, list[str], list[str]]]:
+    """(session date, first coder's factors, second coder's factors) of incidents
+    coded by both coders in the group's code set (one query)."""
+    rows = IncidentCoding.objects.filter(
+        organization_id=group.organization_id, incident__session__group=group, code_set=group.code_set
+    ).values_list("incident_id", "rank", "factors", "incident__session__date")
+    by_incident: dict[int, dict[int, list[str]]] = defaultdict(dict)
+    dates: dict[int, dt.date] = {}
+    for incident_id, rank, factors, day in rows:
+        by_incident[incident_id][rank] = factors
+        dates[incident_id] = day
+    return sorted(
+        (dates[i], c[1], c[2]) for i, c in by_incident.items() if 1 in c and 2 in c
+    )
+
+
+# -- for other apps (no access check: callers check) --------------------------
+
+
+def recent_attendance(organization_id: int, member_ids: list[int], n: int = 3) -> dict[int, list[tuple[dt.date, str]]]:
+    """Each member's last ``n`` attendance records (date, status), newest first (one query)."""
+    if not member_ids:
+        return {}
+    rows = (
+        Attendance.objects.filter(organization_id=organization_id, member_id__in=member_ids)
+        .annotate(position=Window(RowNumber(), partition_by="member_id", order_by=["-session__date", "-pk"]))
+        .filter(position__lte=n)
+        .values_list("member_id", "session__date", "status")
+        .order_by("member_id", "-session__date", "-pk")
+    )
+    found: dict[int, list[tuple[dt.date, str]]] = {m: [] for m in member_ids}
+    for member_id, day, status in rows:
+        found[member_id].append((day, status))
+    return found
+
+
+def sessions_attended(organization_id: int, member_ids: list[int], since: dt.date | None = None) -> dict[int, int]:
+    """Sessions attended (present or late) per member, since a date if given (one query)."""
+    rows = Attendance.objects.filter(organization_id=organization_id, member_id__in=member_ids, status__in=ATTENDED)
+    if since is not None:
+        rows = rows.filter(session__date__gte=since)
+    counts = dict(rows.values_list("member_id").annotate(n=Count("pk")).order_by())
+    return {m: counts.get(m, 0) for m in member_ids}
+
+
+def co_members(organization_id: int, member_id: int) -> list[int]:
+    """Ids of the members currently on a roster together with this member (one query)."""
+    groups = RosterEntry.objects.filter(organization_id=organization_id, member_id=member_id, left_on__isnull=True)
+    return sorted(set(
+        RosterEntry.objects.filter(
+            organization_id=organization_id, left_on__isnull=True, group_id__in=groups.values("group_id")
+        ).exclude(member_id=member_id).values_list("member_id", flat=True)
+    ))
+
+
+def attendance_by_member(organization_id: int, since: dt.date, until: dt.date) -> dict[int, tuple[int, int]]:
+    """(attended, expected) per member over sessions from ``since`` to ``until``
+    inclusive; expected counts present, late and absent (one query)."""
+    rows = (
+        Attendance.objects.filter(organization_id=organization_id, session__date__gte=since, session__date__lte=until)
+        .values("member_id")
+        .annotate(attended=Count("pk", filter=Q(status__in=ATTENDED)), expected=Count("pk", filter=Q(status__in=EXPECTED)))
+        .order_by()
+    )
+    return {r["member_id"]: (r["attended"], r["expected"]) for r in rows}

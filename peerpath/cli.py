@@ -6,6 +6,7 @@
     peerpath audit heads    print each chain's last entry and hash (keep them off-site)
     peerpath instruments    list or check the questionnaire library
     peerpath rescore        recompute every stored score after a definition changed
+    peerpath alerts         compute alerts (--loop to run as a service; --digest to e-mail staff)
     peerpath create-organisation   a new organisation and its first administrator
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key

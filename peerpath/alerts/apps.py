@@ -8,4 +8,6 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Alerts")
 
     def ready(self) -> None:
-        from peerpath.alerts import member_page  # noqa: F401  (timeline providers and member-page panels)
+        from peerpath.alerts import member_page, portal_sections, triggers  # noqa: F401  (member page, portal home)
+
+        triggers.connect()

@@ -63,9 +63,19 @@ def demo_exists() -> bool:
     return Organization.objects.exists()
 
 
-@transaction.atomic
 def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
-    """Create the planned organisations, staff and members. Returns the logins."""
+    """Create the planned organisations, staff and members. Returns the logins.
+
+    Alerts are not refreshed after each write here: the alerts app's part of the
+    demo computes them once, at the end."""
+    from peerpath.alerts.triggers import paused
+
+    with paused():
+        return _load(plan, password)
+
+
+@transaction.atomic
+def _load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     password = password or settings.DEMO_PASSWORD
     User = get_user_model()
     orgs = {

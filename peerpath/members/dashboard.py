@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from peerpath.alerts.selectors import dashboard_alerts
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.library import library
@@ -109,6 +110,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["due_total"] = len(due)
         context["overdue_total"] = sum(1 for _, items in due if any(d.overdue for d in items))
         context["result_flags"] = list(open_flags(membership).filter(member__in=[m.pk for m in people])[:20])
+    if can(membership, Perm.ALERT_VIEW):
+        # Open alerts the viewer may see, newest first (at most 10), and how many in all.
+        context["alerts"], context["alerts_total"] = dashboard_alerts(membership)
+        if context["alerts"]:
+            audit.record_by(
+                membership, Event.ALERT_VIEW, request=request,
+                extra={"page": "dashboard", "shown": len(context["alerts"])},
+            )
     if can(membership, Perm.RESEARCH_DATA):
         context["research_consented"] = research_consented(membership).count()
     return render(request, "members/dashboard.html", context)

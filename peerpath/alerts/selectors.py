@@ -1,0 +1,122 @@
+"""Scoped, policy-checked reads of alerts. ``alerts_visible_to`` is the one place
+that decides which alerts a staff membership sees; every page starts from it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from peerpath.alerts import rules
+from peerpath.alerts.models import UNRESOLVED, Alert, AlertSettings, Rule, State
+from peerpath.members.models import CareRole, CareTeamAssignment, Member
+from peerpath.tenancy.models import Membership, Organization
+from peerpath.tenancy.policy import Perm, can, require
+
+SCOPES = ("mine", "all")
+# State filter of the list: "current" = open or acknowledged (not yet resolved).
+STATE_FILTERS = ("current", State.OPEN.value, State.ACKNOWLEDGED.value, State.RESOLVED.value)
+
+
+def alerts_visible_to(membership: Membership) -> QuerySet[Alert]:
+    """The organisation's alerts the membership may see: every one for roles with
+    clinical access; for the others (peer leaders) only non-clinical alerts that
+    prompt the peer track (a peer mentor or the peer leaders)."""
+    require(membership, Perm.ALERT_VIEW)
+    alerts = Alert.objects.for_org(membership.organization)
+    if not can(membership, Perm.MEMBER_VIEW_CLINICAL):
+        alerts = alerts.filter(clinical=False, peer_track=True)
+    return alerts
+
+
+def default_scope(membership: Membership) -> str:
+    """"mine" (the viewer's caseload) for professionals; "all" for those who
+    oversee the programme (alert settings) and for the peer track, which has no
+    caseload of its own."""
+    if can(membership, Perm.ALERT_SETTINGS) or not can(membership, Perm.MEMBER_VIEW_CLINICAL):
+        return "all"
+    return "mine"
+
+
+def _my_caseload(membership: Membership) -> Exists:
+    return Exists(CareTeamAssignment.objects.filter(
+        member=OuterRef("member"), role=CareRole.PROFESSIONAL, professional=membership.user,
+        ended_on__isnull=True,
+    ))
+
+
+def alert_list(membership: Membership, *, scope: str, rule: str = "", state: str = "current") -> QuerySet[Alert]:
+    """The alert list page: newest first, with each alert's member."""
+    alerts = alerts_visible_to(membership)
+    if scope == "mine":
+        alerts = alerts.filter(_my_caseload(membership))
+    if rule in Rule.values:
+        alerts = alerts.filter(rule=rule)
+    if state == "current":
+        alerts = alerts.filter(state__in=UNRESOLVED)
+    elif state in State.values:
+        alerts = alerts.filter(state=state)
+    return alerts.select_related("member", "acknowledged_by", "resolved_by").order_by("-raised_at", "-pk")
+
+
+def get_alert(membership: Membership, pk: int) -> Alert:
+    """One alert the membership may see (404 for another organisation's, or one
+    the role may not see)."""
+    try:
+        return alerts_visible_to(membership).select_related("member", "acknowledged_by").get(pk=pk)
+    except Alert.DoesNotExist:
+        raise Http404("No such alert") from None
+
+
+def open_alerts_for(membership: Membership, member_ids: Iterable[int]) -> dict[int, list[Alert]]:
+    """Unresolved alerts of the given members as the membership may see them,
+    newest first, in one query (for the caseload page and the member page)."""
+    found: dict[int, list[Alert]] = defaultdict(list)
+    ids = list(member_ids)
+    if not ids:
+        return found
+    visible = alerts_visible_to(membership).filter(member_id__in=ids, state__in=UNRESOLVED)
+    for alert in visible.select_related("acknowledged_by").order_by("-raised_at", "-pk"):
+        found[alert.member_id].append(alert)
+    return found
+
+
+def dashboard_alerts(membership: Membership, limit: int = 10) -> tuple[list[Alert], int]:
+    """The newest unresolved alerts the membership may see (at most ``limit``),
+    and how many there are in all: two queries."""
+    alerts = alerts_visible_to(membership).filter(state__in=UNRESOLVED)
+    newest = alerts.select_related("member", "acknowledged_by").order_by("-raised_at", "-pk")[:limit]
+    return list(newest), alerts.count()
+
+
+def thresholds_of(organization: Organization) -> rules.Thresholds:
+    """The organisation's thresholds, or the defaults when it has set none."""
+    found = AlertSettings.objects.for_org(organization).first()
+    return found.thresholds() if found is not None else rules.Thresholds()
+
+
+def settings_of(membership: Membership) -> AlertSettings | None:
+    require(membership, Perm.ALERT_SETTINGS)
+    return AlertSettings.objects.for_org(membership.organization).first()
+
+
+def mentee_prompts(mentor: Member) -> list[tuple[Alert, Member]]:
+    """For a member who is a current peer mentor: the unresolved, non-clinical
+    alerts that prompt the peer mentor about their current mentees, with the mentee
+    (two queries). No staff policy applies: this is what the peer track shows a
+    mentor, and only about their own mentees."""
+    mentees = {
+        a.member_id: a.member
+        for a in CareTeamAssignment.objects.filter(organization_id=mentor.organization_id)
+        .filter(mentor=mentor, role=CareRole.PEER_MENTOR, ended_on__isnull=True)
+        .select_related("member")
+    }
+    if not mentees:
+        return []
+    alerts = Alert.objects.filter(organization_id=mentor.organization_id).filter(
+        member_id__in=list(mentees), state__in=UNRESOLVED, clinical=False, peer_track=True,
+        rule__in=list(rules.MENTOR_PROMPTS),
+    ).order_by("-raised_at", "-pk")
+    return [(a, mentees[a.member_id]) for a in alerts if rules.PEER_MENTOR in a.audience]

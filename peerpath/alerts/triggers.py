@@ -1,0 +1,100 @@
+"""Alerts follow the records: a write that can raise or clear an alert brings
+the alerts of the members it concerns up to date when its transaction commits.
+
+So a professional who logs a workplace visit, or records a job ending, sees the
+alert appear or clear at once; `peerpath alerts --loop` still runs for what
+changes with the passing of time alone (14 days without contact, a questionnaire
+becoming overdue). Writes of one transaction are gathered: a session's
+attendance for fifteen members refreshes those fifteen once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+_local = threading.local()
+
+# model label → the member fields of a row that an alert rule reads about
+WATCHED: dict[str, tuple[str, ...]] = {
+    "employment.Job": ("member_id",),
+    "employment.JobEnding": ("job__member_id",),
+    "employment.SupportContact": ("member_id",),
+    "groups.Attendance": ("member_id",),
+    "pathway.HelpingContact": ("helper_id", "helped_id"),
+    "members.CareTeamAssignment": ("member_id",),
+    "members.Member": ("id",),
+    "measures.Administration": ("member_id",),
+    "measures.ResultFlag": ("member_id",),
+}
+
+
+def _members_of(instance: Any, fields: Iterable[str]) -> set[int]:
+    found = set()
+    for field in fields:
+        if field == "job__member_id":
+            value = getattr(getattr(instance, "job", None), "member_id", None)
+        else:
+            value = getattr(instance, field, None)
+        if value is not None:
+            found.add(value)
+    return found
+
+
+def _pending() -> dict[int, set[int]]:
+    if getattr(_local, "pending", None) is None:
+        _local.pending = defaultdict(set)
+    pending: dict[int, set[int]] = _local.pending
+    return pending
+
+
+def refresh_pending() -> None:
+    """Recompute the alerts of the members gathered so far (one run per organisation)."""
+    from peerpath.alerts.compute import compute_alerts
+    from peerpath.tenancy.models import Organization
+
+    pending, _local.pending = _pending(), None
+    if not pending:
+        return
+    today = timezone.localdate()
+    for org in Organization.objects.filter(pk__in=list(pending)):
+        compute_alerts(org, today, member_ids=pending[org.pk])
+
+
+def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if getattr(_local, "paused", False) or kwargs.get("raw"):
+        return
+    members = _members_of(instance, WATCHED[sender._meta.label])
+    if not members:
+        return
+    _pending()[instance.organization_id].update(members)
+    # Runs after the outermost commit (at once outside a transaction). The first
+    # callback of a transaction refreshes every member gathered; the others find
+    # nothing left. A rolled-back write leaves its members gathered for the next
+    # refresh, which is harmless.
+    transaction.on_commit(refresh_pending)
+
+
+class paused:  # noqa: N801 - used as a context manager, like a function
+    """``with paused():`` no refresh after writes (the demo computes alerts itself)."""
+
+    def __enter__(self) -> None:
+        self.before = getattr(_local, "paused", False)
+        _local.paused = True
+
+    def __exit__(self, *exc: object) -> None:
+        _local.paused = self.before
+
+
+def connect() -> None:
+    for label in WATCHED:
+        model = apps.get_model(label)
+        post_save.connect(_changed, sender=model, dispatch_uid=f"alerts-refresh-{label}-save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"alerts-refresh-{label}-delete")

@@ -46,6 +46,16 @@ try:
     # `peerpath instruments import-redcap`; loaded beside the shipped library.
     LOCAL_INSTRUMENTS = env_str("PEERPATH_LOCAL_INSTRUMENTS", "") or ""
     DEMO_PASSWORD = env_str("PEERPATH_DEMO_PASSWORD", "peerpath-demo") or "peerpath-demo"
+    # REST API: token lifetime and rate limits ("N/second|minute|hour|day").
+    API_TOKEN_DAYS = env_int("PEERPATH_API_TOKEN_DAYS", 90, minimum=1)
+    API_TOKEN_MAX_DAYS = env_int("PEERPATH_API_TOKEN_MAX_DAYS", 365, minimum=1)
+    API_RATES = {
+        "token": env_str("PEERPATH_API_RATE_TOKEN", "120/minute") or "120/minute",
+        "ip": env_str("PEERPATH_API_RATE_IP", "600/minute") or "600/minute",
+        "auth_failures": env_str("PEERPATH_API_RATE_AUTH_FAILURES", "20/hour") or "20/hour",
+        "token_create": env_str("PEERPATH_API_RATE_TOKEN_CREATE", "10/hour") or "10/hour",
+    }
+    CURRENCY = env_str("PEERPATH_CURRENCY", "TWD") or "TWD"
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 
@@ -110,6 +120,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "peerpath.tenancy",
     "peerpath.audit",
     "peerpath.members",
@@ -293,5 +306,50 @@ PEERPATH_FIELD_KEYS = FIELD_KEYS
 PEERPATH_SEARCH_KEY = SEARCH_KEY
 PEERPATH_MEMBERS_PER_PAGE = 25
 PEERPATH_LINK_HOURS = LINK_HOURS  # how long a self-report link stays valid
+PEERPATH_CURRENCY = CURRENCY  # ISO 4217 code stored with each new job's hourly wage
 PEERPATH_LOCAL_INSTRUMENTS = LOCAL_INSTRUMENTS
+PEERPATH_IMPORT_MAX_BYTES = env_int("PEERPATH_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024  # largest import file
 OTP_VERIFY_URL = "/account/two-factor/"
+
+# REST API (peerpath/api, docs/api.md): token authentication only, JSON only.
+PEERPATH_API_TOKEN_DAYS = API_TOKEN_DAYS  # default lifetime of a new API token
+PEERPATH_API_TOKEN_MAX_DAYS = max(API_TOKEN_MAX_DAYS, API_TOKEN_DAYS)
+PEERPATH_API_RATES = API_RATES  # checked at start-up by peerpath.api.throttling
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["peerpath.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["peerpath.api.permissions.HasPerm"],
+    "DEFAULT_THROTTLE_CLASSES": ["peerpath.api.throttling.TokenRateThrottle", "peerpath.api.throttling.IPRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "peerpath.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_METADATA_CLASS": None,  # no OPTIONS introspection
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peerpath API",
+    "DESCRIPTION": "Records of a dual-track vocational-recovery programme. See docs/api.md.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from Peerpath itself: nothing from a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False},
+    # One schema name per choice set shared by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "LanguageEnum": "peerpath.members.models.Language",
+        "MemberStatusEnum": "peerpath.members.models.Status",
+        "ConsentKindEnum": "peerpath.members.models.ConsentKind",
+        "QuestionnaireReasonEnum": "peerpath.measures.models.Reason",
+        "JobEndingReasonEnum": "peerpath.employment.models.EndingReason",
+        "SupportKindEnum": "peerpath.employment.models.SupportKind",
+        "GroupKindEnum": "peerpath.groups.models.GroupKind",
+        "AttendanceStatusEnum": "peerpath.groups.models.AttendanceStatus",
+        "HelpingKindEnum": "peerpath.pathway.models.HelpingKind",
+    },
+}
+# The API's rate limits count in this cache. Local memory: each server process
+# counts for itself (with N gunicorn workers a client may reach up to N times a limit).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "peerpath"}}

@@ -10,6 +10,7 @@ from django.views.i18n import set_language
 from peerpath.audit.views import audit_log
 from peerpath.measures import plan_views, wording_views
 from peerpath.measures.selfreport import self_report
+from peerpath.members.caseload import caseload
 from peerpath.members.dashboard import dashboard
 from peerpath.tenancy import auth_views as pp_auth
 from peerpath.tenancy import staff
@@ -59,6 +60,7 @@ account = [
 urlpatterns = [
     path("", pp_auth.home, name="home"),
     path("dashboard/", dashboard, name="dashboard"),
+    path("caseload/", caseload, name="caseload"),
     path("members/", include("peerpath.members.urls")),
     path("staff/", staff.staff_list, name="staff_list"),
     path("staff/new/", staff.staff_create, name="staff_create"),

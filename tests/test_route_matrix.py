@@ -37,6 +37,7 @@ POST_ONLY_SIGNED_IN = {ANON: "login", **{r: 405 for r in ROLES}}
 MATRIX: dict[str, dict[str, object]] = {
     "home": {**REDIRECTS, MEMBER: 302},
     "dashboard": ALL,
+    "caseload": CLINICAL_STAFF_ONLY,
     "member_list": MEMBER_READERS,
     "member_create": CLINICAL_STAFF_ONLY,
     "member_detail": MEMBER_READERS,

@@ -37,17 +37,17 @@ SEARCH_QUERIES = LIST_QUERIES
 # Each domain app adds its timeline providers' and panels' queries (each app's own
 # tests show that its count does not grow with its rows); one line per app:
 APP_DETAIL_QUERIES = {
-    "employment": 0,
-    "groups": 0,
-    "pathway": 0,
-    "alerts": 0,
+    "employment": 8,  # six timeline providers, and the Work panel (jobs, last contact per track)
+    "groups": 7,  # four timeline providers (roster, sessions, incidents, feedback), the Peer groups panel (3)
+    "pathway": 8,  # four timeline providers; the pathway and helping panels (history, training, criteria, hours)
+    "alerts": 2,  # the open-alerts panel (one query) and the alerts timeline provider (one)
 }
 # ... and for a peer leader, who is shown less of some apps (nothing clinical).
 APP_DETAIL_QUERIES_PEER_LEADER = {
-    "employment": 0,
-    "groups": 0,
-    "pathway": 0,
-    "alerts": 0,
+    "employment": 8,  # the same entries (notes blanked) and the same panel
+    "groups": 7,  # four timeline providers (roster, sessions, incidents, feedback), the Peer groups panel (3)
+    "pathway": 8,  # four timeline providers; the pathway and helping panels (history, training, criteria, hours)
+    "alerts": 2,  # the open-alerts panel (one query) and the alerts timeline provider (one)
 }
 DETAIL_QUERIES = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 2 + 3 + sum(APP_DETAIL_QUERIES.values())
 DETAIL_QUERIES_PEER_LEADER = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 2 + 3 + sum(APP_DETAIL_QUERIES_PEER_LEADER.values())
@@ -215,8 +215,9 @@ def _with_plan_and_results(org_a, start: int, stop: int) -> None:
 
 
 # 4 before the view; the figures (status, stage, gaps); the caseload; the active
-# members, the plan, their last questionnaires, open flags; the research count; 3 after.
-DASHBOARD_QUERIES = 4 + 3 + 1 + 4 + 1 + 3
+# members, the plan, their last questionnaires, open flags; the alerts section (the
+# newest open alerts with their members, and their count); the research count; 3 after.
+DASHBOARD_QUERIES = 4 + 3 + 1 + 4 + 2 + 1 + 3
 
 
 def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a):

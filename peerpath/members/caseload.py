@@ -1,0 +1,176 @@
+"""The caseload page: where a professional starts every morning.
+
+One row per active member of the caseload: recovery stage, job status, days
+since the last contact from either track, the next questionnaire due and the
+open alerts. The rows are built from each app's bulk selectors, so the page
+costs the same number of queries for 3 members or 300; sorting happens on the
+built rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from peerpath.alerts.selectors import open_alerts_for
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.employment.selectors import employment_facts
+from peerpath.employment.status import EmploymentFacts
+from peerpath.measures.due import Due
+from peerpath.measures.selectors import due_of
+from peerpath.members.models import STAGE_ORDER, CareRole, Member, Stage, Status
+from peerpath.members.selectors import current_stage_subquery
+from peerpath.pathway.selectors import last_helping_received
+from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.models import Membership, Role, display_name
+from peerpath.tenancy.policy import Perm, can
+
+SORTS = {
+    "code": _("Member"),
+    "stage": _("Recovery stage"),
+    "job": _("Work"),
+    "contact": _("Days since last contact"),
+    "due": _("Next questionnaire"),
+    "alerts": _("Open alerts"),
+}
+# Most urgent first where it matters: longest without contact, soonest due, most alerts.
+DEFAULT_DESCENDING = {"contact", "alerts"}
+
+
+@dataclass
+class Row:
+    member: Member
+    stage: str
+    facts: EmploymentFacts | None
+    last_contact: dt.date | None
+    days_since_contact: int | None
+    next_due: Due | None
+    alerts: list[Any] = field(default_factory=list)
+
+    @property
+    def job_rank(self) -> int:
+        if self.facts is None or not self.facts.employed:
+            return 0
+        return 2 if self.facts.competitive else 1
+
+
+def _sort_key(sort: str) -> Any:
+    far = dt.date.max
+    keys = {
+        "code": lambda r: r.member.code,
+        "stage": lambda r: (STAGE_ORDER.get(r.stage, -1), r.member.code),
+        "job": lambda r: (r.job_rank, r.member.code),
+        # never contacted sorts as the longest wait
+        "contact": lambda r: (r.days_since_contact if r.days_since_contact is not None else 10**6, r.member.code),
+        "due": lambda r: (r.next_due.due_on if r.next_due else far, r.member.code),
+        "alerts": lambda r: (len(r.alerts), r.member.code),
+    }
+    return keys[sort]
+
+
+def caseload_members(membership: Membership, professional_id: int | None) -> list[Member]:
+    """Active members whose current professional is ``professional_id`` (all active
+    members when ``None``), with their current stage, in one query."""
+    members = Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE)
+    if professional_id is not None:
+        members = members.filter(
+            care_team__role=CareRole.PROFESSIONAL,
+            care_team__professional_id=professional_id,
+            care_team__ended_on__isnull=True,
+        )
+    return list(members.annotate(current_stage=current_stage_subquery()).order_by("code").distinct())
+
+
+def caseload_rows(membership: Membership, members: list[Member], today: dt.date) -> list[Row]:
+    """The caseload's rows, in a fixed number of queries for any number of members."""
+    org_id = membership.organization_id
+    ids = [m.pk for m in members]
+    facts = employment_facts(org_id, ids, today)
+    helped = last_helping_received(org_id, ids)
+    due = {m.pk: items for m, items in due_of(org_id, members, today)} if can(membership, Perm.MEASURE_VIEW) else {}
+    alerts = open_alerts_for(membership, ids)
+    rows = []
+    for m in members:
+        f = facts.get(m.pk)
+        contacts = [*(f.last_contact.values() if f else ()), *([helped[m.pk]] if m.pk in helped else [])]
+        last = max(contacts, default=None)
+        rows.append(
+            Row(
+                member=m,
+                stage=m.current_stage or "",  # type: ignore[attr-defined]
+                facts=f,
+                last_contact=last,
+                days_since_contact=(today - last).days if last else None,
+                next_due=next(iter(due.get(m.pk, [])), None),
+                alerts=alerts.get(m.pk, []),
+            )
+        )
+    return rows
+
+
+def _professionals(membership: Membership) -> list[tuple[int, str]]:
+    users = get_user_model().objects.filter(
+        memberships__organization=membership.organization,
+        memberships__role=Role.PROFESSIONAL,
+        memberships__is_active=True,
+    ).order_by("last_name", "first_name")
+    return [(u.pk, display_name(u)) for u in users]
+
+
+@staff_view(Perm.CASELOAD_VIEW)
+@require_http_methods(["GET"])
+def caseload(request: HttpRequest) -> HttpResponse:
+    """A professional's own caseload; coordinators and administrators choose whose
+    (or everyone's)."""
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    choose = membership.role in (Role.ADMIN, Role.COORDINATOR)
+    professionals = _professionals(membership) if choose else []
+    professional_id: int | None = membership.user_id
+    if choose:
+        wanted = request.GET.get("professional", "")
+        known = {pk for pk, _ in professionals}
+        professional_id = int(wanted) if wanted.isdigit() and int(wanted) in known else None
+    sort = request.GET.get("sort", "contact")
+    if sort not in SORTS:
+        sort = "contact"
+    descending = request.GET.get("dir", "desc" if sort in DEFAULT_DESCENDING else "asc") == "desc"
+    members = caseload_members(membership, professional_id)
+    rows = sorted(caseload_rows(membership, members, today), key=_sort_key(sort), reverse=descending)
+    audit.record_by(
+        membership, Event.CASELOAD_VIEW, request=request,
+        extra={"professional": professional_id, "shown": len(rows), "sort": sort},
+    )
+    headers = []
+    for key, label in SORTS.items():
+        flip = "asc" if (key == sort and descending) or (key != sort and key not in DEFAULT_DESCENDING) else "desc"
+        params: dict[str, str] = {"sort": key, "dir": flip}
+        if choose and professional_id:
+            params = {"professional": str(professional_id), **params}
+        query = urlencode(params)
+        current = ("descending" if descending else "ascending") if key == sort else ""
+        headers.append({"key": key, "label": label, "url": f"?{query}", "aria_sort": current})
+    context = {
+        "headers": headers,
+        "rows": rows,
+        "today": today,
+        "sort": sort,
+        "descending": descending,
+        "sorts": SORTS,
+        "choose": choose,
+        "professionals": professionals,
+        "professional_id": professional_id,
+        "stage_labels": dict(Stage.choices),
+        "show_due": can(membership, Perm.MEASURE_VIEW),
+    }
+    return render(request, "members/caseload.html", context)

@@ -370,7 +370,7 @@ def open_kiosk_questionnaire(
     token = secrets.token_urlsafe(24)
     administration = Administration.objects.create(
         organization=membership.organization, member=member, instrument_id=instrument.id,
-        instrument_version=instrument.version, mode=Mode.LINK, reason=Reason.GROUP_SESSION,
+        instrument_version=instrument.version, mode=Mode.KIOSK, reason=Reason.GROUP_SESSION,
         language=member.preferred_language, link_token_hash=token_hash(token),
         link_expires_at=timezone.now() + dt.timedelta(minutes=KIOSK_LINK_MINUTES), created_by=membership.user,
     )

@@ -210,7 +210,7 @@ def administration_for_token(token: str) -> tuple[Administration | None, str]:
     """The open administration of a link, or None and why: 'unknown', 'expired' or 'used'."""
     found = (
         Administration.objects.select_related("organization", "member")
-        .filter(link_token_hash=token_hash(token), mode__in=[Mode.LINK, Mode.PORTAL])
+        .filter(link_token_hash=token_hash(token), mode__in=[Mode.LINK, Mode.PORTAL, Mode.KIOSK])
         .first()
     )
     if found is None:

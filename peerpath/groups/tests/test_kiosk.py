@@ -54,8 +54,8 @@ def test_a_member_answers_and_is_shown_as_done(client_for, group_a, session_a):
     assert response.status_code == 302 and response["Location"].startswith("/r/")
     token_url = response["Location"]
     administration = Administration.objects.get(member=member)
-    assert (administration.instrument_id, administration.reason, administration.language) == (
-        "gcqs", "group_session", member.preferred_language)
+    assert (administration.instrument_id, administration.mode, administration.reason, administration.language) == (
+        "gcqs", "kiosk", "group_session", member.preferred_language)
     for i in range(1, 13):
         client.post(token_url, {"item": str(i), "value": "4"})
     done = client.post(token_url, {"action": "finish"})

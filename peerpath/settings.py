@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "peerpath.pathway",
     "peerpath.alerts",
     "peerpath.exchange",
+    "peerpath.exports",
     "peerpath.api",
     "peerpath.demo",
 ]

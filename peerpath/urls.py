@@ -76,6 +76,7 @@ urlpatterns = [
     path("", include("peerpath.pathway.urls")),
     path("", include("peerpath.alerts.urls")),
     path("", include("peerpath.exchange.urls")),
+    path("", include("peerpath.exports.urls")),
     path("", include("peerpath.api.urls")),
     path("account/", include(account)),
     path("me/", include("peerpath.portal.urls")),

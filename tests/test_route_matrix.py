@@ -96,7 +96,9 @@ GET_ONLY = {"member_detail", "member_questionnaires", "measure_chart"}
 # ``peerpath/<app>/tests/routes.py``: MATRIX, OBJECT_ROUTES, GET_ONLY, and
 # ``setup(tenant)`` / ``path_values(name, tenant)`` for their example objects.
 APP_ROUTE_MODULES = [
-    importlib.import_module(f"peerpath.{app}.tests.routes") for app in ("employment", "groups", "pathway", "alerts", "exchange", "api")
+    importlib.import_module(f"peerpath.{app}.tests.routes") for app in (
+        "employment", "groups", "pathway", "alerts", "exchange", "api", "exports"
+    )
 ]
 for _module in APP_ROUTE_MODULES:
     _clash = set(MATRIX) & set(_module.MATRIX)

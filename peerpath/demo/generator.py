@@ -100,6 +100,7 @@ EXTENSIONS = (
     "peerpath.groups.demo",
     "peerpath.pathway.demo",
     "peerpath.alerts.demo",
+    "peerpath.exchange.demo",
 )
 
 

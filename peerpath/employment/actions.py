@@ -11,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpRequest
 
 from peerpath.audit import actions as audit
@@ -49,7 +48,7 @@ def _own(membership: Membership, *objects: Any) -> None:
 # -- vocational profile -------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def record_profile(
     membership: Membership, member: Member, *, request: HttpRequest | None = None, **fields: Any
 ) -> VocationalProfile:
@@ -81,7 +80,7 @@ def create_employer(
     return employer
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def update_employer(
     membership: Membership, employer: Employer, changes: dict[str, Any], *, request: HttpRequest | None = None
 ) -> list[str]:
@@ -98,7 +97,7 @@ def update_employer(
     return changed
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def record_employer_contact(
     membership: Membership,
     employer: Employer,
@@ -120,7 +119,7 @@ def record_employer_contact(
     return contact
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def save_opening(
     membership: Membership,
     employer: Employer,
@@ -150,7 +149,7 @@ def save_opening(
 # -- job search --------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def record_job_search(
     membership: Membership,
     member: Member,
@@ -203,7 +202,7 @@ def _employer_for_job(membership: Membership, employer: Employer | None, new_emp
     return create_employer.within(membership, request=request, **new_employer)
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def start_job(
     membership: Membership,
     member: Member,
@@ -230,7 +229,7 @@ def start_job(
     return job
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def update_job(
     membership: Membership,
     job: Job,
@@ -262,7 +261,7 @@ def update_job(
     return changed
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def end_job(
     membership: Membership,
     job: Job,
@@ -294,7 +293,7 @@ def end_job(
 # -- support contacts ------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def log_support_contact(
     membership: Membership,
     member: Member,
@@ -331,7 +330,7 @@ def log_support_contact(
 # -- referrals -----------------------------------------------------------------------------
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def record_referral(membership: Membership, *, request: HttpRequest | None = None, **fields: Any) -> Referral:
     require(membership, Perm.REFERRAL_MANAGE)
     referral = Referral.objects.create(organization=membership.organization, recorded_by=membership.user, **fields)
@@ -349,7 +348,7 @@ def _check_step(referral: Referral, on: dt.date, today: dt.date) -> None:
         raise ValueError(f"step date refused: {problem}")
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def record_referral_step(
     membership: Membership, referral: Referral, *, on: dt.date, today: dt.date, request: HttpRequest | None = None
 ) -> str:
@@ -366,7 +365,7 @@ def record_referral_step(
     return step
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def close_referral(
     membership: Membership, referral: Referral, *, closed_on: dt.date, reason: str, today: dt.date,
     request: HttpRequest | None = None,
@@ -386,7 +385,7 @@ def close_referral(
     return referral
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def enrol_referral(
     membership: Membership,
     referral: Referral,

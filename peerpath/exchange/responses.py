@@ -1,0 +1,242 @@
+"""Questionnaire responses read from a table: one row per response, a column per item.
+Pure Python and NumPy (no Django import).
+
+The answers of all rows are read column by column into one matrix per instrument
+(``nan`` = not answered) and checked against the instrument's response options with
+array operations, so that 100,000 rows take a fraction of a second; each answer that is
+not a number or not an option is a problem naming its row and column.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from peerpath.exchange.columns import item_names, split_item_key
+from peerpath.exchange.tabular import Problem, Table, gettext_noop, normal
+from peerpath.exchange.values import CellError, parse_choice, parse_date
+from peerpath.measures.definitions import Instrument
+from peerpath.measures.scoring import TOLERANCE, FloatArray
+
+IN_FUTURE = gettext_noop("%(value)s is in the future")
+
+
+@dataclass
+class Responses:
+    """Responses to one instrument, in file order (every list has one entry per row)."""
+
+    instrument: Instrument
+    rows: list[int] = field(default_factory=list)
+    member_codes: list[str] = field(default_factory=list)
+    taken_on: list[dt.date] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    answers: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
+    columns: dict[str, str] = field(default_factory=dict)  # item id → the column read
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def answer_dicts(self) -> list[dict[str, float]]:
+        """Each response as item id → value, unanswered items left out (as stored)."""
+        ids = [i.id for i in self.instrument.items]
+        return [
+            {ids[j]: float(v) for j, v in enumerate(row) if not np.isnan(v)}
+            for row in self.answers.tolist()
+        ]
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)", re.ASCII)
+
+
+def _number(cell: str) -> float | None:
+    """A cell's number, nan when blank, None when it is not a plain number."""
+    text = cell.strip()
+    if not text:
+        return math.nan
+    return float(text) if _PLAIN_NUMBER.fullmatch(text) else None
+
+
+def _numbers(cells: Sequence[str]) -> tuple[FloatArray, list[int]]:
+    """The cells as numbers (blank → nan) and the indexes of cells that are not numbers.
+    Each distinct text is read once (a column of answers holds a handful)."""
+    read = {cell: _number(cell) for cell in set(cells)}
+    values = np.array([read[cell] if read[cell] is not None else math.nan for cell in cells], dtype=np.float64)
+    bad = [i for i, cell in enumerate(cells) if read[cell] is None] if None in read.values() else []
+    return values, bad
+
+
+def allowed(instrument: Instrument, item_id: str) -> str:
+    """The answers an item takes, as "0, 1, 2, 3" or "0-100"."""
+    response_set = instrument.response_sets[instrument.item(item_id).response_set]
+    if response_set.continuous:
+        return f"{response_set.low:g}-{response_set.high:g}"
+    return ", ".join(f"{v:g}" for v in response_set.values)
+
+
+NOT_A_NUMBER = gettext_noop("%(value)r is not a number: an answer to item %(item)s is one of %(allowed)s")
+NOT_AN_ANSWER = gettext_noop("%(value)s is not an answer to item %(item)s: expected one of %(allowed)s")
+
+
+def read_answers(
+    instrument: Instrument, columns: Mapping[str, tuple[str, Sequence[str]]], rows: Sequence[int]
+) -> tuple[FloatArray, list[Problem]]:
+    """The answer matrix (rows × ``instrument.items``) from item id → (column name, cells),
+    and a problem for each cell that is not a valid answer (that answer is left out)."""
+    matrix = np.full((len(rows), len(instrument.items)), np.nan)
+    problems: list[Problem] = []
+    for j, item in enumerate(instrument.items):
+        if item.id not in columns:
+            continue
+        name, cells = columns[item.id]
+        values, not_numbers = _numbers(cells)
+        options_text = allowed(instrument, item.id)
+        for r in not_numbers:
+            params = {"value": cells[r].strip(), "item": item.id, "allowed": options_text}
+            problems.append(Problem(rows[r], name, NOT_A_NUMBER, params))
+        response_set = instrument.response_sets[item.response_set]
+        if response_set.continuous:
+            ok = (values >= response_set.low - TOLERANCE) & (values <= response_set.high + TOLERANCE)
+        else:
+            options = np.array(response_set.values)
+            ok = (np.abs(values[:, None] - options[None, :]) <= TOLERANCE).any(axis=1)
+        bad = ~ok & ~np.isnan(values)
+        for r in np.flatnonzero(bad).tolist():
+            params = {"value": cells[r].strip(), "item": item.id, "allowed": options_text}
+            problems.append(Problem(rows[r], name, NOT_AN_ANSWER, params))
+        matrix[:, j] = np.where(bad, np.nan, values)
+    return matrix, problems
+
+
+def item_columns(
+    instrument: Instrument, header: Sequence[str], mapping: Mapping[int, str], names: Sequence[str] = ()
+) -> dict[str, int]:
+    """Item id → column index: the column mapped to the item, else a column named for it
+    (see ``item_names``; ``names``: more name patterns with ``{item}``) that is mapped to
+    an item of any questionnaire (in a file of several questionnaires, a column "1" holds
+    item 1 of whichever each row is for). Columns not imported are never read."""
+    found: dict[str, int] = {}
+    for index, key in mapping.items():
+        parsed = split_item_key(key)
+        if parsed and parsed[0] == instrument.id:
+            found.setdefault(parsed[1], index)
+    usable = {
+        normal(name): index for index, name in enumerate(header)
+        if name and index in mapping and split_item_key(mapping[index]) is not None
+    }
+    for item in instrument.items:
+        if item.id in found:
+            continue
+        for name in (*item_names(instrument.id, item.id), *(n.format(item=item.id) for n in names)):
+            if normal(name) in usable:
+                found[item.id] = usable[normal(name)]
+                break
+    return found
+
+
+@dataclass(frozen=True)
+class FlatOptions:
+    """How to read a flat file of responses (besides the column mapping)."""
+
+    instrument_id: str = ""  # every row is for this instrument ("" → the 'instrument' column)
+    reason: str = "ad_hoc"  # when no 'reason' column says
+    mode: str = "staff"  # when no 'mode' column says
+
+
+def read_responses(
+    table: Table,
+    mapping: Mapping[int, str],
+    options: FlatOptions,
+    *,
+    instrument_for: Callable[[str], Instrument | None],
+    modes: Mapping[str, str],
+    reasons: Mapping[str, str],
+    today: dt.date,
+) -> tuple[list[Responses], list[Problem]]:
+    """The rows of a flat questionnaire file grouped by instrument, and every problem.
+    ``instrument_for(id)``: the member-level instrument with that id, or None;
+    ``modes`` and ``reasons``: normalised alias → code."""
+    by_key = {key: index for index, key in mapping.items() if key and not key.startswith("item:")}
+    header = table.header
+    problems: list[Problem] = []
+
+    def column(key: str) -> str | None:
+        return header[by_key[key]] if key in by_key else None
+
+    groups: dict[str, Responses] = {}
+    picked: dict[str, list[list[str]]] = {}
+    dates: dict[str, dt.date] = {}
+    for row, cells in table.rows:
+        def get(key: str, cells: list[str] = cells) -> str:
+            return cells[by_key[key]].strip() if key in by_key else ""
+
+        found: list[Problem] = []
+        code = get("member_code")
+        if not code:
+            found.append(Problem(row, column("member_code"), gettext_noop("the member code is empty")))
+        instrument_id = options.instrument_id or get("instrument")
+        instrument = instrument_for(instrument_id) if instrument_id else None
+        if not instrument_id:
+            message = gettext_noop("no questionnaire: give the instrument id in a column or for the whole file")
+            found.append(Problem(row, column("instrument"), message))
+        elif instrument is None:
+            message = gettext_noop("%(value)r is not a questionnaire members answer in Peerpath's library")
+            found.append(Problem(row, column("instrument"), message, {"value": instrument_id}))
+        taken_on: dt.date | None = None
+        raw_date = get("taken_on")
+        try:
+            taken_on = dates[raw_date] if raw_date in dates else dates.setdefault(raw_date, parse_date(raw_date))
+            if taken_on > today:
+                found.append(Problem(row, column("taken_on"), IN_FUTURE, {"value": raw_date}))
+        except CellError as exc:
+            if raw_date:
+                found.append(exc.problem(row, column("taken_on")))
+            else:
+                found.append(Problem(row, column("taken_on"), gettext_noop("the date answered is empty")))
+        mode, reason = options.mode, options.reason
+        for key, choices, target in (("mode", modes, "mode"), ("reason", reasons, "reason")):
+            if get(key):
+                try:
+                    value = parse_choice(get(key), choices, sorted(set(choices.values())))
+                except CellError as exc:
+                    found.append(exc.problem(row, column(key)))
+                    continue
+                if target == "mode":
+                    mode = value
+                else:
+                    reason = value
+        problems.extend(found)
+        if instrument is None or found or taken_on is None:
+            continue
+        group = groups.setdefault(instrument.id, Responses(instrument))
+        group.rows.append(row)
+        group.member_codes.append(code)
+        group.taken_on.append(taken_on)
+        group.modes.append(mode)
+        group.reasons.append(reason)
+        picked.setdefault(instrument.id, []).append(cells)
+    for instrument_id, group in groups.items():
+        columns = item_columns(group.instrument, header, mapping)
+        group.answers = np.full((len(group), len(group.instrument.items)), np.nan)
+        if not columns:
+            message = gettext_noop("no column holds the answers to %(instrument)s: name the columns by item (e.g. "
+                                   "'1' or '%(instrument)s_1') or map them")
+            problems.append(Problem(1, None, message, {"instrument": instrument_id}))
+            continue
+        rows_cells = picked[instrument_id]
+        cells_by_item = {
+            item_id: (header[index], [cells[index] for cells in rows_cells]) for item_id, index in columns.items()
+        }
+        group.columns = {item_id: header[index] for item_id, index in columns.items()}
+        group.answers, found = read_answers(group.instrument, cells_by_item, group.rows)
+        problems.extend(found)
+        unanswered = np.flatnonzero(np.isnan(group.answers).all(axis=1)).tolist()
+        for r in unanswered:
+            message = gettext_noop("no answers to %(instrument)s in this row")
+            problems.append(Problem(group.rows[r], None, message, {"instrument": instrument_id}))
+    return list(groups.values()), sorted(problems, key=lambda p: p.row)

@@ -1,0 +1,216 @@
+"""Writes of the exports app: requesting, running, downloading and purging exports.
+
+Every request and download is audited with its parameters, never with data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.exports import codebook, collect, formats, pseudo
+from peerpath.exports.models import ExportFile, ExportJob, ExportKind, ExportState, ResearchProject
+from peerpath.members.models import Member
+from peerpath.members.selectors import research_consented
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, can, require
+
+log = logging.getLogger(__name__)
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key.encode("ascii")) for key in settings.PEERPATH_FIELD_KEYS])
+
+
+def _audit_params(job: ExportJob) -> dict[str, Any]:
+    return {"kind": job.kind, **job.parameters, "project": job.project.name if job.project else ""}
+
+
+@transaction.atomic(durable=True)
+def request_research_export(membership: Membership, *, tables: list[str], fmt: str, date_mode: str,
+                            project: ResearchProject | None = None, new_project: str = "",
+                            request: HttpRequest | None = None) -> ExportJob:
+    """Queue a de-identified export (and create its research project when named)."""
+    require(membership, Perm.EXPORT_RESEARCH)
+    require(membership, Perm.RESEARCH_DATA)
+    if project is not None and project.organization_id != membership.organization_id:
+        raise PermissionDenied("project of another organisation")
+    if project is None:
+        if not new_project.strip():
+            raise ValueError("a research export needs a project")
+        project = ResearchProject.objects.create(
+            organization=membership.organization, name=new_project.strip(), key=secrets.token_hex(32),
+            created_by=membership.user)
+    _check(tables, fmt, date_mode)
+    job = ExportJob.objects.create(
+        organization=membership.organization, kind=ExportKind.RESEARCH, project=project,
+        parameters={"tables": sorted(tables), "format": fmt, "date_mode": date_mode},
+        requested_by=membership.user)
+    audit.record_by(membership, Event.EXPORT_REQUESTED, target=job, request=request, extra=_audit_params(job))
+    return job
+
+
+@transaction.atomic(durable=True)
+def request_identifiable_export(membership: Membership, *, tables: list[str], fmt: str, reason: str,
+                                request: HttpRequest | None = None) -> ExportJob:
+    """Queue an identifiable export; administrators only, with a stated reason."""
+    require(membership, Perm.EXPORT_IDENTIFIABLE)
+    if not reason.strip():
+        raise ValueError("an identifiable export needs a reason")
+    _check(tables, fmt, None)
+    job = ExportJob.objects.create(
+        organization=membership.organization, kind=ExportKind.IDENTIFIABLE, reason=reason.strip(),
+        parameters={"tables": sorted(tables), "format": fmt}, requested_by=membership.user)
+    # The reason is audited (it is the requester's own justification), the data never is.
+    audit.record_by(membership, Event.EXPORT_REQUESTED, target=job, request=request,
+                    extra={**_audit_params(job), "reason": job.reason})
+    return job
+
+
+def _check(tables: list[str], fmt: str, date_mode: str | None) -> None:
+    if set(tables) - set(collect.OPTIONAL_TABLES):
+        raise ValueError(f"unknown tables: {sorted(set(tables) - set(collect.OPTIONAL_TABLES))}")
+    if fmt not in formats.FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if date_mode is not None and date_mode not in pseudo.DATE_MODES:
+        raise ValueError(f"unknown date mode {date_mode!r}")
+
+
+def requester(job: ExportJob) -> Membership:
+    membership = Membership.objects.select_related("organization", "user").filter(
+        organization_id=job.organization_id, user_id=job.requested_by_id).first()
+    perm = Perm.EXPORT_RESEARCH if job.kind == ExportKind.RESEARCH else Perm.EXPORT_IDENTIFIABLE
+    if membership is None or not can(membership, perm):
+        raise PermissionDenied("the requester may no longer make this export")
+    return membership
+
+
+def members_of(job: ExportJob, membership: Membership) -> Any:
+    if job.kind == ExportKind.RESEARCH:
+        return research_consented(membership)
+    return Member.objects.for_org(membership.organization)
+
+
+def _save_progress(job: ExportJob, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ExportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None) -> ExportJob:
+    """Build a queued export, store it encrypted and mark it done (or failed, with
+    a message). Progress is saved as each table is written."""
+    claimed = ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED).update(
+        state=ExportState.RUNNING, started_at=timezone.now())
+    if not claimed:
+        job.refresh_from_db()
+        return job
+    job.refresh_from_db()
+    try:
+        membership = requester(job)
+        members = members_of(job, membership)
+        params = job.parameters
+        n_tables = len(params["tables"]) + 2
+        _save_progress(job, progress_total=2 * n_tables, progress_done=0)
+        counter = {"done": 0}
+
+        def step(_rows: int) -> None:
+            counter["done"] += 1
+            _save_progress(job, progress_done=counter["done"])
+            if report is not None:
+                report(counter["done"], job.progress_total)
+
+        research = job.kind == ExportKind.RESEARCH
+        keying = {"research": research, "key": job.project.key if job.project else "",
+                  "date_mode": params.get("date_mode", pseudo.SHIFT)}
+        built = collect.build(members, params["tables"], keying, settings.PEERPATH_SMALL_CELL, step)
+        coded = params["format"] in ("sav", "dta")
+        extra = {"codebook.csv": codebook.codebook_csv(built.tables, coded),
+                 "codebook.md": codebook.codebook_md(built.tables, coded, "Peerpath export codebook"),
+                 "README.txt": readme(job, built.n_members).encode("utf-8")}
+        data = formats.zip_export(built.tables, params["format"], extra, step)
+        _finish(job, membership, data, built.n_members)
+    except Exception as exc:
+        log.exception("export %s failed", job.pk)
+        message = str(exc) if isinstance(exc, PermissionDenied | ValueError) else type(exc).__name__
+        _save_progress(job, state=ExportState.FAILED, error=message[:300], finished_at=timezone.now())
+    return job
+
+
+@transaction.atomic(durable=True)
+def _finish(job: ExportJob, membership: Membership, data: bytes, n_members: int) -> None:
+    now = timezone.now()
+    ExportFile.objects.create(organization=job.organization, job=job, content=_fernet().encrypt(data),
+                              sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    _save_progress(job, state=ExportState.DONE, finished_at=now, n_members=n_members,
+                   progress_done=job.progress_total,
+                   expires_at=now + dt.timedelta(days=settings.PEERPATH_EXPORT_DAYS))
+    audit.record_by(membership, Event.EXPORT, target=job,
+                    extra={**_audit_params(job), "members": n_members, "bytes": len(data)})
+
+
+def readme(job: ExportJob, n_members: int) -> str:
+    p = job.parameters
+    lines = [
+        "Peerpath export", "",
+        f"Kind: {job.kind}",
+        f"Format: {p['format']}",
+        f"Tables: members, {', '.join(p['tables']) or '(no optional tables)'}, summary",
+        f"Members: {n_members}",
+        f"Small-cell threshold: {settings.PEERPATH_SMALL_CELL} (aggregate counts below it are hidden)",
+        f"Created: {timezone.localtime().strftime('%Y-%m-%d %H:%M %Z')}",
+    ]
+    if job.kind == ExportKind.RESEARCH:
+        lines += [
+            f"Research project: {job.project.name if job.project else ''}",
+            f"Date mode: {p['date_mode']} ("
+            + ("each member's dates shifted by one random offset of 1-180 days" if p["date_mode"] == pseudo.SHIFT
+               else "days since the member's enrolment") + ")",
+            "Members: research consent in force only. Pseudonyms are stable within the project.",
+            "No names, member codes, contact details, national IDs, diagnoses or free text are included.",
+        ]
+    else:
+        lines += ["IDENTIFIABLE DATA: keep it encrypted, share it with no one, delete it when done."]
+    lines += ["", "See codebook.csv / codebook.md for every variable, its labels and values."]
+    return "\n".join(lines) + "\n"
+
+
+def export_bytes(membership: Membership, job: ExportJob, request: HttpRequest | None = None) -> bytes:
+    """The decrypted zip of a finished export for its requester or an administrator;
+    audited as a download."""
+    with transaction.atomic(durable=True):
+        if job.organization_id != membership.organization_id:
+            raise PermissionDenied("export of another organisation")
+        if not (job.requested_by_id == membership.user_id or can(membership, Perm.EXPORT_IDENTIFIABLE)):
+            raise PermissionDenied("only the requester or an administrator may download an export")
+        stored = ExportFile.objects.for_org(membership.organization).get(job=job)
+        audit.record_by(membership, Event.EXPORT_DOWNLOADED, target=job, request=request,
+                        extra={**_audit_params(job), "sha256": stored.sha256})
+    try:
+        data = _fernet().decrypt(bytes(stored.content))
+    except InvalidToken as exc:
+        raise ValueError("the export cannot be decrypted with any configured key") from exc
+    if hashlib.sha256(data).hexdigest() != stored.sha256:
+        raise ValueError("the stored export does not match its checksum")
+    return data
+
+
+def purge_expired(now: dt.datetime | None = None) -> int:
+    """Delete the files of expired exports (the job rows stay as history)."""
+    now = now or timezone.now()
+    with transaction.atomic(durable=True):
+        deleted, _ = ExportFile.objects.filter(job__expires_at__lte=now).delete()
+    return deleted

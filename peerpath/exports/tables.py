@@ -1,0 +1,83 @@
+"""Export tables as plain data: columns with labels and value labels, rows, and
+small-cell suppression of aggregate counts (pure Python, no Django)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Column kinds: text, whole number, decimal number, calendar date, days since
+# enrolment, yes/no (0/1), and a category from a fixed list of values.
+STR, INT, FLOAT, DATE, DAY, BOOL, CAT = "str", "int", "float", "date", "day", "bool", "cat"
+KINDS = (STR, INT, FLOAT, DATE, DAY, BOOL, CAT)
+BOOL_LABELS = [(0, "No", "否"), (1, "Yes", "是")]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    en: str
+    zh: str
+
+
+@dataclass
+class Column:
+    name: str
+    en: str
+    zh: str
+    kind: str = STR
+    choices: list[Choice] = field(default_factory=list)
+    unit: str = ""
+    note: str = ""
+    citation: str = ""
+    licence: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown kind {self.kind!r}")
+        if len(self.name) > 32 or not self.name.replace("_", "").isalnum() or not self.name[0].isalpha():
+            raise ValueError(f"{self.name!r} is not a valid Stata/SPSS variable name")
+
+    def codes(self) -> dict[str, int]:
+        """Category value → integer code (1, 2, …) used in .sav and .dta files."""
+        return {c.value: i for i, c in enumerate(self.choices, start=1)}
+
+
+@dataclass
+class Table:
+    name: str
+    en: str
+    zh: str
+    columns: list[Column]
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name}: column names must be distinct")
+
+    def add(self, *values: Any) -> None:
+        if len(values) != len(self.columns):
+            raise ValueError(f"{self.name}: {len(values)} values for {len(self.columns)} columns")
+        self.rows.append(tuple(values))
+
+
+def date_column(name: str, en: str, zh: str, mode_days: bool) -> Column:
+    """A date variable: a (shifted or real) date, or days since enrolment."""
+    if mode_days:
+        return Column(name, f"{en} (days since enrolment)", f"{zh}（入案後天數）", DAY, unit="days")
+    return Column(name, en, zh, DATE)
+
+
+def suppress_small(counts: list[int], threshold: int) -> list[int | None]:
+    """Counts of one aggregate table with every count below ``threshold`` hidden
+    (None). When exactly one count is hidden, the next smallest is hidden too, so
+    that the hidden one cannot be recovered from a known total."""
+    shown: list[int | None] = [c if c >= threshold else None for c in counts]
+    hidden = [i for i, c in enumerate(shown) if c is None]
+    if len(hidden) == 1:
+        rest = sorted((c, i) for i, c in enumerate(counts) if shown[i] is not None)
+        if rest:
+            shown[rest[0][1]] = None
+    return shown

@@ -31,13 +31,14 @@ typecheck: venv
 migrations-check: venv
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# The suites run on every core (pytest-xdist); the browser tests run in one process.
 test-sqlite: venv
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -n auto -m "not browser"
 
 # Under CI=true an unreachable PostgreSQL fails the run; elsewhere it is reported and skipped.
 test-postgres: venv
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n auto -m "not browser"; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is not reachable: under CI this is a failure."; exit 1; \
 	else \
@@ -64,3 +65,4 @@ clean:
 bench: venv
 	$(BIN)/python bench/member_pages.py
 	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/imports.py

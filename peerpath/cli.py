@@ -7,6 +7,8 @@
     peerpath instruments    list or check the questionnaire library
     peerpath rescore        recompute every stored score after a definition changed
     peerpath alerts         compute alerts (--loop to run as a service; --digest to e-mail staff)
+    peerpath imports        bulk imports: members, responses, redcap, jobs; purge old uploads
+    peerpath export         research or identifiable exports (run one; --loop for the queue; purge)
     peerpath create-organisation   a new organisation and its first administrator
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key

@@ -49,7 +49,7 @@ def caseload():
     employment.start_job(
         professional, working, new_employer={"name": "示範超市", "sector": "retail"}, title="理貨員",
         start_date=days_ago(60), hours_per_week=Decimal("24"), hourly_wage=Decimal("190"), in_community=True,
-        open_to_anyone=True, minimum_wage_or_more=True, disclosure="not_disclosed",
+        open_to_anyone=True, minimum_wage_or_more=True, disclosure="none",
     )
     compute_alerts(org, timezone.localdate())
     return professional

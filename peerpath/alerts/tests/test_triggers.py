@@ -30,7 +30,7 @@ def working_without_contact(org_a):
     employment.start_job(
         org_a.staff["professional"], member, new_employer={"name": "示範商店", "sector": "retail"},
         title="店員", start_date=days_ago(30), hours_per_week=Decimal("20"), hourly_wage=Decimal("190"),
-        in_community=True, open_to_anyone=True, minimum_wage_or_more=True, disclosure="not_disclosed",
+        in_community=True, open_to_anyone=True, minimum_wage_or_more=True, disclosure="none",
     )
     return member
 

@@ -32,7 +32,7 @@ def start_job(org_a, member, started: int, **more):
     return employment.start_job(
         org_a.staff["professional"], member, new_employer={"name": f"示範公司{member.code}", "sector": "retail"},
         title="店員", start_date=days_ago(started), hours_per_week=Decimal("20"), hourly_wage=Decimal("190"),
-        in_community=True, open_to_anyone=True, minimum_wage_or_more=True, disclosure="not_disclosed", **more,
+        in_community=True, open_to_anyone=True, minimum_wage_or_more=True, disclosure="none", **more,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.apps import apps
@@ -33,6 +33,11 @@ WATCHED: dict[str, tuple[str, ...]] = {
     "members.Member": ("id",),
     "measures.Administration": ("member_id",),
     "measures.ResultFlag": ("member_id",),
+}
+# Rows whose saves concern the rules only in some states: a self-report saves each
+# answer as the member goes, but only a completed questionnaire changes what is due.
+RELEVANT: dict[str, Callable[[Any], bool]] = {
+    "measures.Administration": lambda row: row.status == "completed",
 }
 
 
@@ -71,7 +76,10 @@ def refresh_pending() -> None:
 def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     if getattr(_local, "paused", False) or kwargs.get("raw"):
         return
-    members = _members_of(instance, WATCHED[sender._meta.label])
+    label = sender._meta.label
+    if label in RELEVANT and not RELEVANT[label](instance):
+        return
+    members = _members_of(instance, WATCHED[label])
     if not members:
         return
     _pending()[instance.organization_id].update(members)

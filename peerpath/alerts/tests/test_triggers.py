@@ -64,3 +64,17 @@ def test_paused_writes_refresh_nothing(org_a):
     with paused():
         member = working_without_contact(org_a)
     assert open_rules(member) == set()
+
+
+def test_answers_saved_one_by_one_on_a_phone_refresh_nothing_until_the_questionnaire_is_sent(org_a):
+    """Each answer of a self-report is saved as the member goes; recomputing alerts
+    on every tap would cost each answer a full refresh. Only completion counts."""
+    from peerpath.measures import actions as measures
+
+    administration, _token = measures.create_link(org_a.staff["professional"], org_a.member, "who5", reason="periodic")
+    runs = AccessLog.objects.filter(event=Event.ALERTS_COMPUTED).count()
+    for item in ("1", "2", "3", "4", "5"):
+        measures.save_link_answer(administration, item, 3)
+    assert AccessLog.objects.filter(event=Event.ALERTS_COMPUTED).count() == runs
+    measures.complete_link(administration)
+    assert AccessLog.objects.filter(event=Event.ALERTS_COMPUTED).count() == runs + 1

@@ -36,6 +36,7 @@ from peerpath.employment.models import (
 )
 from peerpath.employment.status import EmploymentFacts, Ended, JobSpan, facts_from
 from peerpath.members.models import Member
+from peerpath.members.selectors import get_member_for_write
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can, require
 
@@ -156,15 +157,6 @@ def _hide(rows: list, fields: tuple[str, ...]) -> list:
     return rows
 
 
-def member_for(membership: Membership, code: str, perm: Perm) -> Member:
-    """A member of the acting organisation (404 for any other), for a page or a write."""
-    require(membership, perm)
-    try:
-        return Member.objects.for_org(membership.organization).get(code=code)
-    except Member.DoesNotExist:
-        raise Http404("No member with that code") from None
-
-
 @dataclass
 class EmploymentRecord:
     member: Member
@@ -183,7 +175,7 @@ def employment_record(
     membership: Membership, code: str, request: HttpRequest | None = None
 ) -> EmploymentRecord:
     """A member's whole employment record as the viewer may see it; audited as a read."""
-    member = member_for(membership, code, Perm.EMPLOYMENT_VIEW)
+    member = get_member_for_write(membership, code, Perm.EMPLOYMENT_VIEW)
     show = clinical(membership)
     org = membership.organization
     profiles = VocationalProfile.objects.for_org(org).filter(member=member).select_related("recorded_by")

@@ -27,6 +27,7 @@ from peerpath.employment.labels import status_label
 from peerpath.employment.models import Job, VocationalProfile
 from peerpath.employment.status import JobSpan, status_on, tenure_days
 from peerpath.members.models import Member
+from peerpath.members.selectors import get_member_for_write
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
@@ -100,7 +101,7 @@ def _profile_initial(profile: VocationalProfile | None) -> dict[str, Any]:
 def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
     """A new dated version of the vocational profile, starting from the current one."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.member_for(membership, code, Perm.EMPLOYMENT_RECORD)
+    member = get_member_for_write(membership, code, Perm.EMPLOYMENT_RECORD)
     current = VocationalProfile.objects.for_org(membership.organization).filter(member=member).first()
     form = ProfileForm(request.POST or None, member=member, initial=_profile_initial(current))
     if request.method == "POST" and form.is_valid():
@@ -117,7 +118,7 @@ def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def job_create(request: HttpRequest, code: str) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.member_for(membership, code, Perm.EMPLOYMENT_RECORD)
+    member = get_member_for_write(membership, code, Perm.EMPLOYMENT_RECORD)
     currency = str(settings.PEERPATH_CURRENCY)
     form = JobForm(request.POST or None, member=member, employers=selectors.employers_for_choice(membership),
                    currency=currency)
@@ -135,7 +136,7 @@ def job_create(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def job_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.member_for(membership, code, Perm.EMPLOYMENT_RECORD)
+    member = get_member_for_write(membership, code, Perm.EMPLOYMENT_RECORD)
     job = selectors.job_for(membership, member, pk)
     form = JobForm(
         request.POST or None, member=member, employers=selectors.employers_for_choice(membership), job=job,
@@ -157,7 +158,7 @@ def job_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def job_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.member_for(membership, code, Perm.EMPLOYMENT_RECORD)
+    member = get_member_for_write(membership, code, Perm.EMPLOYMENT_RECORD)
     job = selectors.job_for(membership, member, pk)
     if job.end_date is not None:
         messages.info(request, _("This job's ending is already recorded."))
@@ -175,7 +176,7 @@ def job_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def job_search_create(request: HttpRequest, code: str) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.member_for(membership, code, Perm.EMPLOYMENT_RECORD)
+    member = get_member_for_write(membership, code, Perm.EMPLOYMENT_RECORD)
     form = JobSearchForm(request.POST or None, member=member, employers=selectors.employers_for_choice(membership))
     if request.method == "POST" and form.is_valid():
         actions.record_job_search(membership, member, request=request, **form.cleaned_data)
@@ -189,7 +190,7 @@ def job_search_create(request: HttpRequest, code: str) -> HttpResponse:
 def support_contact_create(request: HttpRequest, code: str) -> HttpResponse:
     """Log support from either track; peer leaders log peer-track support only."""
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.member_for(membership, code, Perm.SUPPORT_LOG)
+    member = get_member_for_write(membership, code, Perm.SUPPORT_LOG)
     jobs = (
         Job.objects.for_org(membership.organization).filter(member=member).select_related("employer")
         .only("organization_id", "member_id", "title", "start_date", "employer__name").order_by("-start_date")

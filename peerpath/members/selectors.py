@@ -132,7 +132,8 @@ def get_member(membership: Membership, code: str, request: HttpRequest | None = 
 
 
 def get_member_for_write(membership: Membership, code: str, perm: Perm) -> Member:
-    """A member to change (the write itself is audited by the action)."""
+    """A member of the acting organisation (404 for any other), for a write (the action
+    audits it) or for a page that audits its own read."""
     require(membership, perm)
     try:
         return _scoped(membership).get(code=code)

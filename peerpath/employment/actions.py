@@ -34,16 +34,7 @@ from peerpath.members import actions as member_actions
 from peerpath.members.models import ConsentKind, Member, Status
 from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
-from peerpath.tenancy.policy import Perm, can, require
-
-
-def _own(membership: Membership, *objects: Any) -> None:
-    """Defence in depth: the forms only offer the organisation's own objects, and
-    every action refuses anything else whatever its caller passes."""
-    for obj in objects:
-        if obj is not None and obj.organization_id != membership.organization_id:
-            raise PermissionDenied("an object of another organisation")
-
+from peerpath.tenancy.policy import Perm, can, require, require_same_organisation
 
 # -- vocational profile -------------------------------------------------------------
 
@@ -54,7 +45,7 @@ def record_profile(
 ) -> VocationalProfile:
     """A new version of the member's vocational profile (the earlier ones stay)."""
     require(membership, Perm.EMPLOYMENT_RECORD)
-    _own(membership, member)
+    require_same_organisation(membership, member)
     if any(s not in Sector.values for s in fields.get("sectors", [])):
         raise ValueError("unknown sector")
     if any(s not in Shift.values for s in fields.get("shifts", [])):
@@ -85,7 +76,7 @@ def update_employer(
     membership: Membership, employer: Employer, changes: dict[str, Any], *, request: HttpRequest | None = None
 ) -> list[str]:
     require(membership, Perm.EMPLOYER_MANAGE)
-    _own(membership, employer)
+    require_same_organisation(membership, employer)
     changed = [f for f, v in changes.items() if getattr(employer, f) != v]
     if not changed:
         return []
@@ -109,7 +100,7 @@ def record_employer_contact(
     request: HttpRequest | None = None,
 ) -> EmployerContact:
     require(membership, Perm.EMPLOYER_MANAGE)
-    _own(membership, employer, member)
+    require_same_organisation(membership, employer, member)
     contact = EmployerContact.objects.create(
         organization=membership.organization, employer=employer, contacted_on=contacted_on, kind=kind,
         outcome=outcome, member=member, by=membership.user,
@@ -130,7 +121,7 @@ def save_opening(
 ) -> JobOpening:
     """Add an opening to ``employer``, or change ``opening`` (its status, say)."""
     require(membership, Perm.EMPLOYER_MANAGE)
-    _own(membership, employer, opening)
+    require_same_organisation(membership, employer, opening)
     if opening is None:
         opening = JobOpening.objects.create(
             organization=membership.organization, employer=employer, created_by=membership.user, **fields
@@ -163,7 +154,7 @@ def record_job_search(
     request: HttpRequest | None = None,
 ) -> JobSearchActivity:
     require(membership, Perm.EMPLOYMENT_RECORD)
-    _own(membership, member, employer)
+    require_same_organisation(membership, member, employer)
     activity = JobSearchActivity.objects.create(
         organization=membership.organization, member=member, done_on=done_on, kind=kind, employer=employer,
         position=position, outcome=outcome or "pending", note=note, recorded_by=membership.user,
@@ -194,7 +185,7 @@ def _check_job_values(fields: dict[str, Any]) -> None:
 def _employer_for_job(membership: Membership, employer: Employer | None, new_employer: dict[str, Any] | None,
                       request: HttpRequest | None) -> Employer:
     if employer is not None:
-        _own(membership, employer)
+        require_same_organisation(membership, employer)
         return employer
     if not new_employer:
         raise ValueError("a job needs an employer")
@@ -214,7 +205,7 @@ def start_job(
 ) -> Job:
     """Record a job start (with a new employer, when one is typed in: all or nothing)."""
     require(membership, Perm.EMPLOYMENT_RECORD)
-    _own(membership, member)
+    require_same_organisation(membership, member)
     unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
         raise ValueError(f"not job fields: {sorted(unknown)}")
@@ -241,7 +232,7 @@ def update_job(
 ) -> list[str]:
     """Change a job's details (its end date changes only through its ending)."""
     require(membership, Perm.EMPLOYMENT_RECORD)
-    _own(membership, job)
+    require_same_organisation(membership, job)
     unknown = set(changes) - set(JOB_FIELDS)
     if unknown:
         raise ValueError(f"not job fields: {sorted(unknown)}")
@@ -274,7 +265,7 @@ def end_job(
 ) -> JobEnding:
     """Record how a job ended; sets the job's end date in the same transaction."""
     require(membership, Perm.EMPLOYMENT_RECORD)
-    _own(membership, job)
+    require_same_organisation(membership, job)
     if ended_on < job.start_date:
         raise ValueError("a job cannot end before it started")
     if JobEnding.objects.filter(job=job).exists():
@@ -309,7 +300,7 @@ def log_support_contact(
 ) -> SupportContact:
     """Log support from either track. Peer leaders log peer-track contacts only."""
     require(membership, Perm.SUPPORT_LOG)
-    _own(membership, member, job)
+    require_same_organisation(membership, member, job)
     if track == SupportTrack.PROFESSIONAL and not can(membership, Perm.EMPLOYMENT_RECORD):
         raise PermissionDenied("only professional staff log professional-track contacts")
     if track not in SupportTrack.values or not rules.kind_fits_track(kind, track):
@@ -354,7 +345,7 @@ def record_referral_step(
 ) -> str:
     """Move an open referral to its next step (first contact, then intake meeting)."""
     require(membership, Perm.REFERRAL_MANAGE)
-    _own(membership, referral)
+    require_same_organisation(membership, referral)
     step = referral.next_step
     if step not in STEP_FIELDS:
         raise ValueError("this referral has no next step to record here")
@@ -371,7 +362,7 @@ def close_referral(
     request: HttpRequest | None = None,
 ) -> Referral:
     require(membership, Perm.REFERRAL_MANAGE)
-    _own(membership, referral)
+    require_same_organisation(membership, referral)
     if referral.state != rules.OPEN:
         raise ValueError("only an open referral can be closed")
     if reason not in rules.CLOSE_REASONS:
@@ -400,7 +391,7 @@ def enrol_referral(
     """The referred person becomes a member, with the service consent given at
     intake, and the referral is linked to them: all of it, or none."""
     require(membership, Perm.REFERRAL_MANAGE)
-    _own(membership, referral)
+    require_same_organisation(membership, referral)
     if referral.next_step != "enrolled":
         raise ValueError("a referral is enrolled after its intake meeting")
     _check_step(referral, enrolled_on, today)

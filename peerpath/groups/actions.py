@@ -37,19 +37,13 @@ from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.models import Administration, Mode, Reason
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Membership, Role
-from peerpath.tenancy.policy import Perm, require
+from peerpath.tenancy.policy import Perm, require, require_same_organisation
 
 KIOSK_LINK_MINUTES = 120  # a questionnaire opened at the kiosk must be answered within this time
 
 
 class GroupRuleError(ValueError):
     """Input that breaks a rule of the groups app (forms show the message)."""
-
-
-def _same_org(membership: Membership, *objects: Any) -> None:
-    for obj in objects:
-        if obj is not None and obj.organization_id != membership.organization_id:
-            raise PermissionDenied("an object of another organisation")
 
 
 def _staff_with_role(membership: Membership, user: Any, roles: set[str]) -> None:
@@ -82,7 +76,7 @@ def update_group(
     membership: Membership, group: PeerGroup, changes: dict[str, Any], request: HttpRequest | None = None
 ) -> list[str]:
     require(membership, Perm.GROUP_MANAGE)
-    _same_org(membership, group)
+    require_same_organisation(membership, group)
     _check_facilitators(membership, changes)
     changed = [f for f, v in changes.items() if getattr(group, f) != v]
     for field in changed:
@@ -95,7 +89,7 @@ def update_group(
 
 def _require_roster_and_norms(membership: Membership, group: PeerGroup) -> None:
     require(membership, Perm.GROUP_VIEW)
-    _same_org(membership, group)
+    require_same_organisation(membership, group)
     if not permissions.may_change_roster_and_norms(membership, group):
         raise PermissionDenied("only the group's facilitators or staff who manage groups")
 
@@ -106,7 +100,7 @@ def add_to_roster(
     request: HttpRequest | None = None,
 ) -> RosterEntry:
     _require_roster_and_norms(membership, group)
-    _same_org(membership, member)
+    require_same_organisation(membership, member)
     if RosterEntry.objects.for_org(membership.organization).filter(group=group, member=member, left_on__isnull=True).exists():
         raise GroupRuleError("already on the roster")
     last_left = (
@@ -128,7 +122,7 @@ def end_roster_entry(
     membership: Membership, entry: RosterEntry, *, left_on: dt.date, request: HttpRequest | None = None
 ) -> RosterEntry:
     _require_roster_and_norms(membership, entry.group)
-    _same_org(membership, entry)
+    require_same_organisation(membership, entry)
     if entry.left_on is not None:
         raise GroupRuleError("already left")
     if left_on < entry.joined_on:
@@ -149,7 +143,7 @@ def propose_norm(
     when ``agreed_on`` is given."""
     _require_roster_and_norms(membership, group)
     if supersedes is not None:
-        _same_org(membership, supersedes)
+        require_same_organisation(membership, supersedes)
         if supersedes.group_id != group.pk or supersedes.state != "agreed":
             raise GroupRuleError("only a norm of this group that is in force can be revised")
     norm = Norm.objects.create(
@@ -167,7 +161,7 @@ def propose_norm(
 def agree_norm(membership: Membership, norm: Norm, *, agreed_on: dt.date, request: HttpRequest | None = None) -> Norm:
     """The group agreed the norm; the version it revises is retired on the same day."""
     _require_roster_and_norms(membership, norm.group)
-    _same_org(membership, norm)
+    require_same_organisation(membership, norm)
     return _agree(membership, norm, agreed_on, request)
 
 
@@ -189,7 +183,7 @@ def _agree(membership: Membership, norm: Norm, agreed_on: dt.date, request: Http
 @transaction.atomic(durable=True)
 def retire_norm(membership: Membership, norm: Norm, *, retired_on: dt.date, request: HttpRequest | None = None) -> Norm:
     _require_roster_and_norms(membership, norm.group)
-    _same_org(membership, norm)
+    require_same_organisation(membership, norm)
     if norm.retired_on is not None:
         raise GroupRuleError("already retired")
     if retired_on < norm.proposed_on:
@@ -221,7 +215,7 @@ class SessionInput:
 
 def _require_recording(membership: Membership, group: PeerGroup) -> None:
     require(membership, Perm.SESSION_RECORD)
-    _same_org(membership, group)
+    require_same_organisation(membership, group)
     if not permissions.may_record(membership, group):
         raise PermissionDenied("not a group this membership records")
 
@@ -247,11 +241,11 @@ def record_session(
     for user in data.facilitators:
         _staff_with_role(membership, user, set(Role.values))
     for norm, _observation, _note in data.observations:
-        _same_org(membership, norm)
+        require_same_organisation(membership, norm)
         if norm.group_id != group.pk:
             raise PermissionDenied("a norm of another group")
     people = [p for giver, receiver, _ in data.feedback for p in (giver, receiver)] + [i.member for i in data.incidents]
-    _same_org(membership, *people)
+    require_same_organisation(membership, *people)
     if any(p.pk not in roster for p in people):
         raise GroupRuleError("feedback and incidents are of members on the roster")
     if any(giver.pk == receiver.pk for giver, receiver, _ in data.feedback):
@@ -303,7 +297,7 @@ def add_incidents(
 ) -> list[CriticalIncident]:
     """Incidents written after the session was recorded (by members who attended)."""
     _require_recording(membership, session.group)
-    _same_org(membership, session, *[i.member for i in incidents])
+    require_same_organisation(membership, session, *[i.member for i in incidents])
     attended = set(
         Attendance.objects.for_org(membership.organization).filter(session=session, status__in=ATTENDED)
         .values_list("member_id", flat=True)
@@ -321,7 +315,7 @@ def code_incident(
     """Assign factors of the group's code set; the first coder (rank 1) or the
     second (rank 2, a different person). A coder may revise their own coding."""
     require(membership, Perm.INCIDENT_CODE)
-    _same_org(membership, incident)
+    require_same_organisation(membership, incident)
     group = incident.session.group
     if not permissions.may_code(membership, group):
         raise PermissionDenied("not a group this membership codes")
@@ -349,7 +343,7 @@ def code_incident(
 @transaction.atomic(durable=True)
 def start_kiosk(membership: Membership, session: Session, request: HttpRequest | None = None) -> None:
     _require_recording(membership, session.group)
-    _same_org(membership, session)
+    require_same_organisation(membership, session)
     audit.record_by(membership, Event.KIOSK_STARTED, target=session, request=request, extra={"group": session.group_id})
 
 
@@ -361,7 +355,7 @@ def open_kiosk_questionnaire(
     """A single-use self-report link for a member who attended, opened at the kiosk
     on behalf of the staff member who started it (the token is returned once)."""
     _require_recording(membership, session.group)
-    _same_org(membership, session, member)
+    require_same_organisation(membership, session, member)
     if not Attendance.objects.for_org(membership.organization).filter(
         session=session, member=member, status__in=ATTENDED
     ).exists():

@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,15 +34,7 @@ from peerpath.pathway.stories import story_consent_in_force
 from peerpath.portal.models import MemberAccount
 from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
-from peerpath.tenancy.policy import Perm, require
-
-
-def same_organisation(membership: Membership, *objects: models.Model) -> None:
-    """Raise PermissionDenied unless every object belongs to the acting organisation."""
-    for obj in objects:
-        if getattr(obj, "organization_id", None) != membership.organization_id:
-            raise PermissionDenied("an object of another organisation")
-
+from peerpath.tenancy.policy import Perm, require, require_same_organisation
 
 # -- helper roles and training ---------------------------------------------------
 
@@ -56,7 +47,7 @@ def change_role(
     """Make ``role`` the member's current helper role from ``started_on``; the
     previous role ends that day."""
     require(membership, Perm.PATHWAY_RECORD)
-    same_organisation(membership, member)
+    require_same_organisation(membership, member)
     if role not in HelperRoleKind.values:
         raise ValueError(f"unknown helper role {role!r}")
     roles = HelperRole.objects.for_org(membership.organization).filter(member=member)
@@ -85,7 +76,7 @@ def record_training(
     request: HttpRequest | None = None,
 ) -> TrainingCompletion:
     require(membership, Perm.PATHWAY_RECORD)
-    same_organisation(membership, member, module)
+    require_same_organisation(membership, member, module)
     completion = TrainingCompletion.objects.create(
         organization=membership.organization, member=member, module=module, completed_on=completed_on,
         recorded_by=membership.user,
@@ -115,7 +106,7 @@ def set_module_offered(
     membership: Membership, module: TrainingModule, *, offered: bool, request: HttpRequest | None = None
 ) -> TrainingModule:
     require(membership, Perm.PATHWAY_CONFIGURE)
-    same_organisation(membership, module)
+    require_same_organisation(membership, module)
     module.active = offered
     module.save(update_fields=["active"])
     audit.record_by(membership, Event.TRAINING_RECORDED, target=module, request=request,
@@ -130,7 +121,7 @@ def add_criterion(
 ) -> ReadinessCriterion:
     require(membership, Perm.PATHWAY_CONFIGURE)
     if module is not None:
-        same_organisation(membership, module)
+        require_same_organisation(membership, module)
     criterion = ReadinessCriterion.objects.create(
         organization=membership.organization, target_role=target_role, kind=kind, threshold=threshold,
         module=module, role=role, stage=stage, created_by=membership.user,
@@ -145,7 +136,7 @@ def remove_criterion(
     membership: Membership, criterion: ReadinessCriterion, request: HttpRequest | None = None
 ) -> None:
     require(membership, Perm.PATHWAY_CONFIGURE)
-    same_organisation(membership, criterion)
+    require_same_organisation(membership, criterion)
     criterion.active = False
     criterion.save(update_fields=["active"])
     audit.record_by(membership, Event.ROLE_CHANGED, target=criterion, request=request,
@@ -163,7 +154,7 @@ def save_mentoring_preferences(
     """The member's offer to mentor (``None``: no offer) and what they asked for in
     a mentor of their own."""
     require(membership, Perm.PATHWAY_RECORD)
-    same_organisation(membership, member)
+    require_same_organisation(membership, member)
     org = membership.organization
     if mentor is None:
         MentorPreferences.objects.for_org(org).filter(member=member).delete()
@@ -182,7 +173,7 @@ def confirm_mentor(
     """Make ``mentor`` the mentee's peer mentor (through the care team), recording
     that it was a confirmed match."""
     require(membership, Perm.MENTOR_MATCH)
-    same_organisation(membership, mentee, mentor)
+    require_same_organisation(membership, mentee, mentor)
     assign_care_team.within(
         membership, mentee, changes={CareRole.PEER_MENTOR.value: mentor}, started_on=started_on, request=request
     )
@@ -209,7 +200,7 @@ def log_helping(
 ) -> HelpingContact:
     """A helping contact logged by staff (a peer leader, for example)."""
     require(membership, Perm.HELPING_LOG)
-    same_organisation(membership, helper, helped)
+    require_same_organisation(membership, helper, helped)
     _check_contact(helper, helped, minutes)
     contact = HelpingContact.objects.create(
         organization=membership.organization, helper=helper, helped=helped, kind=kind, minutes=minutes,
@@ -274,7 +265,7 @@ def save_story(
 ) -> Story:
     """Staff type a member's story on their behalf (with the member's consent)."""
     require(membership, Perm.PATHWAY_RECORD)
-    same_organisation(membership, member)
+    require_same_organisation(membership, member)
     story, unpublished = _save_story(membership.organization_id, member, data, submit=submit)
     audit.record_by(membership, Event.STORY_CHANGED, target=story, request=request,
                     extra={"status": story.status, "unpublished": unpublished})
@@ -318,7 +309,7 @@ def review_story(
 ) -> Story:
     """Publish a submitted story inside the organisation, or return it with a note."""
     require(membership, Perm.STORY_REVIEW)
-    same_organisation(membership, story)
+    require_same_organisation(membership, story)
     story = Story.objects.select_for_update().get(pk=story.pk)
     if story.status != StoryStatus.SUBMITTED:
         raise ValueError("only a submitted story can be reviewed")

@@ -152,6 +152,15 @@ def require(membership: Membership | None, perm: Perm) -> None:
         raise PermissionDenied(perm.value)
 
 
+def require_same_organisation(membership: Membership, *objects: Any) -> None:
+    """Defence in depth for actions: the forms offer only the organisation's own
+    objects, and an action refuses (403) anything of another organisation whatever its
+    caller passes. ``None`` (an optional object left out) passes."""
+    for obj in objects:
+        if obj is not None and obj.organization_id != membership.organization_id:
+            raise PermissionDenied("an object of another organisation")
+
+
 def needs_second_factor(membership: Membership | None) -> bool:
     return membership is not None and membership.role in ROLES_REQUIRING_2FA
 

@@ -48,3 +48,14 @@ def test_roles_that_see_identifiable_data_need_a_second_factor():
         if Perm.MEMBER_VIEW in perms:
             assert needs_second_factor(_m(role)), role
     assert not needs_second_factor(_m("researcher"))
+
+
+def test_an_action_refuses_an_object_of_another_organisation(org_a, org_b):
+    import pytest
+    from django.core.exceptions import PermissionDenied
+
+    from peerpath.tenancy.policy import require_same_organisation
+
+    require_same_organisation(org_a.staff["coordinator"], org_a.member, None)
+    with pytest.raises(PermissionDenied):
+        require_same_organisation(org_a.staff["coordinator"], org_a.member, org_b.member)

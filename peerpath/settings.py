@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "peerpath.alerts",
     "peerpath.exchange",
     "peerpath.exports",
+    "peerpath.outcomes",
     "peerpath.api",
     "peerpath.demo",
 ]

@@ -77,6 +77,7 @@ urlpatterns = [
     path("", include("peerpath.alerts.urls")),
     path("", include("peerpath.exchange.urls")),
     path("", include("peerpath.exports.urls")),
+    path("", include("peerpath.outcomes.urls")),
     path("", include("peerpath.api.urls")),
     path("account/", include(account)),
     path("me/", include("peerpath.portal.urls")),

@@ -105,6 +105,11 @@ class Event(models.TextChoices):
     IMPORT_COMMITTED = "data.import_committed", _("Imported a file")
     EXPORT_REQUESTED = "data.export_requested", _("Requested an export")
     EXPORT_DOWNLOADED = "data.export_downloaded", _("Downloaded an export")
+    # Outcomes
+    REPORT_VIEW = "report.view", _("Viewed a programme report")
+    REPORT_EXPORT = "report.export", _("Downloaded a programme report (PDF or CSV)")
+    FIDELITY_RECORDED = "report.fidelity_recorded", _("Recorded a fidelity review")
+    MEMBER_REPORT = "report.member_progress", _("Produced a member's progress report")
 
 
 class ChainHead(models.Model):

@@ -62,6 +62,10 @@ class Perm(StrEnum):
     EXPORT_RESEARCH = "export.research"  # de-identified research exports
     EXPORT_IDENTIFIABLE = "export.identifiable"  # identifiable exports, with a stated reason
     PATHWAY_CONFIGURE = "pathway.configure"  # training catalogue and readiness criteria
+    # Outcomes
+    REPORT_VIEW = "report.view"  # programme reports (aggregated; researchers: research-consented only)
+    FIDELITY_REVIEW = "fidelity.review"  # record an IPS-25 fidelity review
+    MEMBER_REPORT = "member.report"  # one member's progress report for a case conference
 
 
 _CLINICAL_STAFF = {
@@ -93,6 +97,8 @@ _CLINICAL_STAFF = {
     Perm.PATHWAY_RECORD,
     Perm.HELPING_LOG,
     Perm.NETWORK_VIEW,
+    Perm.REPORT_VIEW,
+    Perm.MEMBER_REPORT,
 }
 
 # Peer leaders run groups and accompany members at work from the peer track: they
@@ -119,12 +125,13 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         _CLINICAL_STAFF
         | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING, Perm.ALERT_SETTINGS,
            Perm.MENTOR_MATCH, Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT,
-           Perm.EXPORT_IDENTIFIABLE}
+           Perm.EXPORT_IDENTIFIABLE, Perm.FIDELITY_REVIEW}
     ),
     Role.COORDINATOR: frozenset(
         _CLINICAL_STAFF
         | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN, Perm.ALERT_SETTINGS, Perm.MENTOR_MATCH,
-           Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT, Perm.EXPORT_RESEARCH}
+           Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT, Perm.EXPORT_RESEARCH,
+           Perm.FIDELITY_REVIEW}
     ),
     Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF | {Perm.API_TOKEN}),
     # Peer leaders see who members are and how to reach them, and the recovery
@@ -132,7 +139,9 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.PEER_LEADER: frozenset(_PEER_LEADER | {Perm.API_TOKEN}),
     # Researchers see de-identified data of research-consented members only,
     # through exports and aggregated reports — never member records.
-    Role.RESEARCHER: frozenset({Perm.DASHBOARD_VIEW, Perm.RESEARCH_DATA, Perm.EXPORT_RESEARCH, Perm.API_TOKEN}),
+    Role.RESEARCHER: frozenset(
+        {Perm.DASHBOARD_VIEW, Perm.RESEARCH_DATA, Perm.EXPORT_RESEARCH, Perm.API_TOKEN, Perm.REPORT_VIEW}
+    ),
 }
 
 # Roles that see identifiable member data must pass a second factor.

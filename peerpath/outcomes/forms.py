@@ -1,0 +1,126 @@
+"""The filters every report shares (organisation, period, group, professional) and
+the report's own options, turned into a ``ReportScope`` the policy module allows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from peerpath.outcomes.cells import Suppression
+from peerpath.outcomes.period import PeriodError, default_period, parse_period
+from peerpath.outcomes.registry import ReportSpec
+from peerpath.outcomes.scope import ReportScope
+from peerpath.tenancy.models import Membership, Organization, Role
+from peerpath.tenancy.policy import Perm, can
+
+
+def report_memberships(membership: Membership) -> list[Membership]:
+    """The acting user's memberships whose organisations a report may cover: those
+    in which the user holds the report capability (the active one first)."""
+    others = (
+        Membership.objects.filter(user=membership.user, is_active=True)
+        .exclude(pk=membership.pk).select_related("organization").order_by("organization__name")
+    )
+    return [membership, *(m for m in others if can(m, Perm.REPORT_VIEW))]
+
+
+def counts_research_only(memberships: list[Membership]) -> bool:
+    """Researchers count only research-consented members; a report that covers an
+    organisation where the user is a researcher does so for every organisation."""
+    return any(not can(m, Perm.MEMBER_LIST) for m in memberships)
+
+
+class ReportFilterForm(forms.Form):
+    period = forms.CharField(
+        label=_("Period"), max_length=40, required=False,
+        help_text=_("A quarter (2026Q3), a year (2026), a month (2026-07), or two joined by '..' "
+                    "(2025Q4..2026Q3). Empty: the last four quarters."),
+    )
+    organizations = forms.MultipleChoiceField(label=_("Organisations"), required=False)
+    group = forms.TypedChoiceField(label=_("Peer group"), required=False, coerce=int, empty_value=None)
+    professional = forms.TypedChoiceField(label=_("Professional"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Any, *, membership: Membership, spec: ReportSpec, today: dt.date) -> None:
+        super().__init__(data)
+        self.membership, self.spec, self.today = membership, spec, today
+        self.memberships = report_memberships(membership)
+        self.fields["organizations"].choices = [  # type: ignore[attr-defined]
+           (m.organization.slug, m.organization.name) for m in self.memberships]
+        if len(self.memberships) == 1:
+            self.fields["organizations"].widget = forms.MultipleHiddenInput()
+        from peerpath.groups.models import PeerGroup
+
+        org_ids = [m.organization_id for m in self.memberships]
+        groups = PeerGroup.objects.filter(organization_id__in=org_ids).order_by("name").values_list("pk", "name")
+        self.fields["group"].choices = [("", _("All groups")), *groups]  # type: ignore[attr-defined]
+        professionals = (
+            Membership.objects.filter(organization_id__in=org_ids, role=Role.PROFESSIONAL, is_active=True)
+            .select_related("user").order_by("user__last_name", "user__first_name")
+        )
+        self.fields["professional"].choices = [  # type: ignore[attr-defined]
+            ("", _("All professionals")),
+            *{m.user_id: m.user.get_full_name() or m.user.get_username() for m in professionals}.items(),
+        ]
+        for option in spec.options:
+            if option.kind == "bool":
+                self.fields[f"opt_{option.name}"] = forms.BooleanField(
+                    label=str(option.label), required=False, help_text=str(option.help_text)
+                )
+            else:
+                self.fields[f"opt_{option.name}"] = forms.ChoiceField(
+                    label=str(option.label), required=False, choices=option.choices,
+                    help_text=str(option.help_text),
+                )
+
+    def clean_period(self) -> Any:
+        text = self.cleaned_data.get("period") or ""
+        if not text:
+            return default_period(self.today)
+        try:
+            return parse_period(text)
+        except PeriodError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def scope(self, *, exported: bool) -> ReportScope:
+        """The scope of a valid form. ``exported``: a PDF or a command's output,
+        where small cells are hidden whoever asks."""
+        data = self.cleaned_data
+        chosen = set(data.get("organizations") or []) or {self.membership.organization.slug}
+        memberships = [m for m in self.memberships if m.organization.slug in chosen]
+        research_only = counts_research_only(memberships)
+        orgs = tuple(m.organization for m in memberships)
+        group = None
+        if data.get("group"):
+            from peerpath.groups.models import PeerGroup
+
+            group = PeerGroup.objects.filter(organization__in=orgs, pk=data["group"]).first()
+        professional = None
+        if data.get("professional"):
+            professional = get_user_model().objects.filter(
+                pk=data["professional"], memberships__organization__in=orgs
+            ).first()
+        options = {o.name: data.get(f"opt_{o.name}") for o in self.spec.options}
+        return ReportScope(
+            organizations=orgs, period=data["period"], today=self.today,
+            suppression=Suppression(research_only or exported, settings.PEERPATH_SMALL_CELL),
+            research_only=research_only, group=group, professional=professional,
+            language=get_language() or settings.LANGUAGE_CODE, options=options,
+        )
+
+
+def command_scope(
+    spec: ReportSpec, *, organizations: list[Organization], period: str, today: dt.date,
+    options: dict[str, Any] | None = None, language: str = "zh-hant",
+) -> ReportScope:
+    """The scope of ``peerpath report``: an exported report, small cells hidden."""
+    return ReportScope(
+        organizations=tuple(organizations), period=parse_period(period) if period else default_period(today),
+        today=today, suppression=Suppression(True, settings.PEERPATH_SMALL_CELL), research_only=False,
+        language=language, options=options or {},
+    )

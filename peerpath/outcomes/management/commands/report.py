@@ -1,0 +1,81 @@
+"""``peerpath report programme --period 2026Q3 --format pdf``: a programme report as
+a file, as exported (small cells hidden), for every organisation or those named."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.outcomes import registry
+from peerpath.outcomes.forms import command_scope
+from peerpath.outcomes.pdf import html_to_pdf
+from peerpath.outcomes.period import PeriodError
+from peerpath.tenancy.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Write a programme report (PDF or HTML), small cells hidden."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("report", help="which report: " + ", ".join(registry.REPORTS))
+        parser.add_argument("--period", default="", help="2026Q3, 2026, 2026-07, or two joined by '..'")
+        parser.add_argument("--org", action="append", default=[], metavar="SLUG",
+                            help="an organisation's short name (repeat for several; default: all)")
+        parser.add_argument("--format", choices=["pdf", "html"], default="pdf")
+        parser.add_argument("--language", choices=["zh-hant", "en"], default="zh-hant")
+        parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                            help="a report option, e.g. out_of_work_at_entry=1")
+        parser.add_argument("--output", "-o", default="",
+                            help="file to write (default peerpath-<report>-<period>.<format>; '-' for stdout)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = registry.get(options["report"])
+        if report is None:
+            raise CommandError(f"No report {options['report']!r}; there are: {', '.join(registry.REPORTS)}")
+        orgs = list(Organization.objects.order_by("name"))
+        if options["org"]:
+            wanted = set(options["org"])
+            orgs = [o for o in orgs if o.slug in wanted]
+            missing = wanted - {o.slug for o in orgs}
+            if missing:
+                raise CommandError(f"--org: no organisation {', '.join(sorted(missing))}")
+        if not orgs:
+            raise CommandError("There is no organisation to report on.")
+        known = {o.name: o for o in report.spec.options}
+        values: dict[str, Any] = {}
+        for item in options["option"]:
+            name, sep, value = item.partition("=")
+            if not sep or name not in known:
+                raise CommandError(
+                    f"--option {item!r}: expected NAME=VALUE with NAME one of {', '.join(known) or '(none)'}"
+                )
+            values[name] = value.lower() in {"1", "true", "yes", "on"} if known[name].kind == "bool" else value
+        try:
+            scope = command_scope(report.spec, organizations=orgs, period=options["period"],
+                                  today=timezone.localdate(), options=values, language=options["language"])
+        except PeriodError as exc:
+            raise CommandError(f"--period: {exc}") from None
+        data = report.build(scope)
+        for org in orgs:
+            audit.record(Event.REPORT_EXPORT, actor=None, organization=org,
+                         extra={"report": report.slug, "format": options["format"], "via": "command",
+                                **scope.describe()})
+        with translation.override(scope.language):
+            html = render_to_string("outcomes/print.html", {
+                "report": report, "organization": orgs[0] if len(orgs) == 1 else None,
+                "generated": timezone.localtime(), "scope": scope, "r": data,
+            })
+        content = html_to_pdf(html) if options["format"] == "pdf" else html.encode()
+        target = options["output"] or f"peerpath-{report.slug}-{scope.period.label}.{options['format']}"
+        if target == "-":
+            sys.stdout.buffer.write(content)
+            return
+        Path(target).write_bytes(content)
+        self.stderr.write(f"Wrote {target} ({len(content):,} bytes).")

@@ -1,0 +1,50 @@
+"""This app's rows of the route × role matrix (merged by tests/test_route_matrix.py)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+ANON = "anonymous"
+# Programme reports: aggregated figures for every staff role but peer leaders;
+# researchers count research-consented members only, small cells hidden.
+REPORT_ROLES = {ANON: "login", "admin": 200, "coordinator": 200, "professional": 200, "peer_leader": 403,
+                "researcher": 200}
+# Recording a fidelity review: administrators and coordinators.
+REVIEWERS = {ANON: "login", "admin": 200, "coordinator": 200, "professional": 403, "peer_leader": 403,
+             "researcher": 403}
+# One member's progress report: clinical staff of the member's organisation.
+CLINICAL = {ANON: "login", "admin": 200, "coordinator": 200, "professional": 200, "peer_leader": 403,
+            "researcher": 403}
+
+MATRIX: dict[str, dict[str, object]] = {
+    "report_index": REPORT_ROLES,
+    "report_page": REPORT_ROLES,
+    "report_pdf": REPORT_ROLES,
+    "fidelity_review_create": REVIEWERS,
+    "fidelity_review_detail": REPORT_ROLES,
+    "member_report": CLINICAL,
+    "member_report_pdf": CLINICAL,
+}
+OBJECT_ROUTES: set[str] = {"fidelity_review_detail", "member_report", "member_report_pdf"}
+GET_ONLY: set[str] = {"report_index", "report_page", "report_pdf", "fidelity_review_detail", "member_report",
+                      "member_report_pdf"}
+# "app.Model" labels whose row counts a refused cross-organisation write must leave unchanged.
+COUNTED_MODELS: list[str] = ["outcomes.FidelityReview"]
+
+
+def setup(tenant: SimpleNamespace) -> None:
+    """Create this app's example objects for a tenant: a fidelity review."""
+    from peerpath.outcomes.tests.factories import FidelityReviewFactory
+
+    tenant.fidelity_review = FidelityReviewFactory(organization=tenant.org)
+
+
+def path_values(name: str, tenant: SimpleNamespace) -> dict[str, str]:
+    """URL parameter → example value for route ``name`` in ``tenant``."""
+    if name in {"report_page", "report_pdf"}:
+        return {"<slug:slug>": "programme"}
+    if name == "fidelity_review_detail":
+        return {"<int:pk>": str(tenant.fidelity_review.pk)}
+    if name in {"member_report", "member_report_pdf"}:
+        return {"<str:code>": tenant.member.code}
+    return {}

@@ -1,0 +1,77 @@
+"""Report pages and their PDFs. Views parse the filters, build the scope the policy
+module allows, call the report's ``build`` and render; every view is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.outcomes import registry
+from peerpath.outcomes.forms import ReportFilterForm
+from peerpath.outcomes.pdf import render_pdf
+from peerpath.outcomes.scope import ReportScope
+from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm
+
+
+def audit_report(membership: Membership, scope: ReportScope, slug: str, *, event: Event,
+                 request: HttpRequest | None) -> None:
+    """One entry in each covered organisation's chain: each one's data was read."""
+    extra = {"report": slug, **scope.describe()}
+    for org in scope.organizations:
+        audit.record(event, actor=membership.user, organization=org, request=request, extra=extra)
+
+
+@staff_view(Perm.REPORT_VIEW)
+@require_http_methods(["GET"])
+def report_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "outcomes/index.html", {"reports": list(registry.REPORTS.values())})
+
+
+def _run(request: HttpRequest, slug: str, *, exported: bool) -> tuple[Any, ReportFilterForm, dict[str, Any]]:
+    report = registry.get(slug)
+    if report is None:
+        raise Http404("No such report")
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    form = ReportFilterForm(request.GET or None, membership=membership, spec=report.spec,
+                            today=timezone.localdate())
+    if request.GET and not form.is_valid():
+        return report, form, {}
+    if not request.GET:
+        form = ReportFilterForm({}, membership=membership, spec=report.spec, today=timezone.localdate())
+        form.is_valid()
+    scope = form.scope(exported=exported)
+    data = report.build(scope)
+    audit_report(membership, scope, slug, event=Event.REPORT_EXPORT if exported else Event.REPORT_VIEW,
+                 request=request)
+    return report, form, {"scope": scope, "r": data}
+
+
+@staff_view(Perm.REPORT_VIEW)
+@require_http_methods(["GET"])
+def report_page(request: HttpRequest, slug: str) -> HttpResponse:
+    report, form, context = _run(request, slug, exported=False)
+    status = 200 if context else 400
+    return render(request, "outcomes/report_page.html",
+                  {"report": report, "form": form, "query": request.GET.urlencode(), **context}, status=status)
+
+
+@staff_view(Perm.REPORT_VIEW)
+@require_http_methods(["GET"])
+def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    report, form, context = _run(request, slug, exported=True)
+    if not context:
+        return render(request, "outcomes/report_page.html", {"report": report, "form": form}, status=400)
+    scope: ReportScope = context["scope"]
+    pdf = render_pdf("outcomes/print.html", {"report": report, "organization": request.organization,  # type: ignore[attr-defined]
+                                             "generated": timezone.localtime(), **context}, scope.language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="peerpath-{slug}-{scope.period.label}.pdf"'
+    return response

@@ -101,6 +101,7 @@ EXTENSIONS = (
     "peerpath.pathway.demo",
     "peerpath.alerts.demo",
     "peerpath.exchange.demo",
+    "peerpath.outcomes.demo",
 )
 
 

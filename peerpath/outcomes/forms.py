@@ -67,6 +67,10 @@ class ReportFilterForm(forms.Form):
             ("", _("All professionals")),
             *{m.user_id: m.user.get_full_name() or m.user.get_username() for m in professionals}.items(),
         ]
+        if counts_research_only(self.memberships):
+            # Group and staff names may point at a few people: researchers filter by
+            # organisation and period only (the group report numbers its groups).
+            del self.fields["group"], self.fields["professional"]
         for option in spec.options:
             if option.kind == "bool":
                 self.fields[f"opt_{option.name}"] = forms.BooleanField(
@@ -86,6 +90,14 @@ class ReportFilterForm(forms.Form):
             return parse_period(text)
         except PeriodError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # A hidden field's errors are not shown beside it: repeat them above the form.
+        for name in ("organizations",):
+            if name in self.errors and self.fields[name].widget.is_hidden:
+                self.add_error(None, f"{self.fields[name].label}: {' '.join(str(e) for e in self.errors[name])}")
+        return cleaned
 
     def scope(self, *, exported: bool) -> ReportScope:
         """The scope of a valid form. ``exported``: a PDF or a command's output,

@@ -65,12 +65,7 @@ REPORTS: dict[str, Report] = {}
 def load_reports() -> None:
     """Import every report module (called once, from the app's ``ready``)."""
     for name in REPORT_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a report still being written
-            if exc.name != name:
-                raise
-            continue
+        module = importlib.import_module(name)
         REPORTS[module.SPEC.slug] = Report(module.SPEC, module.build)
 
 

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from peerpath.outcomes import views
+from peerpath.outcomes import fidelity_views, member_report_views, views
 
 urlpatterns = [
     path("reports/", views.report_index, name="report_index"),
     path("reports/<slug:slug>/", views.report_page, name="report_page"),
     path("reports/<slug:slug>/pdf/", views.report_pdf, name="report_pdf"),
+    path("fidelity/reviews/new/", fidelity_views.review_create, name="fidelity_review_create"),
+    path("fidelity/reviews/<int:pk>/", fidelity_views.review_detail, name="fidelity_review_detail"),
+    path("members/<str:code>/report/", member_report_views.member_report, name="member_report"),
+    path("members/<str:code>/report/pdf/", member_report_views.member_report_pdf, name="member_report_pdf"),
 ]

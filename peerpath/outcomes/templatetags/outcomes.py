@@ -21,12 +21,13 @@ register = template.Library()
 def format_value(value: Any, kind: str) -> str:
     if value is None:
         return "—"
+    # Rounded first: number_format cuts a float's extra decimals (66.67 → "66.6").
     if kind == "pct":
-        return f"{number_format(100 * float(value), 1)}%"
+        return f"{number_format(round(100 * float(value), 1), 1)}%"
     if kind == "num":
-        return number_format(float(value), 1)
+        return number_format(round(float(value), 1), 1)
     if kind == "num2":
-        return number_format(float(value), 2)
+        return number_format(round(float(value), 2), 2)
     if kind in {"days", "money"}:
         return number_format(round(float(value)), 0, force_grouping=(kind == "money"))
     return number_format(value, 0, force_grouping=True) if isinstance(value, int) else str(value)

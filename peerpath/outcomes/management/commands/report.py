@@ -56,7 +56,12 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--option {item!r}: expected NAME=VALUE with NAME one of {', '.join(known) or '(none)'}"
                 )
-            values[name] = value.lower() in {"1", "true", "yes", "on"} if known[name].kind == "bool" else value
+            option = known[name]
+            if option.kind != "bool" and value not in {str(v) for v, _label in option.choices}:
+                raise CommandError(
+                    f"--option {name}: choose one of {', '.join(str(v) for v, _label in option.choices)}"
+                )
+            values[name] = value.lower() in {"1", "true", "yes", "on"} if option.kind == "bool" else value
         try:
             scope = command_scope(report.spec, organizations=orgs, period=options["period"],
                                   today=timezone.localdate(), options=values, language=options["language"])

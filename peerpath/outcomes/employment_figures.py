@@ -1,0 +1,245 @@
+"""Database aggregates of the professional and peer tracks for the programme
+dashboard and the IPS quarterly outcomes. Every function starts from the scope's
+members (``scope.members()`` / ``scope.member_ids()``) and runs a fixed number of
+queries whatever the data size; the small-cell rules are applied by the reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+
+from peerpath.employment.models import Job, SupportContact
+from peerpath.members.models import Status
+from peerpath.outcomes.period import Period
+from peerpath.outcomes.scope import ReportScope
+
+# The IPS definition of a competitive job: the three recorded criteria all true.
+COMPETITIVE = Q(in_community=True, open_to_anyone=True, minimum_wage_or_more=True)
+
+
+def _date(day: dt.date) -> Value:
+    return Value(day, output_field=DateField())
+
+
+def held_between(start: dt.date | Any, end: dt.date | Any, prefix: str = "") -> Q:
+    """Jobs held on at least one day from ``start`` to ``end`` (a job's end date is
+    its last day of work)."""
+    return Q(**{f"{prefix}start_date__lte": end}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start})
+    )
+
+
+def reference_day(scope: ReportScope) -> dt.date:
+    """"Now" for a period: its last day, or today while the period runs."""
+    return min(scope.period.end, scope.today)
+
+
+def _scope_jobs(scope: ReportScope) -> Any:
+    return Job.objects.filter(organization_id__in=scope.org_ids, member_id__in=scope.member_ids())
+
+
+# -- members -----------------------------------------------------------------------
+
+
+def caseload_figures(scope: ReportScope) -> dict[str, int]:
+    """One query: active caseload (status active, enrolled by the period's end) and
+    members in a competitive job on the reference day."""
+    day = reference_day(scope)
+    competitive_now = Job.objects.filter(COMPETITIVE, held_between(day, day), member_id=OuterRef("pk"))
+    return scope.members().aggregate(
+        active=Count("pk", filter=Q(status=Status.ACTIVE)),
+        employed_now=Count("pk", filter=Exists(competitive_now)),
+    )
+
+
+@dataclass(frozen=True)
+class QuarterEmployment:
+    quarter: Period
+    served: int  # people served in the quarter
+    worked: int  # of them, in a competitive job on at least one day of the quarter
+
+
+def quarterly_employment(scope: ReportScope, quarters: list[Period], *,
+                         out_of_work_at_entry: bool = False) -> list[QuarterEmployment]:
+    """People served in each quarter and how many of them worked competitively in
+    it, in one query (conditional counts, three EXISTS per quarter).
+
+    Served in a quarter: enrolled by its last day and not closed. Members carry no
+    closing date, so a member whose case is now closed counts in a quarter only if
+    they had a support contact or held a job (any job) in it.
+    ``out_of_work_at_entry``: only members not in a competitive job on their
+    enrolment date."""
+    members = scope.members()
+    if out_of_work_at_entry:
+        at_entry = Job.objects.filter(
+            COMPETITIVE, held_between(OuterRef("enrolment_date"), OuterRef("enrolment_date")),
+            member_id=OuterRef("pk"),
+        )
+        members = members.filter(~Exists(at_entry))
+    aggregates: dict[str, Any] = {}
+    for i, q in enumerate(quarters):
+        job_in_q = Job.objects.filter(held_between(q.start, q.end), member_id=OuterRef("pk"))
+        contact_in_q = SupportContact.objects.filter(
+            member_id=OuterRef("pk"), contacted_on__gte=q.start, contacted_on__lte=q.end
+        )
+        served = Q(enrolment_date__lte=q.end) & (~Q(status=Status.CLOSED) | Q(Exists(job_in_q))
+                                                  | Q(Exists(contact_in_q)))
+        worked = Q(Exists(job_in_q.filter(COMPETITIVE)))
+        aggregates[f"served_{i}"] = Count("pk", filter=served)
+        aggregates[f"worked_{i}"] = Count("pk", filter=served & worked)
+    if not aggregates:
+        return []
+    row = members.aggregate(**aggregates)
+    return [QuarterEmployment(q, row[f"served_{i}"], row[f"worked_{i}"]) for i, q in enumerate(quarters)]
+
+
+# -- jobs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Starts:
+    quarter: Period | None  # None: the whole period
+    jobs: int
+    members: int
+    competitive_jobs: int
+    competitive_members: int
+
+
+def job_starts(scope: ReportScope) -> tuple[Starts, list[Starts]]:
+    """Job starts in the period and in each of its quarters (all jobs / competitive
+    jobs, and how many members started them), in one query."""
+    parts: list[tuple[str, Period | None, Q | None]] = [("all", None, None)]
+    parts += [(f"q{i}", q, Q(start_date__gte=q.start, start_date__lte=q.end))
+              for i, q in enumerate(scope.period.quarters())]
+    aggregates: dict[str, Any] = {}
+    for key, _q, when in parts:
+        aggregates[f"{key}_jobs"] = Count("pk", filter=when)
+        aggregates[f"{key}_members"] = Count("member_id", filter=when, distinct=True)
+        competitive = COMPETITIVE if when is None else when & COMPETITIVE
+        aggregates[f"{key}_cjobs"] = Count("pk", filter=competitive)
+        aggregates[f"{key}_cmembers"] = Count("member_id", filter=competitive, distinct=True)
+    row = _scope_jobs(scope).filter(start_date__gte=scope.period.start, start_date__lte=scope.period.end).aggregate(
+        **aggregates
+    )
+    out = [Starts(q, row[f"{k}_jobs"], row[f"{k}_members"], row[f"{k}_cjobs"], row[f"{k}_cmembers"])
+           for k, q, _w in parts]
+    return out[0], out[1:]
+
+
+@dataclass(frozen=True)
+class Wage:
+    currency: str
+    median: Decimal | float
+    jobs: int
+    members: int
+
+
+@dataclass(frozen=True)
+class HoursAndWages:
+    jobs: int  # competitive jobs held on the reference day
+    members: int
+    mean_hours: float | None  # their mean hours per week
+    wages: list[Wage]  # median hourly wage per currency (jobs with a wage recorded)
+    hours_worked: float  # competitive jobs: estimated hours worked in the period
+    hours_members: int  # members whose jobs the estimate is built from
+
+
+def hours_and_wages(scope: ReportScope) -> HoursAndWages:
+    """Three queries: hours of the competitive jobs held on the reference day; their
+    hourly wages by currency (medians are not portable SQL, so the wage column of
+    those jobs is read and the median taken with NumPy); and the estimated hours
+    worked in the period, summed in the database:
+    hours per week × days of the job within the period (up to the reference day) ÷ 7."""
+    import numpy as np
+
+    day = reference_day(scope)
+    current = _scope_jobs(scope).filter(COMPETITIVE, held_between(day, day))
+    now = current.aggregate(jobs=Count("pk"), members=Count("member_id", distinct=True),
+                            mean_hours=Avg("hours_per_week"))
+    by_currency: dict[str, list[tuple[int, Decimal]]] = defaultdict(list)
+    for currency, member_id, wage in current.filter(hourly_wage__isnull=False).values_list(
+        "currency", "member_id", "hourly_wage"
+    ).order_by():
+        by_currency[currency].append((member_id, wage))
+    wages = [
+        Wage(currency, float(np.median([float(w) for _, w in rows])), len(rows), len({m for m, _ in rows}))
+        for currency, rows in sorted(by_currency.items())
+    ]
+    start, last = scope.period.start, day
+    first_day = Greatest(F("start_date"), _date(start))
+    last_day = Least(Coalesce(F("end_date"), _date(last)), _date(last))
+    # (last - first) days × hours, as a duration; plus one day × hours per job (both days count).
+    span = ExpressionWrapper(last_day - first_day, output_field=DurationField())
+    worked = _scope_jobs(scope).filter(COMPETITIVE, held_between(start, last)).aggregate(
+        hour_days=Sum(ExpressionWrapper(span * F("hours_per_week"), output_field=DurationField())),
+        hours=Sum("hours_per_week"),
+        members=Count("member_id", distinct=True),
+    )
+    hour_days = worked["hour_days"].total_seconds() / 86400 if worked["hour_days"] is not None else 0.0
+    total = (hour_days + float(worked["hours"] or 0)) / 7 if start <= last else 0.0
+    mean = now["mean_hours"]
+    return HoursAndWages(
+        jobs=now["jobs"], members=now["members"], mean_hours=float(mean) if mean is not None else None,
+        wages=wages, hours_worked=total, hours_members=worked["members"] if start <= last else 0,
+    )
+
+
+# -- peer track --------------------------------------------------------------------
+
+
+def helping_figures(scope: ReportScope) -> dict[str, Any]:
+    """One query: helping contacts given by the scope's members in the period —
+    total minutes, distinct helpers, and distinct members of the scope helped."""
+    from peerpath.pathway.models import HelpingContact
+
+    ids = scope.member_ids()
+    row = HelpingContact.objects.filter(
+        organization_id__in=scope.org_ids, helper_id__in=ids,
+        date__gte=scope.period.start, date__lte=scope.period.end,
+    ).aggregate(
+        minutes=Sum("minutes"), contacts=Count("pk"), helpers=Count("helper_id", distinct=True),
+        helped=Count("helped_id", distinct=True, filter=Q(helped_id__in=ids)),
+    )
+    row["minutes"] = row["minutes"] or 0
+    return row
+
+
+# -- questionnaires ----------------------------------------------------------------
+
+
+def questionnaires_due(scope: ReportScope) -> dict[str, int]:
+    """Active members of the scope due (within the plan's horizon) or overdue for a
+    questionnaire today, by the measurement plan's rules (``measures.selectors.due_of``,
+    as on the dashboard): one query for the members, then ``due_of``'s fixed few per
+    organisation."""
+    from peerpath.measures.selectors import due_of
+
+    members = list(scope.members().filter(status=Status.ACTIVE).only("pk", "organization_id", "enrolment_date")
+                   .order_by("pk"))
+    by_org: dict[int, list[Any]] = defaultdict(list)
+    for m in members:
+        by_org[m.organization_id].append(m)
+    due = overdue = 0
+    for org_id, people in by_org.items():
+        for _member, items in due_of(org_id, people, scope.today):
+            due += 1
+            overdue += any(d.overdue for d in items)
+    return {"due": due, "overdue": overdue, "active": len(members)}

@@ -1,0 +1,49 @@
+"""The outcomes app's one table: IPS-25 fidelity reviews of a programme.
+
+Reports themselves store nothing (they read records and scores). A fidelity review
+is a programme-level record, not member data: it appears on no member's timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from peerpath.outcomes.fidelity import ITEM_IDS
+from peerpath.tenancy.models import TenantModel
+
+
+class FidelityReview(TenantModel):
+    """One IPS-25 review: each of the 25 items rated 1–5 (with an optional note),
+    the total and band as the measures scoring engine scored them (``ips25``)."""
+
+    reviewed_on = models.DateField(_("date of the review"))
+    reviewers = models.CharField(_("reviewers"), max_length=300,
+                                 help_text=_("Names or roles of the reviewers, e.g. external: 2 IPS trainers."))
+    period_label = models.CharField(_("period reviewed"), max_length=40, blank=True)
+    # {"1": 4, …, "25": 5}: every item, 1–5.
+    items = models.JSONField(_("item ratings"))
+    # {"7": "…"}: programme notes per item (no member data), each at most 2000 characters.
+    notes = models.JSONField(_("notes"), default=dict, blank=True)
+    total = models.PositiveSmallIntegerField(_("total"))
+    # The band's key: its English label in the ips25 definition (shown in the
+    # viewer's language from the definition).
+    band = models.CharField(_("band"), max_length=80)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("fidelity review")
+        verbose_name_plural = _("fidelity reviews")
+        ordering = ["-reviewed_on", "-created_at"]
+        indexes = [models.Index(fields=["organization", "reviewed_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=25, total__lte=125), name="fidelity_total_range"),
+            models.CheckConstraint(condition=~Q(reviewers=""), name="fidelity_reviewers_given"),
+            models.CheckConstraint(condition=~Q(band=""), name="fidelity_band_given"),
+            models.CheckConstraint(condition=Q(items__has_keys=list(ITEM_IDS)), name="fidelity_every_item"),
+        ]
+
+    def __str__(self) -> str:
+        return f"IPS-25 {self.reviewed_on:%Y-%m-%d}: {self.total}"

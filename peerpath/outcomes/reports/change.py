@@ -1,0 +1,185 @@
+"""Change on measures: for each questionnaire, members with a baseline and a
+follow-up score — mean change with its 95% CI and paired t-test, Hedges' g with
+its CI (``peerpath.outcomes.effect``), and the shares reliably improved,
+unchanged and deteriorated and clinically significantly changed (Jacobson–Truax,
+``peerpath.measures.change``).
+
+Baseline: a member's first scorable result of the instrument's primary score
+(up to the period's end). Follow-up: the member's last result within the period,
+at least ``min_days`` days after the baseline. One query fetches both rows per
+member and instrument (window functions)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from peerpath.measures.change import (
+    ClinicalChangeClass,
+    MissingNormsError,
+    ReliableChangeClass,
+    assess_change,
+)
+from peerpath.measures.change import baseline_sd as sample_sd
+from peerpath.measures.definitions import Instrument
+from peerpath.measures.library import member_instruments
+from peerpath.measures.models import StoredScore
+from peerpath.measures.stats import MIN_MEMBERS_FOR_BASELINE
+from peerpath.outcomes.charts import bar_chart
+from peerpath.outcomes.effect import paired_summary
+from peerpath.outcomes.registry import ReportOption, ReportSpec
+from peerpath.outcomes.scope import ReportScope
+
+MIN_DAYS_CHOICES = ("28", "90", "180")
+DEFAULT_MIN_DAYS = 28
+
+SPEC = ReportSpec(
+    slug="change",
+    title=gettext_lazy("Change on measures"),
+    summary=gettext_lazy(
+        "For each questionnaire, members with a baseline and a follow-up score: mean change with its 95% "
+        "confidence interval, effect size (Hedges' g), and the shares reliably improved, unchanged and "
+        "deteriorated."
+    ),
+    options=(
+        ReportOption(
+            name="min_days", label=gettext_lazy("Days between baseline and follow-up"), kind="choice",
+            choices=(("28", gettext_lazy("28 days")), ("90", gettext_lazy("90 days")),
+                     ("180", gettext_lazy("180 days"))),
+            help_text=gettext_lazy("The follow-up is the last score in the period at least this long after "
+                                   "the baseline."),
+        ),
+    ),
+)
+
+
+def min_days_of(scope: ReportScope) -> int:
+    """The ``min_days`` option (28 when not given); ValueError naming the option."""
+    value = scope.options.get("min_days")
+    if value in (None, ""):
+        return DEFAULT_MIN_DAYS
+    if str(value) not in MIN_DAYS_CHOICES:
+        raise ValueError(f"min_days: choose one of {', '.join(MIN_DAYS_CHOICES)} (got {value!r})")
+    return int(value)
+
+
+@dataclass
+class Pairs:
+    baselines: list[float]  # every member's baseline (the reference sample for a missing SD)
+    pre: list[float]
+    post: list[float]
+
+
+def fetch_pairs(scope: ReportScope, instruments: list[Instrument], min_days: int) -> dict[str, Pairs]:
+    """Baseline and follow-up per member of each instrument's primary score (one query)."""
+    found: dict[str, Pairs] = {i.id: Pairs([], [], []) for i in instruments}
+    if not instruments:
+        return found
+    which = Q()
+    for instrument in instruments:
+        which |= Q(instrument_id=instrument.id, score_id=instrument.primary_score.id)
+    partition = [F("member_id"), F("instrument_id")]
+    rows = (
+        StoredScore.objects.filter(organization_id__in=scope.org_ids, member_id__in=scope.member_ids(),
+                                   value__isnull=False, taken_on__lte=scope.period.end)
+        .filter(which)
+        .annotate(
+            first=Window(RowNumber(), partition_by=partition, order_by=[F("taken_on").asc(), F("pk").asc()]),
+            last=Window(RowNumber(), partition_by=partition, order_by=[F("taken_on").desc(), F("pk").desc()]),
+        )
+        .filter(Q(first=1) | Q(last=1))
+        .values_list("member_id", "instrument_id", "taken_on", "value", "first", "last")
+    )
+    ends: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
+    for member_id, instrument_id, taken_on, value, first, last in rows:
+        if first == 1:
+            ends[(member_id, instrument_id)]["pre"] = (taken_on, value)
+        if last == 1:
+            ends[(member_id, instrument_id)]["post"] = (taken_on, value)
+    for (_member, instrument_id), both in sorted(ends.items()):
+        pre_day, pre_value = both["pre"]
+        post_day, post_value = both["post"]
+        pairs = found[instrument_id]
+        pairs.baselines.append(float(pre_value))
+        if post_day >= scope.period.start and (post_day - pre_day).days >= min_days:
+            pairs.pre.append(float(pre_value))
+            pairs.post.append(float(post_value))
+    return found
+
+
+def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs) -> dict[str, Any]:
+    score = instrument.primary_score
+    n = len(pairs.pre)
+    summary = paired_summary(pairs.pre, pairs.post)
+    cell = scope.cell
+    row: dict[str, Any] = {
+        "id": instrument.id,
+        "short_name": instrument.short_name,
+        "name": instrument.name.get(scope.language),
+        "score": score.label.get(scope.language),
+        "higher_is_better": score.direction == "higher_is_better",
+        "n": scope.count(n),
+        "baseline_mean": cell(summary.baseline_mean, n), "baseline_sd": cell(summary.baseline_sd, n),
+        "followup_mean": cell(summary.followup_mean, n), "followup_sd": cell(summary.followup_sd, n),
+        "change": cell(summary.mean_change, n),
+        "change_low": cell(summary.change_low, n), "change_high": cell(summary.change_high, n),
+        "p": cell(summary.p, n),
+        "g": cell(summary.g, n), "g_low": cell(summary.g_low, n), "g_high": cell(summary.g_high, n),
+        "rci_basis": None, "improved": None, "unchanged": None, "deteriorated": None,
+        "recovered": None, "cutoff": None, "minimum_change": None,
+    }
+    if n == 0:
+        return row
+    sd_override = None
+    if score.norms is None or score.norms.sd is None:
+        if len(pairs.baselines) >= MIN_MEMBERS_FOR_BASELINE:
+            sd_override = sample_sd(pairs.baselines)
+    try:
+        assessment = assess_change(score, pairs.pre, pairs.post, sd=sd_override)
+    except MissingNormsError:
+        return row
+    row["rci_basis"] = "baseline" if sd_override is not None else "norms"
+    classes = list(assessment.reliable.classification)
+    row["improved"] = scope.share(classes.count(ReliableChangeClass.IMPROVED), n)
+    row["unchanged"] = scope.share(classes.count(ReliableChangeClass.UNCHANGED), n)
+    row["deteriorated"] = scope.share(classes.count(ReliableChangeClass.DETERIORATED), n)
+    row["minimum_change"] = cell(assessment.reliable.minimum_reliable_change, n)
+    if assessment.clinical is not None:
+        row["cutoff"] = assessment.cutoff
+        row["recovered"] = scope.share(list(assessment.clinical).count(ClinicalChangeClass.RECOVERED), n)
+    return row
+
+
+def build(scope: ReportScope) -> dict[str, Any]:
+    min_days = min_days_of(scope)
+    # Questionnaires about the member (not a group session's climate).
+    instruments = [i for i in member_instruments() if i.level == "member"]
+    pairs = fetch_pairs(scope, instruments, min_days)
+    rows = [_row(scope, i, pairs[i.id]) for i in instruments if pairs[i.id].pre]
+    labels = [r["short_name"] for r in rows]
+
+    def shown(key: str) -> list[float | None]:
+        return [r[key].shown if r[key] is not None else None for r in rows]
+
+    chart = bar_chart(
+        labels,
+        [(_("Reliably improved"), shown("improved")), (_("Unchanged"), shown("unchanged")),
+         (_("Reliably deteriorated"), shown("deteriorated"))],
+        heading=_("Reliable change by questionnaire"),
+        summary=_("Share of members with a baseline and a follow-up who reliably improved, did not change "
+                  "reliably, or reliably deteriorated, per questionnaire."),
+        empty=_("No share to show (too few members, or hidden small cells)"),
+        percent=True, salt="change",
+    )
+    return {
+        "min_days": min_days,
+        "rows": rows,
+        "chart_svg": chart,
+        "baseline_minimum": MIN_MEMBERS_FOR_BASELINE,
+    }

@@ -1,0 +1,313 @@
+"""Group process across groups and quarters: sessions held, attendance rate,
+retention on the rosters, therapeutic-factor profiles of critical incidents and
+group climate (GCQ-S). Eight queries whatever the data size: the groups, then
+aggregates for sessions, attendance (per group and all groups), retention,
+factors (per quarter and the whole period) and climate.
+
+Definitions (the groups app's, see ``peerpath.groups.profile``):
+
+- attendance rate: attendances (present or late) over the attendances the
+  sessions expected (present, late or absent; an excused absence is not
+  expected), of the members the report counts;
+- retention: of the members on a group's roster at a quarter's start, the share
+  still on it at the quarter's end (on the roster on a day: joined on or before it
+  and not left before it, as ``groups.selectors.roster_on``);
+- factor profile: of the critical incidents the first coder coded in a code set,
+  the share naming each factor (an incident may name several);
+- climate: the mean GCQ-S subscale scores of the quarter (every answer of the
+  counted members; of the chosen group's sessions when a group is chosen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncQuarter
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from peerpath.groups.codesets import CodeSet, code_sets
+from peerpath.groups.models import (
+    ATTENDED,
+    EXPECTED,
+    Attendance,
+    IncidentCoding,
+    PeerGroup,
+    RosterEntry,
+    Session,
+)
+from peerpath.groups.profile import rate
+from peerpath.measures.library import library
+from peerpath.measures.models import StoredScore
+from peerpath.outcomes.cells import Cell
+from peerpath.outcomes.charts import bar_chart, line_chart
+from peerpath.outcomes.period import Period, quarter_label, quarter_of
+from peerpath.outcomes.registry import ReportSpec
+from peerpath.outcomes.scope import ReportScope
+
+CLIMATE_INSTRUMENT = "gcqs"
+MAX_CHART_GROUPS = 5  # the attendance and retention charts draw each group up to this many
+
+SPEC = ReportSpec(
+    slug="group_process",
+    title=gettext_lazy("Group process"),
+    summary=gettext_lazy(
+        "Peer groups by quarter: sessions held, attendance rate, retention on the rosters, the therapeutic "
+        "factors named in critical incidents, and group climate."
+    ),
+)
+
+
+def _quarter_key(day: dt.date | dt.datetime) -> dt.date:
+    """The calendar quarter's first day (TruncQuarter's value) as a date."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return quarter_of(day).start
+
+
+def _groups(scope: ReportScope) -> list[dict[str, Any]]:
+    qs = PeerGroup.objects.filter(organization_id__in=scope.org_ids, started_on__lte=scope.period.end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=scope.period.start)
+    )
+    if scope.group is not None:
+        qs = qs.filter(pk=scope.group.pk)
+    groups: list[dict[str, Any]] = [
+        {"pk": pk, "name": name} for pk, name in qs.order_by("organization_id", "started_on", "pk").values_list("pk", "name")
+    ]
+    for i, group in enumerate(groups, start=1):
+        # Group names may identify members: researchers see numbers.
+        group["label"] = _("Group %(n)d") % {"n": i} if scope.research_only else group["name"]
+    return groups
+
+
+def _sessions(scope: ReportScope, group_ids: list[int]) -> dict[tuple[int, dt.date], int]:
+    rows = (
+        Session.objects.filter(organization_id__in=scope.org_ids, group_id__in=group_ids,
+                               date__gte=scope.period.start, date__lte=scope.period.end)
+        .annotate(q=TruncQuarter("date")).values("group_id", "q").annotate(n=Count("pk")).order_by()
+    )
+    return {(r["group_id"], _quarter_key(r["q"])): r["n"] for r in rows}
+
+
+def _attendance(scope: ReportScope, group_ids: list[int]) -> dict[tuple[int | None, dt.date], tuple[int, int, int]]:
+    """(attended, expected, members expected) per (group, quarter) and per (None, quarter) for all groups."""
+    base = (
+        Attendance.objects.filter(organization_id__in=scope.org_ids, session__group_id__in=group_ids,
+                                  session__date__gte=scope.period.start, session__date__lte=scope.period.end,
+                                  member_id__in=scope.member_ids())
+        .annotate(q=TruncQuarter("session__date"))
+    )
+    sums = {
+        "attended": Count("pk", filter=Q(status__in=ATTENDED)),
+        "expected": Count("pk", filter=Q(status__in=EXPECTED)),
+        "members": Count("member_id", distinct=True, filter=Q(status__in=EXPECTED)),
+    }
+    found: dict[tuple[int | None, dt.date], tuple[int, int, int]] = {}
+    per_group: Any = base.values("session__group_id", "q").annotate(**sums).order_by()
+    for r in per_group:
+        found[(r["session__group_id"], _quarter_key(r["q"]))] = (r["attended"], r["expected"], r["members"])
+    all_groups: Any = base.values("q").annotate(**sums).order_by()
+    for r in all_groups:
+        found[(None, _quarter_key(r["q"]))] = (r["attended"], r["expected"], r["members"])
+    return found
+
+
+def _on_roster(day: dt.date) -> Q:
+    return Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gte=day))
+
+
+def _retention(scope: ReportScope, group_ids: list[int], quarters: list[Period]) -> dict[tuple[int | None, int], tuple[int, int]]:
+    """(on the roster at the start, still on it at the end) per (group, quarter index); group None: all groups."""
+    sums: dict[str, Any] = {}
+    for i, q in enumerate(quarters):
+        at_start = _on_roster(q.start)
+        sums[f"s{i}"] = Count("pk", filter=at_start)
+        sums[f"k{i}"] = Count("pk", filter=at_start & (Q(left_on__isnull=True) | Q(left_on__gte=q.end)))
+    rows: Any = (
+        RosterEntry.objects.filter(organization_id__in=scope.org_ids, group_id__in=group_ids,
+                                   member_id__in=scope.member_ids(), joined_on__lte=scope.period.end)
+        .exclude(left_on__lt=scope.period.start)
+        .values("group_id").annotate(**sums).order_by()
+    )
+    found: dict[tuple[int | None, int], tuple[int, int]] = {}
+    for r in rows:
+        for i in range(len(quarters)):
+            found[(r["group_id"], i)] = (r[f"s{i}"], r[f"k{i}"])
+            start, kept = found.get((None, i), (0, 0))
+            found[(None, i)] = (start + r[f"s{i}"], kept + r[f"k{i}"])
+    return found
+
+
+def _factors(scope: ReportScope, group_ids: list[int], sets: dict[str, CodeSet]) -> dict[tuple[str, dt.date | None], dict[str, int]]:
+    """Per (code set, quarter) and (code set, None) for the whole period: coded
+    incidents, members who wrote them, and incidents naming each factor."""
+    codes = sorted({c for s in sets.values() for c in s.codes})
+    sums: dict[str, Any] = {"incidents": Count("pk"), "members": Count("incident__member_id", distinct=True)}
+    for code in codes:
+        # The factors are a JSON list of codes ([a-z0-9_], never escaped): a coded
+        # incident names a factor when its JSON text holds the quoted code.
+        sums[f"f_{code}"] = Count("pk", filter=Q(factors__icontains=f'"{code}"'))
+    base = (
+        IncidentCoding.objects.filter(
+            organization_id__in=scope.org_ids, rank=1, code_set__in=list(sets),
+            incident__session__group_id__in=group_ids, incident__member_id__in=scope.member_ids(),
+            incident__session__date__gte=scope.period.start, incident__session__date__lte=scope.period.end,
+        )
+        .annotate(q=TruncQuarter("incident__session__date"))
+    )
+    found: dict[tuple[str, dt.date | None], dict[str, Any]] = {}
+    per_quarter: Any = base.values("code_set", "q").annotate(**sums).order_by()
+    for r in per_quarter:
+        found[(r["code_set"], _quarter_key(r["q"]))] = r
+    whole: Any = base.values("code_set").annotate(**sums).order_by()
+    for r in whole:
+        found[(r["code_set"], None)] = r
+    return found
+
+
+def _climate(scope: ReportScope) -> dict[tuple[str, dt.date], tuple[float, int]]:
+    rows = StoredScore.objects.filter(
+        organization_id__in=scope.org_ids, instrument_id=CLIMATE_INSTRUMENT, value__isnull=False,
+        member_id__in=scope.member_ids(), taken_on__gte=scope.period.start, taken_on__lte=scope.period.end,
+    )
+    if scope.group is not None:
+        rows = rows.filter(Exists(Attendance.objects.filter(
+            session__group=scope.group, session__date=OuterRef("taken_on"), member_id=OuterRef("member_id"),
+            status__in=ATTENDED,
+        )))
+    grouped: Any = (
+        rows.annotate(q=TruncQuarter("taken_on")).values("score_id", "q")
+        .annotate(mean=Avg("value"), members=Count("member_id", distinct=True)).order_by()
+    )
+    return {(r["score_id"], _quarter_key(r["q"])): (float(r["mean"]), r["members"]) for r in grouped}
+
+
+def _shown(cells: list[Cell]) -> list[float | None]:
+    return [c.shown for c in cells]
+
+
+def build(scope: ReportScope) -> dict[str, Any]:
+    language = scope.language
+    quarters = scope.period.quarters()
+    keys = [quarter_of(q.start).start for q in quarters]
+    labels = [quarter_label(q.start) for q in quarters]
+    groups = _groups(scope)
+    ids = [g["pk"] for g in groups]
+    sessions = _sessions(scope, ids)
+    attendance = _attendance(scope, ids)
+    retention = _retention(scope, ids, quarters)
+
+    def attendance_cells(group_id: int | None) -> list[Cell]:
+        out = []
+        for key in keys:
+            attended, expected, members = attendance.get((group_id, key), (0, 0, 0))
+            out.append(scope.cell(rate(attended, expected), members))
+        return out
+
+    def retention_cells(group_id: int | None) -> list[Cell]:
+        out = []
+        for i in range(len(quarters)):
+            start, kept = retention.get((group_id, i), (0, 0))
+            out.append(scope.share(kept, start))
+        return out
+
+    rows: list[dict[str, Any]] = [
+        {
+            "label": g["label"],
+            # Sessions are the programme's activity, not a figure about members.
+            "sessions": [scope.cell(sessions.get((g["pk"], key), 0), 0) for key in keys],
+            "attendance": attendance_cells(g["pk"]),
+            "retention": retention_cells(g["pk"]),
+        }
+        for g in groups
+    ]
+    total: dict[str, Any] = {
+        "label": _("All groups"),
+        "sessions": [scope.cell(sum(sessions.get((g, key), 0) for g in ids), 0) for key in keys],
+        "attendance": attendance_cells(None),
+        "retention": retention_cells(None),
+    }
+    charted = [total, *rows] if len(rows) <= MAX_CHART_GROUPS else [total]
+    attendance_svg = line_chart(
+        labels, [(str(r["label"]), _shown(r["attendance"])) for r in charted],
+        heading=_("Attendance rate by quarter"),
+        summary=_("Attendances over the attendances expected (excused absences not expected), per quarter."),
+        empty=_("No attendance recorded in this period"), percent=True, salt="gp-attendance",
+    )
+    retention_svg = line_chart(
+        labels, [(str(r["label"]), _shown(r["retention"])) for r in charted],
+        heading=_("Retention in groups by quarter"),
+        summary=_("Of the members on a roster at the start of the quarter, the share still on it at its end."),
+        empty=_("No member on a roster in this period"), percent=True, salt="gp-retention",
+    )
+
+    sets = code_sets()
+    factors = _factors(scope, ids, sets)
+    profiles: list[dict[str, Any]] = []
+    for set_id, code_set in sorted(sets.items()):
+        whole = factors.get((set_id, None))
+        if whole is None:
+            continue
+        factor_rows: list[dict[str, Any]] = []
+        for code in code_set.codes:
+            per_quarter = []
+            for key in keys:
+                r = factors.get((set_id, key))
+                per_quarter.append(
+                    scope.cell(r[f"f_{code}"] / r["incidents"], r["members"]) if r else scope.cell(None, 0)
+                )
+            factor_rows.append({
+                "name": code_set.factor(code).name.get(language),
+                "period": scope.cell(whole[f"f_{code}"] / whole["incidents"], whole["members"]),
+                "quarters": per_quarter,
+            })
+        quarter_incidents = []
+        for key in keys:
+            r = factors.get((set_id, key))
+            quarter_incidents.append(scope.cell(r["incidents"], r["members"]) if r else scope.cell(0, 0))
+        name = code_set.name.get(language)
+        profiles.append({
+            "name": name,
+            "incidents": scope.cell(whole["incidents"], whole["members"]),
+            "members": scope.count(whole["members"]),
+            "quarter_incidents": quarter_incidents,
+            "factors": factor_rows,
+            "svg": bar_chart(
+                [f["name"] for f in factor_rows], [(_("Share of coded incidents"), _shown([f["period"] for f in factor_rows]))],
+                heading=_("Therapeutic factors (%(name)s)") % {"name": name},
+                summary=_("Share of the period's coded critical incidents naming each factor (first coder)."),
+                empty=_("No coded incidents in this period"), percent=True, salt=f"gp-factors-{set_id}",
+            ),
+        })
+
+    climate = None
+    instrument = library().get(CLIMATE_INSTRUMENT)
+    if instrument is not None:
+        means = _climate(scope)
+        subscales: list[dict[str, Any]] = []
+        for score in instrument.scores:
+            cells = []
+            for key in keys:
+                mean, members = means.get((score.id, key), (None, 0))
+                cells.append(scope.cell(mean, members))
+            subscales.append({"label": score.label.get(language), "quarters": cells})
+        climate = {
+            "name": instrument.short_name,
+            "subscales": subscales,
+            "svg": line_chart(
+                labels, [(s["label"], _shown(s["quarters"])) for s in subscales],
+                heading=_("Group climate (%(name)s)") % {"name": instrument.short_name},
+                summary=_("Mean subscale scores (0–6) of the quarter's answers."),
+                empty=_("No group climate answers in this period"), value_range=(0, 6), salt="gp-climate",
+            ),
+        }
+    return {
+        "quarters": labels,
+        "groups": rows,
+        "total": total,
+        "attendance_svg": attendance_svg,
+        "retention_svg": retention_svg,
+        "profiles": profiles,
+        "climate": climate,
+    }

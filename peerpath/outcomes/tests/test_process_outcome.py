@@ -1,0 +1,247 @@
+"""The process→outcome report: participation windows, tertile curves, log-rank and
+Cox figures against lifelines called directly on arrays built from the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
+
+from peerpath.groups.models import Attendance
+from peerpath.outcomes import participation, process_stats, survival
+from peerpath.outcomes.reports import process_outcome
+from peerpath.outcomes.templatetags.outcomes import format_value
+from peerpath.outcomes.tests.helpers import get_report, pdf_text
+from peerpath.outcomes.tests.survival_data import (
+    group,
+    gses,
+    helping,
+    job,
+    member,
+    roster,
+    scope_for,
+    session,
+)
+
+D = dt.date
+CENSOR = D(2026, 9, 30)
+PERIOD = "2025Q1..2026Q3"
+WINDOW = dt.timedelta(days=180)
+
+
+# -- pure ---------------------------------------------------------------------------------------
+
+def test_tertiles_cut_the_known_shares_and_leave_no_group_out():
+    shares = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, np.nan, 0.9, 0.95])
+    t = process_stats.tertiles(shares)
+    assert t.bins == 3 and t.codes[6] == -1
+    assert t.codes.tolist() == pd.qcut(shares[~np.isnan(shares)], 3, labels=False).tolist()[:6] + [-1] + [2, 2]
+
+
+def test_tied_shares_merge_bins():
+    t = process_stats.tertiles(np.array([1.0] * 6 + [0.2, 0.5]))
+    assert t.bins < 3 and set(t.codes.tolist()) <= set(range(t.bins))
+
+
+def test_cox_is_not_fitted_with_fewer_than_ten_events_per_covariate():
+    n = 40
+    frame, dropped = process_stats.cox_frame(np.arange(1, n + 1, dtype=float), np.arange(n) < 29, np.arange(n),
+                                             np.linspace(0, 1, n), np.zeros(n), np.full(n, 25.0))
+    result = process_stats.fit_cox(frame)
+    assert isinstance(result, process_stats.CoxRefusal)
+    assert result.reason == "few_events" and result.events == 29 and result.needed == 30 and dropped == 0
+
+
+def test_participation_share_leaves_excused_sessions_out():
+    p = participation.Participation(held=10, attended=6, excused=2)
+    assert p.expected == 8 and p.share == 0.75
+    assert participation.Participation(held=2, attended=0, excused=2).share is None
+
+
+# -- data ---------------------------------------------------------------------------------------
+
+@dataclass
+class Expected:
+    """What the report should find, computed here from the rows as they are created."""
+
+    durations: list[float] = field(default_factory=list)
+    observed: list[bool] = field(default_factory=list)
+    members: list[int] = field(default_factory=list)
+    shares: list[float] = field(default_factory=list)
+    helping: list[float] = field(default_factory=list)
+    gses: list[float] = field(default_factory=list)
+
+
+def build_data(org, staff, membership, n: int, seed: int = 6) -> Expected:
+    """``n`` members with one competitive job each (plus a second job for one),
+    weekly sessions of one group, attendance, helping and GSES scores."""
+    rng = np.random.default_rng(seed)
+    g = group(org)
+    session_days = [D(2024, 7, 1) + dt.timedelta(days=7 * k) for k in range(110)]
+    sessions = [session(g, staff, day) for day in session_days]
+    other = member(org, D(2024, 1, 1))
+    exp = Expected()
+    marks = []
+
+    def add_job(m, start, end, joined, left, attend_p, gses_value, help_days):
+        job(m, staff, start, end)
+        ended = end is not None and end <= CENSOR
+        exp.durations.append(float(((end if ended else CENSOR) - start).days))
+        exp.observed.append(ended)
+        exp.members.append(m.pk)
+        held = attended = excused = 0
+        for s, day in zip(sessions, session_days, strict=True):
+            if joined is None or day < joined or (left is not None and day > left):
+                continue
+            in_window = start - WINDOW <= day < start
+            status = rng.choice(["present", "late", "absent", "excused"],
+                                p=[attend_p * 0.8, attend_p * 0.2, (1 - attend_p) * 0.8, (1 - attend_p) * 0.2])
+            if (s.pk, m.pk) not in seen:
+                seen.add((s.pk, m.pk))
+                marks.append(Attendance(organization=org, session=s, member=m, status=str(status)))
+                statuses[(s.pk, m.pk)] = str(status)
+            status = statuses[(s.pk, m.pk)]
+            if in_window:
+                held += 1
+                attended += status in ("present", "late")
+                excused += status == "excused"
+        exp.shares.append(min(1.0, attended / (held - excused)) if held - excused > 0 else np.nan)
+        minutes = 0
+        for days_before, mins in help_days:
+            helping(m, other, staff, start - dt.timedelta(days=days_before), mins)
+            if 1 <= days_before <= 180:
+                minutes += mins
+        exp.helping.append(minutes / 60)
+        exp.gses.append(gses_value)
+
+    seen: set[tuple[int, int]] = set()
+    statuses: dict[tuple[int, int], str] = {}
+    for i in range(n):
+        m = member(org, D(2024, 6, 1))
+        start = D(2025, 1, 15) + dt.timedelta(days=5 * i)
+        attend_p = float(rng.uniform(0.2, 0.95))
+        length = int(rng.exponential(120 + 300 * attend_p)) + 1
+        end = start + dt.timedelta(days=length) if rng.random() < 0.85 else None
+        joined = None if i % 9 == 0 else D(2024, 7, 1)
+        left = D(2024, 10, 1) if i % 11 == 5 else None
+        if joined is not None:
+            roster(g, m, joined, left)
+        if i % 10 == 3:
+            gses_value = np.nan  # no score at all
+        elif i % 10 == 7:
+            gses_value = np.nan
+            gses(m, membership, start + dt.timedelta(days=3), 30)  # only after the job started
+        else:
+            gses_value = float(rng.integers(15, 40))
+            gses(m, membership, D(2024, 12, 1), int(gses_value))
+            gses(m, membership, start - dt.timedelta(days=1), 40)  # later scores are not the baseline
+        help_days = [(int(rng.integers(1, 400)), int(rng.integers(10, 120))) for _ in range(int(rng.integers(0, 4)))]
+        add_job(m, start, end, joined, left, attend_p, gses_value, help_days)
+        if i == 1:
+            add_job(m, D(2026, 3, 1), None, joined, left, attend_p, gses_value, [(10, 60)])
+    Attendance.objects.bulk_create(marks)
+    return exp
+
+
+def expected_frame(exp: Expected) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "duration": exp.durations, "event": exp.observed, "member": exp.members,
+        "attendance": np.nan_to_num(np.array(exp.shares), nan=0.0) * 10, "helping": exp.helping, "gses": exp.gses,
+    })
+    return frame.dropna(subset=["gses"]).reset_index(drop=True)
+
+
+@pytest.fixture
+def data(org_a):
+    return build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 60)
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+def test_covariates_per_job_follow_the_window_and_the_roster(org_a, data):
+    scope = scope_for(org_a.org, PERIOD)
+    rows = survival.job_tenure_rows(scope)
+    cov = process_outcome.covariates(scope, rows)
+    np.testing.assert_allclose(cov["attendance"], data.shares, equal_nan=True)
+    np.testing.assert_allclose(cov["helping"], data.helping)
+    np.testing.assert_allclose(cov["gses"], data.gses, equal_nan=True)
+
+
+def test_tertile_curves_and_logrank_match_lifelines(org_a, data):
+    r = process_outcome.build(scope_for(org_a.org, PERIOD))
+    durations, observed = np.array(data.durations), np.array(data.observed)
+    shares = np.array(data.shares)
+    known = ~np.isnan(shares)
+    codes = pd.qcut(shares[known], 3, labels=False)
+    test = multivariate_logrank_test(durations[known], codes, observed[known])
+    assert r["logrank"]["statistic"].value == pytest.approx(test.test_statistic)
+    assert r["logrank"]["p"].value == pytest.approx(test.p_value)
+    assert r["logrank"]["df"] == 2
+    for k in range(3):
+        mask = codes == k
+        kmf = KaplanMeierFitter().fit(durations[known][mask], observed[known][mask])
+        group_figures = r["groups"][k]
+        assert group_figures["rows"].value == int(mask.sum())
+        expected_median = kmf.median_survival_time_
+        got = group_figures["median"].value
+        assert (got is None and np.isinf(expected_median)) or got == pytest.approx(expected_median)
+    assert r["groups"][3]["rows"].value == int((~known).sum())
+
+
+def test_cox_hazard_ratios_match_lifelines(org_a, data):
+    r = process_outcome.build(scope_for(org_a.org, PERIOD))
+    frame = expected_frame(data)
+    cph = CoxPHFitter().fit(frame, duration_col="duration", event_col="event", cluster_col="member")
+    ph = proportional_hazard_test(cph, frame, time_transform="rank")
+    cox = r["cox"]
+    assert cox["fitted"], cox.get("message")
+    assert cox["jobs"].value == len(frame) and cox["dropped"].value == len(data.durations) - len(frame)
+    assert cox["events"].value == int(frame["event"].sum())
+    assert cox["concordance"].value == pytest.approx(cph.concordance_index_)
+    for row in cox["rows"]:
+        s = cph.summary.loc[row["name"]]
+        assert row["hr"].value == pytest.approx(s["exp(coef)"])
+        assert row["low"].value == pytest.approx(s["exp(coef) lower 95%"])
+        assert row["high"].value == pytest.approx(s["exp(coef) upper 95%"])
+        assert row["p"].value == pytest.approx(s["p"])
+        assert row["ph_p"].value == pytest.approx(ph.summary.loc[row["name"], "p"])
+
+
+def test_too_few_events_says_why(org_a):
+    build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 12)
+    r = process_outcome.build(scope_for(org_a.org, PERIOD))
+    assert not r["cox"]["fitted"]
+    assert "needs at least 30" in r["cox"]["message"]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_pdf_shows_a_hazard_ratio_and_a_median(client_for, org_a, data, language):
+    response = get_report(client_for("coordinator"), "process_outcome", language=language, pdf=True, period=PERIOD)
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    frame = expected_frame(data)
+    cph = CoxPHFitter().fit(frame, duration_col="duration", event_col="event", cluster_col="member")
+    assert f"{cph.summary.loc['attendance', 'exp(coef)']:.2f}" in text
+    r = process_outcome.build(scope_for(org_a.org, PERIOD))
+    median = next(g["median"].value for g in r["groups"] if g["median"].value is not None)
+    assert format_value(median, "days") in text
+
+
+def test_page_states_the_association_is_not_causal(client_for, org_a, data):
+    response = get_report(client_for("coordinator"), "process_outcome", period=PERIOD)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "An observational association, not a cause." in html
+    assert "<svg" in html and "Log-rank test across the attendance thirds" in html
+
+
+@pytest.mark.parametrize("size", [12, 24])
+def test_fixed_number_of_queries(org_a, django_assert_num_queries, size):
+    build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], size)
+    with django_assert_num_queries(5):
+        process_outcome.build(scope_for(org_a.org, PERIOD, research_only=True))

@@ -1,0 +1,127 @@
+"""The job tenure report: figures against lifelines, suppression, PDF, query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pytest
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
+
+from peerpath.outcomes.reports import tenure
+from peerpath.outcomes.tests.helpers import get_report, pdf_text
+from peerpath.outcomes.tests.survival_data import job, member, scope_for
+
+D = dt.date
+CENSOR = D(2026, 9, 30)
+PERIOD = "2025Q1..2026Q3"
+
+# (start, end or None) of competitive jobs, one member each
+JOBS = [
+    (D(2025, 1, 10), D(2025, 2, 20)), (D(2025, 2, 1), D(2025, 8, 1)), (D(2025, 3, 1), None),
+    (D(2025, 3, 15), D(2025, 4, 30)), (D(2025, 5, 1), D(2026, 1, 31)), (D(2025, 6, 1), None),
+    (D(2025, 7, 1), D(2025, 7, 20)), (D(2025, 8, 1), D(2026, 5, 1)), (D(2025, 9, 1), D(2025, 12, 24)),
+    (D(2025, 10, 1), None), (D(2025, 11, 1), D(2026, 11, 1)), (D(2026, 1, 5), D(2026, 3, 5)),
+]
+
+
+@pytest.fixture
+def jobs(org_a):
+    staff = org_a.users["professional"]
+    members = []
+    for start, end in JOBS:
+        m = member(org_a.org, D(2024, 12, 1))
+        job(m, staff, start, end)
+        members.append(m)
+    job(members[0], staff, D(2025, 4, 1), D(2025, 4, 11), competitive=False)
+    return members
+
+
+def arrays() -> tuple[np.ndarray, np.ndarray]:
+    durations, observed = [], []
+    for start, end in JOBS:
+        ended = end is not None and end <= CENSOR
+        durations.append(((end if ended else CENSOR) - start).days)
+        observed.append(ended)
+    return np.array(durations, dtype=float), np.array(observed)
+
+
+def test_median_and_retention_match_lifelines(org_a, jobs):
+    r = tenure.build(scope_for(org_a.org, PERIOD))
+    durations, observed = arrays()
+    kmf = KaplanMeierFitter().fit(durations, observed)
+    ci = median_survival_times(kmf.confidence_interval_)
+    t = r["tenure"]
+    assert t["rows"].value == 12 and t["members"].value == 12 and t["events"].value == int(observed.sum())
+    assert t["median"].value == pytest.approx(kmf.median_survival_time_)
+    assert t["median_low"].value == pytest.approx(ci.iloc[0, 0])
+    six = t["retention"][0]
+    assert six["estimate"].value == pytest.approx(kmf.survival_function_at_times(182).iloc[0])
+    assert six["low"].value == pytest.approx(kmf.confidence_interval_.loc[:182].iloc[-1, 0])
+    at_risk = {p["days"]: p["at_risk"].value for p in t["points"]}
+    assert at_risk == {d: int((durations >= d).sum()) for d in (0, 90, 182, 365, 730)}
+    # no job was followed 730 days: no estimate there
+    assert t["points"][-1]["estimate"].value is None
+
+
+def test_all_jobs_option_counts_non_competitive_jobs(org_a, jobs):
+    assert tenure.build(scope_for(org_a.org, PERIOD, options={"all_jobs": True}))["tenure"]["rows"].value == 13
+
+
+def test_time_to_first_job_matches_lifelines(org_a, jobs):
+    r = tenure.build(scope_for(org_a.org, PERIOD))
+    first = [min(s, D(2025, 4, 1)) if i == 0 else s for i, (s, _) in enumerate(JOBS)]
+    durations = np.array([(s - D(2024, 12, 1)).days for s in first] + [0], dtype=float)
+    observed = np.array([True] * 12 + [False])
+    # the fixture's own member (enrolled 200 days before today, no job) is censored at the period's end
+    durations[-1] = (CENSOR - org_a.member.enrolment_date).days
+    kmf = KaplanMeierFitter().fit(durations, observed)
+    assert r["first_job"]["members"].value == 13
+    assert r["first_job"]["median"].value == pytest.approx(kmf.median_survival_time_)
+
+
+def test_page_shows_the_median_and_the_curve(client_for, org_a, jobs):
+    response = get_report(client_for("coordinator"), "tenure", period=PERIOD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    median = response.context["r"]["tenure"]["median"].value
+    assert f"{round(median)}" in html and "<svg" in html
+    assert "Median tenure (days)" in html
+
+
+def test_small_groups_are_hidden_for_researchers(client_for, org_a):
+    from tests.factories import ConsentFactory
+
+    staff = org_a.users["professional"]
+    for start, end in JOBS[:3]:
+        m = member(org_a.org, D(2024, 12, 1))
+        ConsentFactory(member=m, kind="research", given_on=D(2024, 12, 1))
+        job(m, staff, start, end)
+    response = get_report(client_for("researcher"), "tenure", period=PERIOD)
+    r = response.context["r"]
+    assert r["tenure"]["hidden"] and r["tenure"]["median"].hidden
+    html = response.content.decode()
+    assert "Hidden: fewer than 5 members" in html
+    assert re.search(r'class="suppressed"', html)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_pdf_shows_the_median(client_for, org_a, jobs, language):
+    response = get_report(client_for("coordinator"), "tenure", language=language, pdf=True, period=PERIOD)
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    durations, observed = arrays()
+    median = KaplanMeierFitter().fit(durations, observed).median_survival_time_
+    assert str(round(median)) in text
+    assert "Association A" in text
+
+
+@pytest.mark.parametrize("size", [3, 12])
+def test_fixed_number_of_queries(org_a, django_assert_num_queries, size):
+    staff = org_a.users["professional"]
+    for start, end in JOBS[:size]:
+        job(member(org_a.org, D(2024, 12, 1)), staff, start, end)
+    with django_assert_num_queries(2):
+        tenure.build(scope_for(org_a.org, PERIOD, research_only=True))

@@ -66,3 +66,4 @@ bench: venv
 	$(BIN)/python bench/member_pages.py
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/reports.py

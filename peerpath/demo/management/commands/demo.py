@@ -25,6 +25,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any organisation exists"
         )
+        parser.add_argument(
+            "--scale", choices=["association", "national"], default="association",
+            help="national: the benchmark network (50 organisations, 20,000 members; PostgreSQL)",
+        )
+        parser.add_argument(
+            "--factor", type=float, default=1.0, help="with --scale national: scale every count (0 < factor ≤ 1)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
@@ -39,6 +46,28 @@ class Command(BaseCommand):
                 "The database already holds organisations; the demo is only loaded into an empty "
                 "database (delete var/peerpath.sqlite3 to start over)."
             )
+        if options["scale"] == "national":
+            self._national(options)
+            return
         result = load(plan(seed=options["seed"], today=timezone.localdate(), size=options["size"]))
         self.stdout.write(self.style.SUCCESS("Demo association loaded."))
         print_logins(self, result)
+
+    def _national(self, options: dict[str, Any]) -> None:
+        from django.db import connection
+
+        from peerpath.demo import national
+
+        try:
+            total = national.sizes(options["factor"])
+        except ValueError as exc:
+            raise CommandError(f"--factor: {exc}") from exc
+        problem = national.backend_problem(connection.vendor, total["members"])
+        if problem:
+            raise CommandError(problem)
+        counts = national.build(
+            seed=options["seed"], today=timezone.localdate(), factor=options["factor"], progress=self.stdout.write
+        )
+        self.stdout.write(self.style.SUCCESS("National data set loaded (staff cannot log in)."))
+        for table, n in sorted(counts.items()):
+            self.stdout.write(f"  {table:<32} {n:>10,}")

@@ -1,6 +1,7 @@
 """``{{ cell|figure:"pct" }}``: a report figure as text, or "< 5" when it is a
 hidden small cell. Formats: ``count`` (default), ``pct`` (a share 0–1 as 41.3%),
-``num`` (one decimal), ``num2`` (two decimals), ``days`` (whole number), ``money``
+``num`` (one decimal), ``num2`` (two decimals), ``p`` (a p-value: two decimals,
+three below 0.01, "< 0.001" below that), ``days`` (whole number), ``money``
 (whole number with thousands separators)."""
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ def format_value(value: Any, kind: str) -> str:
         return f"{number_format(round(100 * float(value), 1), 1)}%"
     if kind == "num":
         return number_format(round(float(value), 1), 1)
+    if kind == "p":  # a p-value, as journals print it
+        p = float(value)
+        if p < 0.001:
+            return "< " + number_format(0.001, 3)
+        return number_format(round(p, 3 if p < 0.01 else 2), 3 if p < 0.01 else 2)
     if kind == "num2":
         return number_format(round(float(value), 2), 2)
     if kind in {"days", "money"}:

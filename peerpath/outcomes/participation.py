@@ -3,7 +3,10 @@ process→outcome report). Each selector is one query aggregated in the database
 keyed by job id.
 
 Window: the ``WINDOW_DAYS`` days before the job's start (the start day itself
-excluded), i.e. dates ``start - 180`` to ``start - 1``."""
+excluded), i.e. dates ``start - 180`` to ``start - 1``.
+
+``timeline`` fetches the dated records themselves (three queries) for the
+time-varying covariates, binned by ``peerpath.outcomes.timevarying``."""
 
 from __future__ import annotations
 
@@ -92,3 +95,51 @@ def baseline_gses(jobs: QuerySet[Job]) -> dict[int, float]:
     rows: Any = Job.objects.filter(pk__in=jobs.values("pk")).annotate(gses=Subquery(first)).filter(
         gses__isnull=False).values_list("pk", "gses")
     return {pk: float(value) for pk, value in rows}
+
+
+# Rows for the time-varying covariates ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timeline:
+    """Every dated peer-track record of the members of some jobs, before a day;
+    dates as day numbers (``date.toordinal()``), for ``timevarying.long_table``."""
+
+    held: Any  # pandas DataFrame: member, session, day
+    marks: Any  # member, session, day, attended, excused
+    helping: Any  # member, day, minutes
+
+
+def timeline(jobs: QuerySet[Job], org_ids: list[int], until: dt.date) -> Timeline:
+    """The sessions of their groups held while on the roster, their attendance
+    marks (attended or excused) and the helping they gave as helpers, dated
+    before ``until``, of the members of ``jobs``. Three queries, whatever the
+    number of jobs; the binning into windows is done in pandas."""
+    import pandas as pd  # type: ignore[import-untyped]
+
+    from peerpath.groups.models import Attendance, Session
+    from peerpath.pathway.models import HelpingContact
+
+    members = jobs.values("member_id")
+    held: Any = Session.objects.filter(
+        Q(organization_id__in=org_ids), Q(date__lt=until), Q(group__roster__member_id__in=members),
+        Q(date__gte=F("group__roster__joined_on")),
+        Q(group__roster__left_on__isnull=True) | Q(group__roster__left_on__gte=F("date")),
+    ).values_list("group__roster__member_id", "pk", "date").distinct().order_by()
+    marks: Any = Attendance.objects.filter(
+        organization_id__in=org_ids, member_id__in=members, session__date__lt=until,
+        status__in=[*ATTENDED, AttendanceStatus.EXCUSED],
+    ).values_list("member_id", "session_id", "session__date", "status").order_by()
+    given: Any = HelpingContact.objects.filter(
+        organization_id__in=org_ids, helper_id__in=members, date__lt=until,
+    ).values_list("helper_id", "date", "minutes").order_by()
+    attended = {str(s) for s in ATTENDED}
+    return Timeline(
+        held=pd.DataFrame([(m, s, d.toordinal()) for m, s, d in held], columns=["member", "session", "day"]),
+        marks=pd.DataFrame(
+            [(m, s, d.toordinal(), status in attended, status == AttendanceStatus.EXCUSED)
+             for m, s, d, status in marks],
+            columns=["member", "session", "day", "attended", "excused"],
+        ),
+        helping=pd.DataFrame([(m, d.toordinal(), minutes) for m, d, minutes in given],
+                             columns=["member", "day", "minutes"]),
+    )

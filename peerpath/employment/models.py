@@ -373,6 +373,13 @@ class JobSearchActivity(TenantModel):
 # -- jobs ---------------------------------------------------------------------------------
 
 
+def competitive_q(prefix: str = "") -> Q:
+    """The IPS definition of a competitive job as a query condition: every criterion of
+    ``rules.COMPETITIVE_CRITERIA`` met. ``prefix``: the path to the job, e.g. ``"jobs__"``
+    from a member."""
+    return Q(**{f"{prefix}{name}": True for name in rules.COMPETITIVE_CRITERIA})
+
+
 class Job(TenantModel):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="jobs")
     employer = models.ForeignKey(Employer, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("employer"))

@@ -26,13 +26,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 
-from peerpath.employment.models import Job, SupportContact
+from peerpath.employment.models import Job, SupportContact, competitive_q
 from peerpath.members.models import Status
 from peerpath.outcomes.period import Period
 from peerpath.outcomes.scope import ReportScope
 
 # The IPS definition of a competitive job: the three recorded criteria all true.
-COMPETITIVE = Q(in_community=True, open_to_anyone=True, minimum_wage_or_more=True)
+COMPETITIVE = competitive_q()
 
 
 def _date(day: dt.date) -> Value:

@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, QuerySet
+
+from peerpath.employment.models import competitive_q
 
 if TYPE_CHECKING:
     from peerpath.employment.models import Job
     from peerpath.outcomes.scope import ReportScope
 
-COMPETITIVE = Q(in_community=True, open_to_anyone=True, minimum_wage_or_more=True)
+COMPETITIVE = competitive_q()
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,7 @@ def time_to_first_job(scope: ReportScope) -> Durations:
     censor = censoring_day(scope)
     rows = (
         scope.members().filter(enrolment_date__lte=censor)
-        .annotate(first_job=Min("jobs__start_date", filter=Q(jobs__in_community=True, jobs__open_to_anyone=True,
-                                                              jobs__minimum_wage_or_more=True)))
+        .annotate(first_job=Min("jobs__start_date", filter=competitive_q("jobs__")))
         .order_by("pk").values_list("enrolment_date", "first_job", "pk")
     )
     return make_durations([(enrolled, first, pk) for enrolled, first, pk in rows], censor)

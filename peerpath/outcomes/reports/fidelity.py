@@ -42,6 +42,7 @@ from peerpath.employment.models import (
     JobSearchActivity,
     SearchKind,
     SupportContact,
+    competitive_q,
 )
 from peerpath.members.models import CareRole, CareTeamAssignment
 from peerpath.outcomes import fidelity
@@ -64,7 +65,7 @@ SPEC = ReportSpec(
 
 FACE_TO_FACE = (ContactKind.VISIT, ContactKind.MEETING)
 SEARCH_EMPLOYER_CONTACTS = (SearchKind.EMPLOYER_CONTACT, SearchKind.INTERVIEW)
-COMPETITIVE = Q(in_community=True, open_to_anyone=True, minimum_wage_or_more=True)
+COMPETITIVE = competitive_q()
 
 
 def _language(scope: ReportScope) -> str:

@@ -111,6 +111,11 @@ class ConsentQuerySet(TenantQuerySet):
     def in_force(self) -> ConsentQuerySet:
         return self.filter(withdrawn_on__isnull=True)
 
+    def latest_per_member(self, kind: str) -> ConsentQuerySet:
+        """As a subquery of a member query (``OuterRef("pk")``): the member's
+        consents of ``kind``, the one that counts (the latest) first."""
+        return self.filter(member=models.OuterRef("pk"), kind=kind).order_by("-given_on", "-created_at")
+
 
 class Consent(TenantModel):
     """One consent of one kind, as given on a form version; withdrawable.

@@ -182,12 +182,14 @@ def current_care_team(member: Member) -> list[CareTeamAssignment]:
 def research_consented(membership: Membership) -> QuerySet[Member]:
     """Members whose latest research consent is in force (for research views)."""
     require(membership, Perm.RESEARCH_DATA)
-    latest = Consent.objects.filter(member=OuterRef("pk"), kind=ConsentKind.RESEARCH).order_by(
-        "-given_on", "-created_at"
-    )
-    return (
-        _scoped(membership)
-        .annotate(research_withdrawn=Subquery(latest.values("withdrawn_on")[:1]),
-                  research_given=Subquery(latest.values("given_on")[:1]))
-        .filter(research_given__isnull=False, research_withdrawn__isnull=True)
-    )
+    return research_consent_in_force(_scoped(membership))
+
+
+def research_consent_in_force(members: QuerySet[Member]) -> QuerySet[Member]:
+    """``members`` whose latest research consent is in force (no access check: for
+    ``research_consented`` and the reports' scope, which check it themselves)."""
+    latest = Consent.objects.latest_per_member(ConsentKind.RESEARCH)
+    return members.annotate(
+        research_withdrawn=Subquery(latest.values("withdrawn_on")[:1]),
+        research_given=Subquery(latest.values("given_on")[:1]),
+    ).filter(research_given__isnull=False, research_withdrawn__isnull=True)

@@ -6,8 +6,5 @@ class OutcomesConfig(AppConfig):
     name = "peerpath.outcomes"
     label = "outcomes"
     verbose_name = _("Outcomes")
-
-    def ready(self) -> None:
-        from peerpath.outcomes import registry
-
-        registry.load_reports()
+    # The report modules are loaded on first use (``registry.reports()``), not here:
+    # they import SciPy, pandas and Matplotlib.

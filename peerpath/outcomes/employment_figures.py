@@ -1,7 +1,9 @@
 """Database aggregates of the professional and peer tracks for the programme
 dashboard and the IPS quarterly outcomes. Every function starts from the scope's
 members (``scope.members()`` / ``scope.member_ids()``) and runs a fixed number of
-queries whatever the data size; the small-cell rules are applied by the reports."""
+queries whatever the number of members (``questionnaires_due``: a few per
+organisation); the small-cell rules are applied by the reports. The reference day
+is the period's last day, or today while the period runs (``survival.censoring_day``)."""
 
 from __future__ import annotations
 
@@ -27,29 +29,30 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from peerpath.employment.models import Job, SupportContact, competitive_q
+from peerpath.measures.due import GRACE_DAYS, due_for_member
 from peerpath.members.models import Status
 from peerpath.outcomes.period import Period
 from peerpath.outcomes.scope import ReportScope
+from peerpath.outcomes.survival import censoring_day
 
 # The IPS definition of a competitive job: the three recorded criteria all true.
 COMPETITIVE = competitive_q()
+# Questionnaires due: due within this many days (the measurement plan's horizon),
+# overdue after that many (as ``measures.selectors.due_of`` counts them).
+DUE_HORIZON_DAYS: int = (due_for_member.__kwdefaults__ or {})["horizon_days"]
+DUE_GRACE_DAYS = GRACE_DAYS
+# "Now" for a period (kept for reports/fidelity.py, which imports it from here).
+reference_day = censoring_day
 
 
 def _date(day: dt.date) -> Value:
     return Value(day, output_field=DateField())
 
 
-def held_between(start: dt.date | Any, end: dt.date | Any, prefix: str = "") -> Q:
+def held_between(start: dt.date | Any, end: dt.date | Any) -> Q:
     """Jobs held on at least one day from ``start`` to ``end`` (a job's end date is
     its last day of work)."""
-    return Q(**{f"{prefix}start_date__lte": end}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start})
-    )
-
-
-def reference_day(scope: ReportScope) -> dt.date:
-    """"Now" for a period: its last day, or today while the period runs."""
-    return min(scope.period.end, scope.today)
+    return Q(start_date__lte=end) & (Q(end_date__isnull=True) | Q(end_date__gte=start))
 
 
 def _scope_jobs(scope: ReportScope) -> Any:
@@ -62,7 +65,7 @@ def _scope_jobs(scope: ReportScope) -> Any:
 def caseload_figures(scope: ReportScope) -> dict[str, int]:
     """One query: active caseload (status active, enrolled by the period's end) and
     members in a competitive job on the reference day."""
-    day = reference_day(scope)
+    day = censoring_day(scope)
     competitive_now = Job.objects.filter(COMPETITIVE, held_between(day, day), member_id=OuterRef("pk"))
     return scope.members().aggregate(
         active=Count("pk", filter=Q(status=Status.ACTIVE)),
@@ -170,7 +173,7 @@ def hours_and_wages(scope: ReportScope) -> HoursAndWages:
     hours per week × days of the job within the period (up to the reference day) ÷ 7."""
     import numpy as np
 
-    day = reference_day(scope)
+    day = censoring_day(scope)
     current = _scope_jobs(scope).filter(COMPETITIVE, held_between(day, day))
     now = current.aggregate(jobs=Count("pk"), members=Count("member_id", distinct=True),
                             mean_hours=Avg("hours_per_week"))
@@ -228,8 +231,11 @@ def helping_figures(scope: ReportScope) -> dict[str, Any]:
 def questionnaires_due(scope: ReportScope) -> dict[str, int]:
     """Active members of the scope due (within the plan's horizon) or overdue for a
     questionnaire today, by the measurement plan's rules (``measures.selectors.due_of``,
-    as on the dashboard): one query for the members, then ``due_of``'s fixed few per
-    organisation."""
+    as on the dashboard). Queries: one for the members, then ``due_of``'s per
+    organisation with active members in the scope (``due_of`` reads one
+    organisation at a time): its plan, and when it has rules, the last completed
+    dates (plus one per event source for event-triggered rules) — 1 + 2 per
+    organisation for a plan of periodic rules."""
     from peerpath.measures.selectors import due_of
 
     members = list(scope.members().filter(status=Status.ACTIVE).only("pk", "organization_id", "enrolment_date")
@@ -242,4 +248,4 @@ def questionnaires_due(scope: ReportScope) -> dict[str, int]:
         for _member, items in due_of(org_id, people, scope.today):
             due += 1
             overdue += any(d.overdue for d in items)
-    return {"due": due, "overdue": overdue, "active": len(members)}
+    return {"due": due, "overdue": overdue}

@@ -54,23 +54,12 @@ class ReportFilterForm(forms.Form):
            (m.organization.slug, m.organization.name) for m in self.memberships]
         if len(self.memberships) == 1:
             self.fields["organizations"].widget = forms.MultipleHiddenInput()
-        from peerpath.groups.models import PeerGroup
-
-        org_ids = [m.organization_id for m in self.memberships]
-        groups = PeerGroup.objects.filter(organization_id__in=org_ids).order_by("name").values_list("pk", "name")
-        self.fields["group"].choices = [("", _("All groups")), *groups]  # type: ignore[attr-defined]
-        professionals = (
-            Membership.objects.filter(organization_id__in=org_ids, role=Role.PROFESSIONAL, is_active=True)
-            .select_related("user").order_by("user__last_name", "user__first_name")
-        )
-        self.fields["professional"].choices = [  # type: ignore[attr-defined]
-            ("", _("All professionals")),
-            *{m.user_id: m.user.get_full_name() or m.user.get_username() for m in professionals}.items(),
-        ]
         if counts_research_only(self.memberships):
             # Group and staff names may point at a few people: researchers filter by
             # organisation and period only (the group report numbers its groups).
             del self.fields["group"], self.fields["professional"]
+        else:
+            self._staff_filters([m.organization_id for m in self.memberships])
         for option in spec.options:
             if option.kind == "bool":
                 self.fields[f"opt_{option.name}"] = forms.BooleanField(
@@ -81,6 +70,21 @@ class ReportFilterForm(forms.Form):
                     label=str(option.label), required=False, choices=option.choices,
                     help_text=str(option.help_text),
                 )
+
+    def _staff_filters(self, org_ids: list[int]) -> None:
+        """The choices of the group and professional filters (two queries)."""
+        from peerpath.groups.models import PeerGroup
+
+        groups = PeerGroup.objects.filter(organization_id__in=org_ids).order_by("name").values_list("pk", "name")
+        self.fields["group"].choices = [("", _("All groups")), *groups]  # type: ignore[attr-defined]
+        professionals = (
+            Membership.objects.filter(organization_id__in=org_ids, role=Role.PROFESSIONAL, is_active=True)
+            .select_related("user").order_by("user__last_name", "user__first_name")
+        )
+        self.fields["professional"].choices = [  # type: ignore[attr-defined]
+            ("", _("All professionals")),
+            *{m.user_id: m.user.get_full_name() or m.user.get_username() for m in professionals}.items(),
+        ]
 
     def clean_period(self) -> Any:
         text = self.cleaned_data.get("period") or ""
@@ -94,9 +98,9 @@ class ReportFilterForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         # A hidden field's errors are not shown beside it: repeat them above the form.
-        for name in ("organizations",):
-            if name in self.errors and self.fields[name].widget.is_hidden:
-                self.add_error(None, f"{self.fields[name].label}: {' '.join(str(e) for e in self.errors[name])}")
+        field = self.fields["organizations"]
+        if "organizations" in self.errors and field.widget.is_hidden:
+            self.add_error(None, f"{field.label}: {' '.join(str(e) for e in self.errors['organizations'])}")
         return cleaned
 
     def scope(self, *, exported: bool) -> ReportScope:
@@ -127,7 +131,7 @@ class ReportFilterForm(forms.Form):
 
 
 def command_scope(
-    spec: ReportSpec, *, organizations: list[Organization], period: str, today: dt.date,
+    *, organizations: list[Organization], period: str, today: dt.date,
     options: dict[str, Any] | None = None, language: str = "zh-hant",
 ) -> ReportScope:
     """The scope of ``peerpath report``: an exported report, small cells hidden."""

@@ -18,7 +18,3 @@ def level_reached(share: float | None) -> str | None:
             return name
     return "below"
 
-
-def reached(share: float | None) -> dict[str, bool | None]:
-    """Each benchmark → whether the share reaches it (None without a share)."""
-    return {name: (None if share is None else share >= threshold) for name, threshold in BENCHMARKS}

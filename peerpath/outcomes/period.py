@@ -29,9 +29,14 @@ class Period:
         return (self.end - self.start).days + 1
 
     @property
+    def is_whole_quarter(self) -> bool:
+        return self == quarter_of(self.start)
+
+    @property
     def label(self) -> str:
-        """The shortest text that parses back to this period."""
-        if self == quarter_of(self.start):
+        """The shortest text that parses back to this period (a quarter cut to a
+        report's period is labelled by its days)."""
+        if self.is_whole_quarter:
             return quarter_label(self.start)
         if self.start == dt.date(self.start.year, 1, 1) and self.end == dt.date(self.start.year, 12, 31):
             return str(self.start.year)
@@ -41,7 +46,8 @@ class Period:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
     def quarters(self) -> list[Period]:
-        """The calendar quarters the period touches, each cut to the period."""
+        """The calendar quarters the period touches, each cut to the period (see
+        ``is_whole_quarter``; ``label`` names a cut one by its days)."""
         out: list[Period] = []
         q = quarter_of(self.start)
         while q.start <= self.end:
@@ -64,7 +70,7 @@ def quarter_label(day: dt.date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}"
 
 
-def _one(text: str, *, end: bool) -> Period:
+def _one(text: str) -> Period:
     if m := _QUARTER.match(text):
         year, q = int(m[1]), int(m[2])
         return quarter_of(dt.date(year, 3 * q - 2, 1))
@@ -94,9 +100,9 @@ def parse_period(text: str) -> Period:
     text = text.strip()
     if ".." in text:
         left, _, right = text.partition("..")
-        start, end = _one(left.strip(), end=False).start, _one(right.strip(), end=True).end
+        start, end = _one(left.strip()).start, _one(right.strip()).end
     else:
-        one = _one(text, end=False)
+        one = _one(text)
         start, end = one.start, one.end
     if end < start:
         raise PeriodError(f"{text!r}: the period ends before it starts")

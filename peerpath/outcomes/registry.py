@@ -1,9 +1,13 @@
 """The programme reports. Each report is a module under ``peerpath/outcomes/reports/``
 with a ``SPEC`` (a ``ReportSpec``) and ``build(scope) -> dict``; its template
-``outcomes/reports/<slug>.html`` shows the dict on the page and in the PDF alike."""
+``outcomes/reports/<slug>.html`` shows the dict on the page and in the PDF alike.
+
+The report modules import SciPy, pandas and Matplotlib: they are imported on first
+use (``reports()``), not when Django starts."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,15 +63,16 @@ class Report:
         return self.spec.slug
 
 
-REPORTS: dict[str, Report] = {}
-
-
-def load_reports() -> None:
-    """Import every report module (called once, from the app's ``ready``)."""
+@functools.cache
+def reports() -> dict[str, Report]:
+    """Every report by slug, in the order of ``REPORT_MODULES`` (their modules are
+    imported on the first call)."""
+    found: dict[str, Report] = {}
     for name in REPORT_MODULES:
         module = importlib.import_module(name)
-        REPORTS[module.SPEC.slug] = Report(module.SPEC, module.build)
+        found[module.SPEC.slug] = Report(module.SPEC, module.build)
+    return found
 
 
 def get(slug: str) -> Report | None:
-    return REPORTS.get(slug)
+    return reports().get(slug)

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 
-from peerpath.members.models import CareRole, CareTeamAssignment, Consent, ConsentKind, Member
+from peerpath.members.models import CareRole, CareTeamAssignment, Member
+from peerpath.members.selectors import research_consent_in_force
 from peerpath.outcomes.cells import Cell, Suppression
 from peerpath.outcomes.period import Period
 from peerpath.tenancy.models import Organization
@@ -41,7 +42,7 @@ class ReportScope:
     def members(self) -> QuerySet[Member]:
         """Every member the report may count (enrolled by the period's end), as one
         query; reports filter further (served in a quarter, with a job …)."""
-        qs = Member.objects.filter(organization_id__in=self.org_ids, enrolment_date__lte=self.period.end)
+        qs: QuerySet[Member] = Member.objects.filter(organization_id__in=self.org_ids, enrolment_date__lte=self.period.end)
         start, end = self.period.start, self.period.end
         if self.group is not None:
             from peerpath.groups.models import RosterEntry
@@ -57,13 +58,7 @@ class ReportScope:
             ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=start))
             qs = qs.filter(pk__in=cared.values("member_id"))
         if self.research_only:
-            latest = Consent.objects.filter(member=OuterRef("pk"), kind=ConsentKind.RESEARCH).order_by(
-                "-given_on", "-created_at"
-            )
-            qs = qs.annotate(
-                research_given=Subquery(latest.values("given_on")[:1]),
-                research_withdrawn=Subquery(latest.values("withdrawn_on")[:1]),
-            ).filter(research_given__isnull=False, research_withdrawn__isnull=True)
+            qs = research_consent_in_force(qs)
         return qs
 
     def member_ids(self) -> QuerySet[Member, Any]:
@@ -79,6 +74,9 @@ class ReportScope:
 
     def share(self, numerator: int, denominator: int) -> Cell:
         return self.suppression.share(numerator, denominator)
+
+    def part(self, numerator: int, denominator: int) -> Cell:
+        return self.suppression.part(numerator, denominator)
 
     def describe(self) -> dict[str, Any]:
         """The filters, for the audit log and the report's heading (no member data)."""

@@ -14,25 +14,27 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.outcomes import registry
 from peerpath.outcomes.forms import ReportFilterForm
-from peerpath.outcomes.pdf import render_pdf
+from peerpath.outcomes.pdf import REPORT_PRINT, render_pdf, report_context
 from peerpath.outcomes.scope import ReportScope
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm
 
 
-def audit_report(membership: Membership, scope: ReportScope, slug: str, *, event: Event,
-                 request: HttpRequest | None) -> None:
-    """One entry in each covered organisation's chain: each one's data was read."""
-    extra = {"report": slug, **scope.describe()}
+def audit_report(scope: ReportScope, slug: str, *, event: Event, actor: Any = None,
+                 request: HttpRequest | None = None, **extra: Any) -> None:
+    """One entry in each covered organisation's chain: each one's data was read.
+    ``actor``: the user (None: the system, e.g. the ``report`` command); ``extra``:
+    more to record (the format, how it was run)."""
+    details = {"report": slug, **extra, **scope.describe()}
     for org in scope.organizations:
-        audit.record(event, actor=membership.user, organization=org, request=request, extra=extra)
+        audit.record(event, actor=actor, organization=org, request=request, extra=details)
 
 
 @staff_view(Perm.REPORT_VIEW)
 @require_http_methods(["GET"])
 def report_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "outcomes/index.html", {"reports": list(registry.REPORTS.values())})
+    return render(request, "outcomes/index.html", {"reports": list(registry.reports().values())})
 
 
 def _run(request: HttpRequest, slug: str, *, exported: bool) -> tuple[Any, ReportFilterForm, dict[str, Any]]:
@@ -40,17 +42,16 @@ def _run(request: HttpRequest, slug: str, *, exported: bool) -> tuple[Any, Repor
     if report is None:
         raise Http404("No such report")
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    form = ReportFilterForm(request.GET or None, membership=membership, spec=report.spec,
-                            today=timezone.localdate())
-    if request.GET and not form.is_valid():
+    # Always bound: a plain GET is the defaults (every field is optional).
+    form = ReportFilterForm(request.GET, membership=membership, spec=report.spec, today=timezone.localdate())
+    if not form.is_valid():
         return report, form, {}
-    if not request.GET:
-        form = ReportFilterForm({}, membership=membership, spec=report.spec, today=timezone.localdate())
-        form.is_valid()
     scope = form.scope(exported=exported)
     data = report.build(scope)
-    audit_report(membership, scope, slug, event=Event.REPORT_EXPORT if exported else Event.REPORT_VIEW,
-                 request=request)
+    if exported:
+        audit_report(scope, slug, event=Event.REPORT_EXPORT, actor=membership.user, request=request, format="pdf")
+    else:
+        audit_report(scope, slug, event=Event.REPORT_VIEW, actor=membership.user, request=request)
     return report, form, {"scope": scope, "r": data}
 
 
@@ -70,8 +71,7 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     if not context:
         return render(request, "outcomes/report_page.html", {"report": report, "form": form}, status=400)
     scope: ReportScope = context["scope"]
-    pdf = render_pdf("outcomes/print.html", {"report": report, "organization": request.organization,  # type: ignore[attr-defined]
-                                             "generated": timezone.localtime(), **context}, scope.language)
+    pdf = render_pdf(REPORT_PRINT, report_context(report, scope, context["r"]), scope.language)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="peerpath-{slug}-{scope.period.label}.pdf"'
     return response

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 from peerpath.outcomes.charts import bar_chart
 from peerpath.outcomes.employment_figures import quarterly_employment
 from peerpath.outcomes.ips_benchmarks import BENCHMARKS, level_reached
-from peerpath.outcomes.period import quarter_label
 from peerpath.outcomes.registry import ReportOption, ReportSpec
 from peerpath.outcomes.scope import ReportScope
 
@@ -37,23 +36,33 @@ def level_labels() -> dict[str | None, str]:
         "average": _("Average (41% or more)"),
         "minimal": _("Minimal (31% or more)"),
         "below": _("Below the minimal benchmark"),
+        "partial": _("Partial quarter: not graded"),
         None: "—",
     }
 
 
+def benchmark_lines() -> list[tuple[float, str]]:
+    """The chart's dashed lines: each benchmark's share and name, lowest first."""
+    names = {"minimal": _("Minimal benchmark (31%)"), "average": _("Average benchmark (41%)"),
+             "excellent": _("Excellent benchmark (50%)")}
+    return sorted((threshold, names[name]) for name, threshold in BENCHMARKS)
+
+
 def quarter_rows(scope: ReportScope, *, out_of_work_at_entry: bool = False) -> list[dict[str, Any]]:
-    """One row per quarter: served, worked and the share as cells, the benchmark
-    level reached (None when the share is hidden or cannot be computed)."""
+    """One row per quarter: served, worked (a part of served: hidden whenever the
+    share is) and the share as cells, and the benchmark level reached (None when
+    the share is hidden or cannot be computed). The benchmarks are quarterly: a
+    quarter cut to the period, or not over yet, is labelled by its days and not
+    graded ("partial")."""
     labels = level_labels()
     rows = []
     for q in quarterly_employment(scope, scope.period.quarters(), out_of_work_at_entry=out_of_work_at_entry):
         share = scope.share(q.worked, q.served)
-        level = level_reached(share.shown)
+        whole = q.quarter.is_whole_quarter and q.quarter.end <= scope.today
+        level = level_reached(share.shown) if whole else None
         rows.append({
-            "label": quarter_label(q.quarter.start), "start": q.quarter.start, "end": q.quarter.end,
-            "served": scope.count(q.served), "worked": scope.count(q.worked), "share": share,
-            "level": level, "level_label": labels[level],
-            "reached": {name: (None if share.shown is None else share.shown >= t) for name, t in BENCHMARKS},
+            "label": q.quarter.label, "served": scope.count(q.served), "worked": scope.part(q.worked, q.served),
+            "share": share, "level": level, "level_label": labels[level if whole else "partial"],
         })
     return rows
 
@@ -61,10 +70,6 @@ def quarter_rows(scope: ReportScope, *, out_of_work_at_entry: bool = False) -> l
 def build(scope: ReportScope) -> dict[str, Any]:
     out_of_work = bool(scope.options.get("out_of_work_at_entry"))
     rows = quarter_rows(scope, out_of_work_at_entry=out_of_work)
-    references = [
-        (0.31, _("Minimal benchmark (31%)")), (0.41, _("Average benchmark (41%)")),
-        (0.50, _("Excellent benchmark (50%)")),
-    ]
     chart = bar_chart(
         [row["label"] for row in rows],
         [(_("Worked competitively"), [row["share"].shown for row in rows])],
@@ -72,7 +77,6 @@ def build(scope: ReportScope) -> dict[str, Any]:
         summary=_("Bars: the share of people served in each quarter who worked in a competitive job during it; "
                   "dashed lines: the IPS benchmarks. The numbers are in the table below."),
         empty=_("No one was served in this period."),
-        percent=True, references=references, salt="ips-quarterly",
+        percent=True, references=benchmark_lines(), salt="ips-quarterly",
     )
-    return {"quarters": rows, "chart": chart, "out_of_work_at_entry": out_of_work,
-            "benchmarks": [(label, share) for share, label in references]}
+    return {"quarters": rows, "chart": chart, "out_of_work_at_entry": out_of_work}

@@ -12,8 +12,8 @@ from peerpath.outcomes import employment_figures as figures
 from peerpath.outcomes import survival
 from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import bar_chart, line_chart
-from peerpath.outcomes.period import quarter_label
 from peerpath.outcomes.registry import ReportSpec
+from peerpath.outcomes.reports.ips_quarterly import quarter_rows
 from peerpath.outcomes.scope import ReportScope
 
 SPEC = ReportSpec(
@@ -43,7 +43,7 @@ def first_job(scope: ReportScope) -> dict[str, Any]:
     low, high = km.median_ci if km is not None else (None, None)
     return {
         "members": scope.count(n),
-        "started": scope.count(km.events if km is not None else 0),
+        "started": scope.part(km.events if km is not None else 0, n),
         "median": scope.cell(km.median if km is not None else None, n),
         "median_low": scope.cell(low, n), "median_high": scope.cell(high, n),
     }
@@ -58,17 +58,30 @@ def retention(scope: ReportScope) -> dict[str, Any]:
         est, low, high = _estimate_at(km, days)
         rows.append({"days": days, "label": label, "estimate": scope.cell(est, n),
                      "low": scope.cell(low, n), "high": scope.cell(high, n)})
-    return {"jobs": scope.cell(len(d), n), "members": scope.count(n),
-            "ended": scope.cell(km.events if km is not None else 0, n), "rows": rows}
+    return {"jobs": scope.cell(len(d), n), "members": scope.count(n), "rows": rows}
 
 
-def _starts_row(scope: ReportScope, s: figures.Starts) -> dict[str, Any]:  # values: str or Cell
-    return {
-        "label": quarter_label(s.quarter.start) if s.quarter is not None else scope.period.label,
-        "jobs": scope.cell(s.jobs, s.members), "members": scope.count(s.members),
-        "competitive_jobs": scope.cell(s.competitive_jobs, s.competitive_members),
-        "competitive_members": scope.count(s.competitive_members),
-    }
+def starts_rows(scope: ReportScope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Job starts in the whole period and by quarter (label and cells). The
+    quarters add up to the total shown below them: a lone hidden quarter takes the
+    next smallest figure along (``Suppression.hidden_with_total``), all jobs and
+    competitive jobs each on their own."""
+    total, quarters = figures.job_starts(scope)
+    every = [*quarters, total]
+    hide_all = scope.suppression.hidden_with_total([s.members for s in every])
+    hide_competitive = scope.suppression.hidden_with_total([s.competitive_members for s in every])
+    rows = [
+        {
+            "label": s.quarter.label if s.quarter is not None else scope.period.label,
+            "jobs": scope.suppression.cell(s.jobs, s.members, hidden=hide),
+            "members": scope.suppression.cell(s.members, s.members, hidden=hide),
+            "competitive_jobs": scope.suppression.cell(s.competitive_jobs, s.competitive_members, hidden=hide_c),
+            "competitive_members": scope.suppression.cell(s.competitive_members, s.competitive_members,
+                                                          hidden=hide_c),
+        }
+        for s, hide, hide_c in zip(every, hide_all, hide_competitive, strict=True)
+    ]
+    return rows[-1], rows[:-1]
 
 
 def _shown(cell: Cell) -> float | None:
@@ -77,13 +90,8 @@ def _shown(cell: Cell) -> float | None:
 
 def build(scope: ReportScope) -> dict[str, Any]:
     caseload = figures.caseload_figures(scope)
-    total, quarters = figures.job_starts(scope)
-    starts: list[dict[str, Any]] = [_starts_row(scope, s) for s in quarters]
-    employment: list[dict[str, Any]] = [
-        {"label": quarter_label(q.quarter.start), "served": scope.count(q.served), "worked": scope.count(q.worked),
-         "share": scope.share(q.worked, q.served)}
-        for q in figures.quarterly_employment(scope, scope.period.quarters())
-    ]
+    starts_total, starts = starts_rows(scope)
+    employment = quarter_rows(scope)
     hw = figures.hours_and_wages(scope)
     helping = figures.helping_figures(scope)
     due = figures.questionnaires_due(scope)
@@ -109,10 +117,10 @@ def build(scope: ReportScope) -> dict[str, Any]:
     )
     helping_hours = helping["minutes"] / 60
     return {
-        "day": figures.reference_day(scope),
+        "day": survival.censoring_day(scope),
         "caseload": scope.count(caseload["active"]),
         "employed_now": scope.count(caseload["employed_now"]),
-        "starts_total": _starts_row(scope, total),
+        "starts_total": starts_total,
         "starts": starts,
         "starts_chart": starts_chart,
         "employment": employment,
@@ -121,18 +129,15 @@ def build(scope: ReportScope) -> dict[str, Any]:
         "retention": kept,
         "retention_6": kept["rows"][0]["estimate"],
         "hours": {
-            "jobs": scope.cell(hw.jobs, hw.members), "members": scope.count(hw.members),
-            "mean_hours": scope.cell(hw.mean_hours, hw.members),
-            "wages": [{"currency": w.currency, "median": scope.cell(w.median, w.members),
-                       "jobs": scope.cell(w.jobs, w.members)} for w in hw.wages],
+            "jobs": scope.cell(hw.jobs, hw.members), "mean_hours": scope.cell(hw.mean_hours, hw.members),
+            "wages": [{"currency": w.currency, "median": scope.cell(w.median, w.members)} for w in hw.wages],
             "hours_worked": scope.cell(hw.hours_worked, hw.hours_members),
-            "hours_members": scope.count(hw.hours_members),
         },
         "helping": {
             "hours": scope.cell(helping_hours, helping["helpers"]),
             "contacts": scope.cell(helping["contacts"], helping["helpers"]),
             "helpers": scope.count(helping["helpers"]), "helped": scope.count(helping["helped"]),
         },
-        "due": {"due": scope.count(due["due"]), "overdue": scope.count(due["overdue"]),
-                "active": scope.count(due["active"])},
+        "due": {"due": scope.count(due["due"]), "overdue": scope.part(due["overdue"], due["due"])},
+        "due_horizon_days": figures.DUE_HORIZON_DAYS, "due_grace_days": figures.DUE_GRACE_DAYS,
     }

@@ -1,4 +1,5 @@
-"""Helpers for the report tests: run a report as a page or PDF, read a PDF's text."""
+"""Helpers for the report tests: a report's scope, run a report as a page or PDF,
+read a PDF's text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,23 @@ from typing import Any
 
 import pypdf
 from django.test import Client
+from django.utils import timezone
+
+from peerpath.outcomes.cells import Suppression
+from peerpath.outcomes.period import parse_period
+from peerpath.outcomes.scope import ReportScope
+
+
+def scope_of(tenant: Any, period: str = "2026Q3", **fields: Any) -> ReportScope:
+    """The scope of organisation ``tenant`` over ``period``: staff figures (nothing
+    hidden) unless ``suppression`` says otherwise."""
+    return ReportScope(organizations=(tenant.org,), period=parse_period(period), today=timezone.localdate(),
+                       suppression=fields.pop("suppression", Suppression(False, 5)), **fields)
+
+
+def researcher_scope(tenant: Any, period: str = "2026Q3") -> ReportScope:
+    """As a researcher sees it: research-consented members only, small cells hidden."""
+    return scope_of(tenant, period, suppression=Suppression(True, 5), research_only=True)
 
 
 def pdf_text(content: bytes) -> str:

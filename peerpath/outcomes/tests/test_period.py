@@ -57,6 +57,12 @@ def test_quarters_are_cut_to_the_period():
                         Period(D(2026, 7, 1), D(2026, 7, 10))]
 
 
+def test_a_quarter_cut_to_the_period_is_labelled_by_its_days_and_is_not_a_whole_quarter():
+    quarters = parse_period("2026-02-15..2026-07-10").quarters()
+    assert [q.label for q in quarters] == ["2026-02-15..2026-03-31", "2026Q2", "2026-07-01..2026-07-10"]
+    assert [q.is_whole_quarter for q in quarters] == [False, True, False]
+
+
 def test_quarters_cross_the_year():
     assert [q.label for q in parse_period("2025Q4..2026Q1").quarters()] == ["2025Q4", "2026Q1"]
 

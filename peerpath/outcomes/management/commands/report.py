@@ -8,15 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
-from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.outcomes import registry
 from peerpath.outcomes.forms import command_scope
-from peerpath.outcomes.pdf import html_to_pdf
+from peerpath.outcomes.pdf import REPORT_PRINT, html_to_pdf, render_html, report_context
 from peerpath.outcomes.period import PeriodError
+from peerpath.outcomes.views import audit_report
 from peerpath.tenancy.models import Organization
 
 
@@ -24,7 +23,7 @@ class Command(BaseCommand):
     help = "Write a programme report (PDF or HTML), small cells hidden."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("report", help="which report: " + ", ".join(registry.REPORTS))
+        parser.add_argument("report", help="which report: " + ", ".join(registry.reports()))
         parser.add_argument("--period", default="", help="2026Q3, 2026, 2026-07, or two joined by '..'")
         parser.add_argument("--org", action="append", default=[], metavar="SLUG",
                             help="an organisation's short name (repeat for several; default: all)")
@@ -38,7 +37,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = registry.get(options["report"])
         if report is None:
-            raise CommandError(f"No report {options['report']!r}; there are: {', '.join(registry.REPORTS)}")
+            raise CommandError(f"No report {options['report']!r}; there are: {', '.join(registry.reports())}")
         orgs = list(Organization.objects.order_by("name"))
         if options["org"]:
             wanted = set(options["org"])
@@ -63,20 +62,13 @@ class Command(BaseCommand):
                 )
             values[name] = value.lower() in {"1", "true", "yes", "on"} if option.kind == "bool" else value
         try:
-            scope = command_scope(report.spec, organizations=orgs, period=options["period"],
+            scope = command_scope(organizations=orgs, period=options["period"],
                                   today=timezone.localdate(), options=values, language=options["language"])
         except PeriodError as exc:
             raise CommandError(f"--period: {exc}") from None
         data = report.build(scope)
-        for org in orgs:
-            audit.record(Event.REPORT_EXPORT, actor=None, organization=org,
-                         extra={"report": report.slug, "format": options["format"], "via": "command",
-                                **scope.describe()})
-        with translation.override(scope.language):
-            html = render_to_string("outcomes/print.html", {
-                "report": report, "organization": orgs[0] if len(orgs) == 1 else None,
-                "generated": timezone.localtime(), "scope": scope, "r": data,
-            })
+        audit_report(scope, report.slug, event=Event.REPORT_EXPORT, format=options["format"], via="command")
+        html = render_html(REPORT_PRINT, report_context(report, scope, data), scope.language)
         content = html_to_pdf(html) if options["format"] == "pdf" else html.encode()
         target = options["output"] or f"peerpath-{report.slug}-{scope.period.label}.{options['format']}"
         if target == "-":

@@ -4,10 +4,13 @@ the log-rank test across them, and a Cox model of job ending (lifelines)."""
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
 
 COVARIATES = ("attendance", "helping", "gses")
 EVENTS_PER_COVARIATE = 10
@@ -27,6 +30,8 @@ class Tertiles:
 def tertiles(shares: np.ndarray) -> Tertiles:
     """Rows with a share (not NaN) cut at the tertiles of the shares
     (``pandas.qcut``; tied edges merge bins); NaN rows get -1."""
+    import pandas as pd
+
     codes = np.full(len(shares), -1, dtype=int)
     known = ~np.isnan(shares)
     if known.sum() < 3:
@@ -56,26 +61,43 @@ def logrank(durations: np.ndarray, observed: np.ndarray, groups: np.ndarray) -> 
 
 @dataclass(frozen=True)
 class Covariate:
+    """A covariate's hazard ratio with its 95% CI and p, and its proportional
+    hazards test (None: not tested, as in the time-varying model)."""
+
     name: str
     hazard_ratio: float
     low: float
     high: float
     p: float
-    ph_statistic: float | None
-    ph_p: float | None
+    ph_statistic: float | None = None
+    ph_p: float | None = None
 
     @property
     def ph_violated(self) -> bool:
         return self.ph_p is not None and self.ph_p < PH_ALPHA
 
 
+def covariate(summary: Any, name: str, ph_summary: Any = None) -> Covariate:
+    """``name``'s row of a lifelines summary (and of a proportional hazards test's)."""
+    row = summary.loc[name]
+    tested = ph_summary is not None and name in ph_summary.index
+    return Covariate(
+        name=name, hazard_ratio=float(row["exp(coef)"]), low=float(row["exp(coef) lower 95%"]),
+        high=float(row["exp(coef) upper 95%"]), p=float(row["p"]),
+        ph_statistic=float(ph_summary.loc[name, "test_statistic"]) if tested else None,
+        ph_p=float(ph_summary.loc[name, "p"]) if tested else None,
+    )
+
+
 @dataclass(frozen=True)
 class CoxResult:
-    n: int  # jobs
-    members: int
-    events: int
-    concordance: float
+    """A fitted Cox model: its covariates, its concordance (None: not computed, as
+    in the time-varying model) and the covariates left out because they had the
+    same value in every row."""
+
     covariates: list[Covariate]
+    concordance: float | None = None
+    constant: list[str] = field(default_factory=list)
 
     @property
     def ph_violated(self) -> list[str]:
@@ -98,6 +120,8 @@ def cox_frame(durations: np.ndarray, observed: np.ndarray, member_ids: np.ndarra
     """The model's rows: attendance share 0–1 expressed per 10 percentage points
     (no group → 0), helping hours, baseline GSES; rows without a GSES score are
     dropped. Returns the frame and the number of rows dropped."""
+    import pandas as pd
+
     frame = pd.DataFrame({
         "duration": durations.astype(float), "event": observed.astype(bool), "member": member_ids.astype(int),
         "attendance": np.nan_to_num(attendance.astype(float), nan=0.0) * 10,
@@ -128,16 +152,5 @@ def fit_cox(frame: pd.DataFrame) -> CoxResult | CoxRefusal:
             ph = proportional_hazard_test(cph, frame[columns], time_transform="rank")
     except (ConvergenceError, ValueError, np.linalg.LinAlgError) as exc:
         return CoxRefusal("not_fitted", len(frame), events, needed, str(exc).splitlines()[0] if str(exc) else "")
-    summary = cph.summary
-    ph_summary = ph.summary
-    covariates = []
-    for name in COVARIATES:
-        row = summary.loc[name]
-        covariates.append(Covariate(
-            name=name, hazard_ratio=float(row["exp(coef)"]), low=float(row["exp(coef) lower 95%"]),
-            high=float(row["exp(coef) upper 95%"]), p=float(row["p"]),
-            ph_statistic=float(ph_summary.loc[name, "test_statistic"]) if name in ph_summary.index else None,
-            ph_p=float(ph_summary.loc[name, "p"]) if name in ph_summary.index else None,
-        ))
-    return CoxResult(n=len(frame), members=int(frame["member"].nunique()), events=events,
-                     concordance=float(cph.concordance_index_), covariates=covariates)
+    covariates = [covariate(cph.summary, name, ph.summary) for name in COVARIATES]
+    return CoxResult(covariates=covariates, concordance=float(cph.concordance_index_))

@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db.models import Min, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 
-from peerpath.employment.models import competitive_q
+from peerpath.employment.models import Job, competitive_q
 
 if TYPE_CHECKING:
-    from peerpath.employment.models import Job
     from peerpath.outcomes.scope import ReportScope
-
-COMPETITIVE = competitive_q()
 
 
 @dataclass(frozen=True)
@@ -42,6 +39,14 @@ class Durations:
     def members(self) -> int:
         """How many distinct members the rows come from."""
         return len(set(self.member_ids.tolist()))
+
+    def at_risk(self, days: float) -> int:
+        """Rows still followed (neither ended nor censored) just before ``days``."""
+        return int((self.durations >= days).sum())
+
+    def members_at_risk(self, days: float) -> int:
+        """Distinct members with a row still followed just before ``days``."""
+        return len(set(self.member_ids[self.durations >= days].tolist()))
 
     def subset(self, mask: np.ndarray) -> Durations:
         return Durations(self.durations[mask], self.observed[mask], self.member_ids[mask])
@@ -68,19 +73,16 @@ def make_durations(rows: Sequence[tuple[dt.date, dt.date | None, int]], censor: 
 
 def tenure_jobs(scope: ReportScope, *, competitive_only: bool = True) -> QuerySet[Job]:
     """The jobs ``job_tenure`` counts, as a queryset (for subqueries)."""
-    from peerpath.employment.models import Job
-
     jobs = Job.objects.filter(organization_id__in=scope.org_ids, member_id__in=scope.member_ids(),
                               start_date__lte=censoring_day(scope))
     if competitive_only:
-        jobs = jobs.filter(COMPETITIVE)
+        jobs = jobs.filter(competitive_q())
     return jobs
 
 
-def job_tenure_rows(scope: ReportScope, *, competitive_only: bool = True) -> list[tuple[Any, ...]]:
-    """``(start, end, member_id, job_id)`` of every job ``job_tenure`` counts, in a
+def job_tenure_rows(jobs: QuerySet[Job]) -> list[tuple[Any, ...]]:
+    """``(start, end, member_id, job_id)`` of the jobs of ``tenure_jobs``, in a
     stable order (one query)."""
-    jobs = tenure_jobs(scope, competitive_only=competitive_only)
     return list(jobs.order_by("pk").values_list("start_date", "end_date", "member_id", "pk"))
 
 
@@ -88,19 +90,22 @@ def job_tenure(scope: ReportScope, *, competitive_only: bool = True) -> Duration
     """Days from each job's start to its end (observed) or the censoring day
     (censored): every job of the scope's members that started by the censoring day
     (competitive jobs only unless ``competitive_only`` is false). One query."""
-    rows = job_tenure_rows(scope, competitive_only=competitive_only)
+    rows = job_tenure_rows(tenure_jobs(scope, competitive_only=competitive_only))
     return make_durations([(s, e, m) for s, e, m, _ in rows], censoring_day(scope))
 
 
 def time_to_first_job(scope: ReportScope) -> Durations:
     """Per member enrolled by the censoring day: days from enrolment to the start of
-    the first competitive job (observed; 0 when it started before enrolment), or
-    censored at the censoring day. One query (the first start is aggregated in the
-    database)."""
+    the first competitive job held on or after the enrolment day (observed; 0 when
+    it started before enrolment and was still held then), or censored at the
+    censoring day. A job that ended before enrolment does not count. One query
+    (the first start is aggregated in the database)."""
     censor = censoring_day(scope)
+    since_enrolment = competitive_q("jobs__") & (
+        Q(jobs__end_date__isnull=True) | Q(jobs__end_date__gte=F("enrolment_date")))
     rows = (
         scope.members().filter(enrolment_date__lte=censor)
-        .annotate(first_job=Min("jobs__start_date", filter=competitive_q("jobs__")))
+        .annotate(first_job=Min("jobs__start_date", filter=since_enrolment))
         .order_by("pk").values_list("enrolment_date", "first_job", "pk")
     )
     return make_durations([(enrolled, first, pk) for enrolled, first, pk in rows], censor)
@@ -116,7 +121,6 @@ class KaplanMeier:
     survival: list[float]
     lower: list[float]
     upper: list[float]
-    label: str = ""
 
     def at(self, days: float) -> tuple[float, float, float]:
         """(estimate, lower, upper) of the step curve at ``days`` (right-continuous)."""
@@ -124,30 +128,20 @@ class KaplanMeier:
         i = max(i, 0)
         return self.survival[i], self.lower[i], self.upper[i]
 
-    def at_risk(self, days: float) -> int:
-        """Rows still followed (neither ended nor censored) just before ``days``."""
-        return int(self._at_risk(days))
-
-    # set by ``kaplan_meier``: the durations, to count the number at risk
-    _durations: tuple[float, ...] = ()
-
-    def _at_risk(self, days: float) -> int:
-        return sum(1 for d in self._durations if d >= days)
-
 
 def _finite(value: Any) -> float | None:
     v = float(value)
     return None if math.isinf(v) or math.isnan(v) else v
 
 
-def kaplan_meier(d: Durations, label: str = "") -> KaplanMeier | None:
+def kaplan_meier(d: Durations) -> KaplanMeier | None:
     """lifelines' Kaplan–Meier fit of ``d`` (95% CI); None when ``d`` has no row."""
     if not len(d.durations):
         return None
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
 
-    kmf = KaplanMeierFitter(label=label or "km")
+    kmf = KaplanMeierFitter(label="km")
     kmf.fit(d.durations, event_observed=d.observed)
     sf = kmf.survival_function_.iloc[:, 0]
     ci = kmf.confidence_interval_
@@ -159,5 +153,4 @@ def kaplan_meier(d: Durations, label: str = "") -> KaplanMeier | None:
         median_ci=(_finite(median_ci.iloc[0, 0]), _finite(median_ci.iloc[0, 1])),
         times=[float(t) for t in sf.index], survival=[float(v) for v in sf.to_numpy()],
         lower=[float(v) for v in lower.to_numpy()], upper=[float(v) for v in upper.to_numpy()],
-        label=label, _durations=tuple(float(x) for x in d.durations),
     )

@@ -6,9 +6,9 @@ the interval starting on day ``a`` the covariates are measured in the
 ``INTERVAL_DAYS`` days before it, i.e. the dates ``start + a - 90`` to
 ``start + a - 1``:
 
-- attendance share: sessions attended (present or late) ÷ sessions of the
-  member's groups held while on the roster, excused absences not counted, capped
-  at 1; no expected session → 0 and ``no_group`` = 1;
+- attendance share: the groups app's rate over the member's attendance rows,
+  attended (present or late) ÷ expected (present, late or absent; an excused
+  absence is not expected); no expected session → 0 and ``no_group`` = 1;
 - helping: hours of helping given as a helper;
 - gses: the baseline GSES total (fixed).
 
@@ -22,12 +22,14 @@ Dates are whole day numbers (``date.toordinal()``). The model is lifelines'
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 
-from peerpath.outcomes.process_stats import EVENTS_PER_COVARIATE, CoxRefusal
+from peerpath.outcomes.process_stats import EVENTS_PER_COVARIATE, CoxRefusal, CoxResult, covariate
+
+if TYPE_CHECKING:
+    import pandas as pd  # type: ignore[import-untyped]
 
 INTERVAL_DAYS = 90
 COVARIATES = ("attendance", "no_group", "helping", "gses")
@@ -39,6 +41,8 @@ def split_intervals(durations: np.ndarray, observed: np.ndarray, width: int = IN
     """One row per interval: ``row`` (index into ``durations``), ``start``,
     ``stop`` (days since the job's start) and ``event`` (the job ended at
     ``stop``: last interval of an observed job only)."""
+    import pandas as pd
+
     spans: list[tuple[int, float, float, bool]] = []
     for i, (duration, ended) in enumerate(zip(durations.tolist(), observed.tolist(), strict=True)):
         if duration <= 0:
@@ -70,64 +74,42 @@ def window_sums(member: np.ndarray, day: np.ndarray, weight: np.ndarray, row_mem
     return np.asarray(cumulative[right] - cumulative[left], dtype=float)
 
 
-def long_table(jobs: pd.DataFrame, held: pd.DataFrame, marks: pd.DataFrame, helping: pd.DataFrame,
+def long_table(jobs: pd.DataFrame, marks: pd.DataFrame, helping: pd.DataFrame,
                width: int = INTERVAL_DAYS) -> pd.DataFrame:
     """The model's long table, one row per job interval.
 
     ``jobs``: ``job``, ``member``, ``start_day`` (day number of the job's start),
     ``duration`` (days), ``event`` (bool), ``gses`` (NaN: none).
-    ``held``: ``member``, ``session``, ``day`` — sessions of the member's groups
-    held while on the roster. ``marks``: ``member``, ``session``, ``day``,
-    ``attended``, ``excused`` (bools). ``helping``: ``member``, ``day``, ``minutes``.
+    ``marks``: ``member``, ``day``, ``attended``, ``expected`` (bools) — one
+    attendance row each. ``helping``: ``member``, ``day``, ``minutes``.
 
     Columns: ``job``, ``member``, ``start``, ``stop``, ``event``, the window's
-    ``held``, ``attended``, ``excused`` counts, ``attendance`` (share per 10
+    ``attended`` and ``expected`` counts, ``attendance`` (share per 10
     percentage points, 0 when no session was expected), ``no_group`` (0/1),
     ``helping`` (hours) and ``gses``."""
+    import pandas as pd
+
     intervals = split_intervals(jobs["duration"].to_numpy(dtype=float), jobs["event"].to_numpy(dtype=bool), width)
     job_rows = jobs.iloc[intervals["row"].to_numpy()].reset_index(drop=True)
     row_member = job_rows["member"].to_numpy(dtype=np.int64)
     opens = job_rows["start_day"].to_numpy(dtype=np.int64) + intervals["start"].to_numpy().astype(np.int64)
     low, high = opens - width, opens - 1
-    held = held.drop_duplicates(["member", "session"])
-    marks = marks.drop_duplicates(["member", "session"])
 
     def count(records: pd.DataFrame, weight: np.ndarray) -> np.ndarray:
         return window_sums(records["member"].to_numpy(dtype=np.int64), records["day"].to_numpy(dtype=np.int64),
                            weight, row_member, low, high)
 
-    n_held = count(held, np.ones(len(held)))
     attended = count(marks, marks["attended"].to_numpy(dtype=float))
-    excused = count(marks, marks["excused"].to_numpy(dtype=float))
+    expected = count(marks, marks["expected"].to_numpy(dtype=float))
     minutes = count(helping, helping["minutes"].to_numpy(dtype=float))
-    expected = np.maximum(n_held - excused, 0)
     share = np.divide(attended, expected, out=np.zeros_like(attended), where=expected > 0)
     return pd.DataFrame({
         "job": job_rows["job"].to_numpy(dtype=np.int64), "member": row_member,
         "start": intervals["start"], "stop": intervals["stop"], "event": intervals["event"],
-        "held": n_held.astype(int), "attended": attended.astype(int), "excused": excused.astype(int),
-        "attendance": np.minimum(share, 1.0) * 10, "no_group": (expected == 0).astype(int),
+        "attended": attended.astype(int), "expected": expected.astype(int),
+        "attendance": share * 10, "no_group": (expected == 0).astype(int),
         "helping": minutes / 60, "gses": job_rows["gses"].to_numpy(dtype=float),
     })
-
-
-@dataclass(frozen=True)
-class TVCovariate:
-    name: str
-    hazard_ratio: float
-    low: float
-    high: float
-    p: float
-
-
-@dataclass(frozen=True)
-class TVResult:
-    intervals: int
-    jobs: int
-    members: int
-    events: int
-    covariates: list[TVCovariate]
-    constant: list[str] = field(default_factory=list)  # covariates left out: the same in every interval
 
 
 def model_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -137,7 +119,7 @@ def model_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return kept, int(table["job"].nunique()) - int(kept["job"].nunique())
 
 
-def fit_cox_tv(table: pd.DataFrame) -> TVResult | CoxRefusal:
+def fit_cox_tv(table: pd.DataFrame) -> CoxResult | CoxRefusal:
     """lifelines' ``CoxTimeVaryingFitter`` of job ending on the covariates of
     ``model_rows`` (``id_col`` = the job). A covariate with the same value in
     every interval cannot be estimated and is left out (named in ``constant``).
@@ -160,12 +142,4 @@ def fit_cox_tv(table: pd.DataFrame) -> TVResult | CoxRefusal:
                                              stop_col="stop")
     except (ConvergenceError, ValueError, np.linalg.LinAlgError) as exc:
         return CoxRefusal("not_fitted", jobs, events, needed, str(exc).splitlines()[0] if str(exc) else "")
-    summary = ctv.summary
-    covariates = [
-        TVCovariate(name=name, hazard_ratio=float(summary.loc[name, "exp(coef)"]),
-                    low=float(summary.loc[name, "exp(coef) lower 95%"]),
-                    high=float(summary.loc[name, "exp(coef) upper 95%"]), p=float(summary.loc[name, "p"]))
-        for name in used
-    ]
-    return TVResult(intervals=len(table), jobs=jobs, members=int(table["member"].nunique()), events=events,
-                    covariates=covariates, constant=constant)
+    return CoxResult(covariates=[covariate(ctv.summary, name) for name in used], constant=constant)

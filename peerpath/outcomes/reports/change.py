@@ -26,11 +26,10 @@ from peerpath.measures.change import (
     ReliableChangeClass,
     assess_change,
 )
-from peerpath.measures.change import baseline_sd as sample_sd
 from peerpath.measures.definitions import Instrument
 from peerpath.measures.library import member_instruments
 from peerpath.measures.models import StoredScore
-from peerpath.measures.stats import MIN_MEMBERS_FOR_BASELINE
+from peerpath.measures.stats import MIN_MEMBERS_FOR_BASELINE, programme_baseline_sds
 from peerpath.outcomes.charts import bar_chart
 from peerpath.outcomes.effect import paired_summary
 from peerpath.outcomes.registry import ReportOption, ReportSpec
@@ -71,9 +70,9 @@ def min_days_of(scope: ReportScope) -> int:
 
 @dataclass
 class Pairs:
-    baselines: list[float]  # every member's baseline (the reference sample for a missing SD)
     pre: list[float]
     post: list[float]
+    orgs: list[int]  # the member's organisation, per pair
 
 
 def fetch_pairs(scope: ReportScope, instruments: list[Instrument], min_days: int) -> dict[str, Pairs]:
@@ -94,10 +93,11 @@ def fetch_pairs(scope: ReportScope, instruments: list[Instrument], min_days: int
             last=Window(RowNumber(), partition_by=partition, order_by=[F("taken_on").desc(), F("pk").desc()]),
         )
         .filter(Q(first=1) | Q(last=1))
-        .values_list("member_id", "instrument_id", "taken_on", "value", "first", "last")
+        .values_list("member_id", "instrument_id", "organization_id", "taken_on", "value", "first", "last")
     )
     ends: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
-    for member_id, instrument_id, taken_on, value, first, last in rows:
+    for member_id, instrument_id, org_id, taken_on, value, first, last in rows:
+        ends[(member_id, instrument_id)]["org"] = org_id
         if first == 1:
             ends[(member_id, instrument_id)]["pre"] = (taken_on, value)
         if last == 1:
@@ -106,14 +106,55 @@ def fetch_pairs(scope: ReportScope, instruments: list[Instrument], min_days: int
         pre_day, pre_value = both["pre"]
         post_day, post_value = both["post"]
         pairs = found[instrument_id]
-        pairs.baselines.append(float(pre_value))
         if post_day >= scope.period.start and (post_day - pre_day).days >= min_days:
             pairs.pre.append(float(pre_value))
             pairs.post.append(float(post_value))
+            pairs.orgs.append(both["org"])
     return found
 
 
-def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs) -> dict[str, Any]:
+def needs_programme_sd(score: Any) -> bool:
+    """The score has no normative SD: reliable change uses the programme's."""
+    return score.norms is None or score.norms.sd is None
+
+
+def classify(score: Any, pairs: Pairs, sds: dict[tuple[int, str, str], float | None], instrument_id: str
+             ) -> tuple[list[Any], list[Any] | None, float | None, str] | None:
+    """Reliable (and clinical, or None) change class of each pair, the cut-off and
+    the SD's basis; None when there is no SD. Without a normative SD, each pair is
+    judged with its organisation's baseline SD (``programme_baseline_sds``), as on
+    the member's page."""
+    if not needs_programme_sd(score):
+        try:
+            a = assess_change(score, pairs.pre, pairs.post)
+        except MissingNormsError:
+            return None
+        return (list(a.reliable.classification), None if a.clinical is None else list(a.clinical), a.cutoff,
+                "norms")
+    reliable: list[Any] = [None] * len(pairs.pre)
+    clinical: list[Any] | None = [None] * len(pairs.pre)
+    cutoff = None
+    for org in sorted(set(pairs.orgs)):
+        sd = sds.get((org, instrument_id, score.id))
+        if sd is None:
+            return None
+        idx = [i for i, o in enumerate(pairs.orgs) if o == org]
+        try:
+            a = assess_change(score, [pairs.pre[i] for i in idx], [pairs.post[i] for i in idx], sd=sd)
+        except MissingNormsError:
+            return None
+        cutoff = a.cutoff
+        for k, i in enumerate(idx):
+            reliable[i] = a.reliable.classification[k]
+            if a.clinical is None:
+                clinical = None
+            elif clinical is not None:
+                clinical[i] = a.clinical[k]
+    return reliable, clinical, cutoff, "baseline"
+
+
+def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs,
+         sds: dict[tuple[int, str, str], float | None]) -> dict[str, Any]:
     score = instrument.primary_score
     n = len(pairs.pre)
     summary = paired_summary(pairs.pre, pairs.post)
@@ -121,7 +162,6 @@ def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs) -> dict[str, 
     row: dict[str, Any] = {
         "id": instrument.id,
         "short_name": instrument.short_name,
-        "name": instrument.name.get(scope.language),
         "score": score.label.get(scope.language),
         "higher_is_better": score.direction == "higher_is_better",
         "n": scope.count(n),
@@ -132,27 +172,21 @@ def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs) -> dict[str, 
         "p": cell(summary.p, n),
         "g": cell(summary.g, n), "g_low": cell(summary.g_low, n), "g_high": cell(summary.g_high, n),
         "rci_basis": None, "improved": None, "unchanged": None, "deteriorated": None,
-        "recovered": None, "cutoff": None, "minimum_change": None,
+        "recovered": None, "cutoff": None,
     }
     if n == 0:
         return row
-    sd_override = None
-    if score.norms is None or score.norms.sd is None:
-        if len(pairs.baselines) >= MIN_MEMBERS_FOR_BASELINE:
-            sd_override = sample_sd(pairs.baselines)
-    try:
-        assessment = assess_change(score, pairs.pre, pairs.post, sd=sd_override)
-    except MissingNormsError:
+    classes = classify(score, pairs, sds, instrument.id)
+    if classes is None:
         return row
-    row["rci_basis"] = "baseline" if sd_override is not None else "norms"
-    classes = list(assessment.reliable.classification)
-    row["improved"] = scope.share(classes.count(ReliableChangeClass.IMPROVED), n)
-    row["unchanged"] = scope.share(classes.count(ReliableChangeClass.UNCHANGED), n)
-    row["deteriorated"] = scope.share(classes.count(ReliableChangeClass.DETERIORATED), n)
-    row["minimum_change"] = cell(assessment.reliable.minimum_reliable_change, n)
-    if assessment.clinical is not None:
-        row["cutoff"] = assessment.cutoff
-        row["recovered"] = scope.share(list(assessment.clinical).count(ClinicalChangeClass.RECOVERED), n)
+    reliable, clinical, cutoff, basis = classes
+    row["rci_basis"] = basis
+    row["improved"] = scope.share(reliable.count(ReliableChangeClass.IMPROVED), n)
+    row["unchanged"] = scope.share(reliable.count(ReliableChangeClass.UNCHANGED), n)
+    row["deteriorated"] = scope.share(reliable.count(ReliableChangeClass.DETERIORATED), n)
+    if clinical is not None:
+        row["cutoff"] = cutoff
+        row["recovered"] = scope.share(clinical.count(ClinicalChangeClass.RECOVERED), n)
     return row
 
 
@@ -161,7 +195,10 @@ def build(scope: ReportScope) -> dict[str, Any]:
     # Questionnaires about the member (not a group session's climate).
     instruments = [i for i in member_instruments() if i.level == "member"]
     pairs = fetch_pairs(scope, instruments, min_days)
-    rows = [_row(scope, i, pairs[i.id]) for i in instruments if pairs[i.id].pre]
+    # Without a normative SD: each organisation's baseline SD, one query for them all.
+    no_sd = [(i.id, i.primary_score.id) for i in instruments if pairs[i.id].pre and needs_programme_sd(i.primary_score)]
+    sds = programme_baseline_sds(scope.org_ids, no_sd) if no_sd else {}
+    rows = [_row(scope, i, pairs[i.id], sds) for i in instruments if pairs[i.id].pre]
     labels = [r["short_name"] for r in rows]
 
     def shown(key: str) -> list[float | None]:

@@ -11,7 +11,8 @@ Definitions (the groups app's, see ``peerpath.groups.profile``):
   expected), of the members the report counts;
 - retention: of the members on a group's roster at a quarter's start, the share
   still on it at the quarter's end (on the roster on a day: joined on or before it
-  and not left before it, as ``groups.selectors.roster_on``);
+  and not left before it, as ``groups.selectors.roster_on``); for all groups, of
+  the roster places, built from the distinct members (a member may be on two);
 - factor profile: of the critical incidents the first coder coded in a code set,
   the share naming each factor (an incident may name several);
 - climate: the mean GCQ-S subscale scores of the quarter (every answer of the
@@ -113,29 +114,39 @@ def _attendance(scope: ReportScope, group_ids: list[int]) -> dict[tuple[int | No
     return found
 
 
-def _on_roster(day: dt.date) -> Q:
-    return Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gte=day))
+def _on_roster(day: dt.date, joined: dt.date, left: dt.date | None) -> bool:
+    """On the roster on ``day``: joined on or before it and not left before it."""
+    return joined <= day and (left is None or left >= day)
 
 
-def _retention(scope: ReportScope, group_ids: list[int], quarters: list[Period]) -> dict[tuple[int | None, int], tuple[int, int]]:
-    """(on the roster at the start, still on it at the end) per (group, quarter index); group None: all groups."""
-    sums: dict[str, Any] = {}
-    for i, q in enumerate(quarters):
-        at_start = _on_roster(q.start)
-        sums[f"s{i}"] = Count("pk", filter=at_start)
-        sums[f"k{i}"] = Count("pk", filter=at_start & (Q(left_on__isnull=True) | Q(left_on__gte=q.end)))
+Retention = tuple[int, int, int, int, int]  # places at the start, kept; members at the start, kept, left
+
+
+def _retention(scope: ReportScope, group_ids: list[int], quarters: list[Period]) -> dict[tuple[int | None, int], Retention]:
+    """Per (group, quarter index), group None for all groups: roster places at the
+    quarter's start and those still held at its end, and the distinct members at
+    the start, still on a roster of theirs at the end, and off one (a member may be
+    on several rosters). One query: the period's roster entries."""
     rows: Any = (
         RosterEntry.objects.filter(organization_id__in=scope.org_ids, group_id__in=group_ids,
                                    member_id__in=scope.member_ids(), joined_on__lte=scope.period.end)
         .exclude(left_on__lt=scope.period.start)
-        .values("group_id").annotate(**sums).order_by()
+        .values_list("group_id", "member_id", "joined_on", "left_on").order_by()
     )
-    found: dict[tuple[int | None, int], tuple[int, int]] = {}
-    for r in rows:
-        for i in range(len(quarters)):
-            found[(r["group_id"], i)] = (r[f"s{i}"], r[f"k{i}"])
-            start, kept = found.get((None, i), (0, 0))
-            found[(None, i)] = (start + r[f"s{i}"], kept + r[f"k{i}"])
+    entries = list(rows)
+    found: dict[tuple[int | None, int], Retention] = {}
+    for i, q in enumerate(quarters):
+        places: dict[int | None, list[tuple[int, bool]]] = {}
+        for group_id, member_id, joined, left in entries:
+            if _on_roster(q.start, joined, left):
+                kept = left is None or left >= q.end
+                places.setdefault(group_id, []).append((member_id, kept))
+                places.setdefault(None, []).append((member_id, kept))
+        for group_id, held in places.items():
+            found[(group_id, i)] = (
+                len(held), sum(kept for _m, kept in held), len({m for m, _k in held}),
+                len({m for m, kept in held if kept}), len({m for m, kept in held if not kept}),
+            )
     return found
 
 
@@ -206,10 +217,14 @@ def build(scope: ReportScope) -> dict[str, Any]:
         return out
 
     def retention_cells(group_id: int | None) -> list[Cell]:
+        """The share of places kept, built from (and hidden as ``scope.share`` on) members."""
         out = []
         for i in range(len(quarters)):
-            start, kept = retention.get((group_id, i), (0, 0))
-            out.append(scope.share(kept, start))
+            start, kept, members, kept_members, left_members = retention.get((group_id, i), (0, 0, 0, 0, 0))
+            hides = scope.suppression.hides
+            out.append(Cell(kept / start if start else None, members,
+                            hidden=hides(members) or hides(kept_members) or hides(left_members),
+                            threshold=scope.suppression.threshold))
         return out
 
     rows: list[dict[str, Any]] = [

@@ -7,17 +7,20 @@ job). An observational association, stated as such on the page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from peerpath.employment.models import Job
 from peerpath.outcomes import participation, process_stats, survival, timevarying
+from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import step_chart
 from peerpath.outcomes.registry import ReportSpec
-from peerpath.outcomes.reports.tenure import curve_figures, empty_text
+from peerpath.outcomes.reports.tenure import complements, curve_figures, empty_text, split_counts
 from peerpath.outcomes.scope import ReportScope
 
 SPEC = ReportSpec(
@@ -54,10 +57,9 @@ def tertile_label(i: int, bins: int, edges: list[float]) -> str:
                                                               "high": _pct(edges[i + 1])}
 
 
-def covariates(scope: ReportScope, jobs: list[tuple[Any, ...]]) -> dict[str, np.ndarray]:
+def covariates(qs: QuerySet[Job], jobs: list[tuple[Any, ...]]) -> dict[str, np.ndarray]:
     """Attendance share (NaN: no group), helping hours and baseline GSES (NaN: none)
-    per job of ``jobs`` (rows of ``survival.job_tenure_rows``). Four queries."""
-    qs = survival.tenure_jobs(scope, competitive_only=True)
+    per job of ``jobs`` (the rows of ``qs``, ``survival.job_tenure_rows``). Three queries."""
     shares = participation.participation(qs)
     minutes = participation.helping_minutes(qs)
     gses = participation.baseline_gses(qs)
@@ -70,106 +72,136 @@ def covariates(scope: ReportScope, jobs: list[tuple[Any, ...]]) -> dict[str, np.
     }
 
 
+def _refusal(result: process_stats.CoxRefusal, time_varying: bool, hidden: bool) -> str:
+    """Why a Cox model was not fitted; without counts when they are hidden."""
+    if hidden:
+        if time_varying:
+            return _("The time-varying Cox model was not fitted: too few jobs ended.")
+        return _("The Cox model was not fitted: too few jobs ended.")
+    if result.reason == "few_events":
+        numbers = {"events": result.events, "n": result.n, "k": result.needed // process_stats.EVENTS_PER_COVARIATE,
+                   "needed": result.needed}
+        if time_varying:
+            return _("The time-varying Cox model was not fitted: %(events)d jobs ended among the %(n)d jobs "
+                     "with a baseline self-efficacy score, and a model of %(k)d covariates needs at least "
+                     "%(needed)d (10 per covariate).") % numbers
+        return _("The Cox model was not fitted: %(events)d jobs ended among the %(n)d jobs with a baseline "
+                 "self-efficacy score, and a model of %(k)d covariates needs at least %(needed)d (10 per "
+                 "covariate).") % numbers
+    if time_varying:
+        return _("The time-varying Cox model could not be fitted on these data (%(detail)s).") % {
+            "detail": result.detail}
+    return _("The Cox model could not be fitted on these data (%(detail)s).") % {"detail": result.detail}
+
+
+def _counts(scope: ReportScope, member_ids: np.ndarray, kept: np.ndarray, observed: np.ndarray) -> dict[str, Any]:
+    """The jobs of a model (``kept``) and those left out for lack of a GSES score,
+    the model's members and its ended jobs, as cells: the kept and dropped jobs
+    are hidden together (``split_counts``), and the members and ended jobs with
+    them."""
+    jobs, dropped = split_counts(scope, member_ids, kept)
+    events, _rest = split_counts(scope, member_ids[kept], observed[kept], jobs.hidden)
+    members = len(set(member_ids[kept].tolist()))
+    return {"jobs": jobs, "dropped": dropped, "events": events, "members": _with(scope, jobs, members, members)}
+
+
+def _with(scope: ReportScope, jobs: Cell, value: Any, members: int) -> Cell:
+    """A figure of the model's jobs: hidden with them, or when small itself."""
+    return Cell(value, members, hidden=jobs.hidden or scope.suppression.hides(members),
+                threshold=scope.suppression.threshold)
+
+
+def _rows(scope: ReportScope, result: process_stats.CoxResult, labels: dict[str, Any], members: int
+          ) -> list[dict[str, Any]]:
+    return [
+        {"name": c.name, "label": labels[c.name], "hr": scope.cell(c.hazard_ratio, members),
+         "low": scope.cell(c.low, members), "high": scope.cell(c.high, members), "p": scope.cell(c.p, members),
+         "ph_statistic": scope.cell(c.ph_statistic, members), "ph_p": scope.cell(c.ph_p, members),
+         "ph_violated": c.ph_violated}
+        for c in result.covariates
+    ]
+
+
 def _cox(scope: ReportScope, d: survival.Durations, cov: dict[str, np.ndarray]) -> dict[str, Any]:
-    frame, dropped = process_stats.cox_frame(d.durations, d.observed, d.member_ids, cov["attendance"],
-                                             cov["helping"], cov["gses"])
+    frame, _dropped = process_stats.cox_frame(d.durations, d.observed, d.member_ids, cov["attendance"],
+                                              cov["helping"], cov["gses"])
+    out = _counts(scope, d.member_ids, ~np.isnan(cov["gses"]), d.observed)
     members = int(frame["member"].nunique())
     result = process_stats.fit_cox(frame)
-    out: dict[str, Any] = {"dropped": scope.cell(dropped, d.members), "members": scope.count(members),
-                           "jobs": scope.cell(len(frame), members),
-                           "events": scope.cell(int(frame["event"].sum()), members)}
     if isinstance(result, process_stats.CoxRefusal):
-        if result.reason == "few_events":
-            message = _("The Cox model was not fitted: %(events)d jobs ended among the %(n)d jobs with a "
-                        "baseline self-efficacy score, and a model of 3 covariates needs at least %(needed)d "
-                        "(10 per covariate).") % {"events": result.events, "n": result.n, "needed": result.needed}
-        else:
-            message = _("The Cox model could not be fitted on these data (%(detail)s).") % {"detail": result.detail}
-        if scope.suppression.hides(members):
-            message = _("The Cox model was not fitted: too few jobs ended.")
-        return {**out, "fitted": False, "message": message}
-    rows = []
-    for c in result.covariates:
-        rows.append({
-            "name": c.name, "label": COVARIATE_LABELS[c.name], "hr": scope.cell(c.hazard_ratio, members),
-            "low": scope.cell(c.low, members), "high": scope.cell(c.high, members), "p": scope.cell(c.p, members),
-            "ph_statistic": scope.cell(c.ph_statistic, members), "ph_p": scope.cell(c.ph_p, members),
-            "ph_violated": c.ph_violated,
-        })
+        hidden = out["jobs"].hidden or out["events"].hidden
+        return {**out, "fitted": False, "message": _refusal(result, False, hidden)}
     violated = [str(COVARIATE_LABELS[name]) for name in result.ph_violated]
-    return {**out, "fitted": True, "rows": rows, "concordance": scope.cell(result.concordance, members),
-            "ph_violated": ", ".join(violated)}
+    return {**out, "fitted": True, "rows": _rows(scope, result, COVARIATE_LABELS, members),
+            "concordance": scope.cell(result.concordance, members), "ph_violated": ", ".join(violated)}
 
 
-def _cox_tv(scope: ReportScope, jobs: list[tuple[Any, ...]], d: survival.Durations,
+def _cox_tv(scope: ReportScope, qs: QuerySet[Job], jobs: list[tuple[Any, ...]], d: survival.Durations,
             cov: dict[str, np.ndarray]) -> dict[str, Any]:
     """The time-varying Cox model: covariates measured in the 90 days before each
-    90-day interval of follow-up (three queries for the dated records)."""
-    qs = survival.tenure_jobs(scope, competitive_only=True)
-    records = participation.timeline(qs, scope.org_ids, survival.censoring_day(scope))
+    90-day interval of follow-up (two queries for the dated records)."""
+    import pandas as pd  # type: ignore[import-untyped]
+
+    censor = survival.censoring_day(scope)
+    since = min((row[0] for row in jobs), default=censor) - dt.timedelta(days=timevarying.INTERVAL_DAYS)
+    records = participation.timeline(qs, scope.org_ids, since, censor)
     frame = pd.DataFrame({
         "job": [row[3] for row in jobs], "member": d.member_ids,
         "start_day": [row[0].toordinal() for row in jobs], "duration": d.durations, "event": d.observed,
         "gses": cov["gses"],
     })
-    table, dropped = timevarying.model_rows(
-        timevarying.long_table(frame, records.held, records.marks, records.helping))
+    long = timevarying.long_table(frame, records.marks, records.helping)
+    table, _dropped = timevarying.model_rows(long)
+    # one row per job with an interval: kept (a GSES score) or not, ended or not
+    per_job = long.groupby("job", sort=True).agg(member=("member", "first"), gses=("gses", "first"),
+                                                   event=("event", "max"))
+    out = _counts(scope, per_job["member"].to_numpy(dtype=int), per_job["gses"].notna().to_numpy(),
+                  per_job["event"].to_numpy(dtype=bool))
     members = int(table["member"].nunique())
+    intervals = len(table)
+    out.update({"interval_days": timevarying.INTERVAL_DAYS,
+                "intervals": _with(scope, out["jobs"], intervals, members)})
     result = timevarying.fit_cox_tv(table)
-    out: dict[str, Any] = {
-        "interval_days": timevarying.INTERVAL_DAYS, "dropped": scope.cell(dropped, d.members),
-        "members": scope.count(members), "jobs": scope.cell(int(table["job"].nunique()), members),
-        "intervals": scope.cell(len(table), members), "events": scope.cell(int(table["event"].sum()), members),
-    }
     if isinstance(result, process_stats.CoxRefusal):
-        if scope.suppression.hides(members):
-            message = _("The time-varying Cox model was not fitted: too few jobs ended.")
-        elif result.reason == "few_events":
-            message = _("The time-varying Cox model was not fitted: %(events)d jobs ended among the %(n)d jobs "
-                        "with a baseline self-efficacy score, and a model of %(k)d covariates needs at least "
-                        "%(needed)d (10 per covariate).") % {
-                "events": result.events, "n": result.n, "k": result.needed // process_stats.EVENTS_PER_COVARIATE,
-                "needed": result.needed}
-        else:
-            message = _("The time-varying Cox model could not be fitted on these data (%(detail)s).") % {
-                "detail": result.detail}
-        return {**out, "fitted": False, "message": message}
-    rows = [
-        {"name": c.name, "label": TV_COVARIATE_LABELS[c.name], "hr": scope.cell(c.hazard_ratio, members),
-         "low": scope.cell(c.low, members), "high": scope.cell(c.high, members), "p": scope.cell(c.p, members)}
-        for c in result.covariates
-    ]
+        hidden = out["jobs"].hidden or out["events"].hidden
+        return {**out, "fitted": False, "message": _refusal(result, True, hidden)}
     constant = ", ".join(str(TV_COVARIATE_LABELS[name]) for name in result.constant)
-    return {**out, "fitted": True, "rows": rows, "constant": constant}
+    return {**out, "fitted": True, "rows": _rows(scope, result, TV_COVARIATE_LABELS, members), "constant": constant}
 
 
 def build(scope: ReportScope) -> dict[str, Any]:
-    jobs = survival.job_tenure_rows(scope, competitive_only=True)
+    qs = survival.tenure_jobs(scope, competitive_only=True)
+    jobs = survival.job_tenure_rows(qs)
     d = survival.make_durations([(s, e, m) for s, e, m, _ in jobs], survival.censoring_day(scope))
-    cov = covariates(scope, jobs)
+    cov = covariates(qs, jobs)
     cuts = process_stats.tertiles(cov["attendance"])
-    groups = []
-    for i in range(cuts.bins):
-        groups.append(curve_figures(scope, d.subset(cuts.codes == i), tertile_label(i, cuts.bins, cuts.edges)))
-    no_group = curve_figures(scope, d.subset(cuts.codes == -1), _("No group sessions before the job"))
+    masks = [cuts.codes == i for i in range(cuts.bins)] + [cuts.codes == -1]
+    labels = [tertile_label(i, cuts.bins, cuts.edges) for i in range(cuts.bins)]
+    labels.append(_("No group sessions before the job"))
+    # the rows add up to the jobs shown above the table: a hidden row hides another
+    hide = complements(scope, [d.subset(mask).members for mask in masks])
+    groups = [curve_figures(scope, d.subset(mask), label, hidden)
+              for mask, label, hidden in zip(masks, labels, hide, strict=True)]
     in_tertiles = cuts.codes >= 0
     test = process_stats.logrank(d.durations[in_tertiles], d.observed[in_tertiles], cuts.codes[in_tertiles])
     tested_members = d.subset(in_tertiles).members
+    window = participation.WINDOW_DAYS
     chart = step_chart(
-        [g["curve"] for g in [*groups, no_group]],
+        [g["curve"] for g in groups],
         heading=_("Jobs still held, by group attendance"),
         summary=_("Kaplan–Meier estimates of the share of competitive jobs still held, by days since the job "
-                  "started, for each third of group attendance in the 180 days before the job started."),
-        empty=empty_text(scope, bool(len(d)) and all(g["hidden"] for g in [*groups, no_group])),
+                  "started, for each third of group attendance in the %(days)d days before the job started.")
+        % {"days": window},
+        empty=empty_text(scope, bool(len(d)) and all(g["hidden"] for g in groups)),
         x_label=_("Days since the job started"), y_label=_("Jobs still held (%)"), salt="process-outcome",
     )
     return {
-        "window": participation.WINDOW_DAYS, "jobs": scope.cell(len(d), d.members), "members": scope.count(d.members),
-        "groups": [*groups, no_group], "chart": chart,
+        "window": window, "jobs": scope.cell(len(d), d.members), "members": scope.count(d.members),
+        "groups": groups, "chart": chart,
         "logrank": None if test is None else {
             "statistic": scope.cell(test.statistic, tested_members), "df": test.df,
             "p": scope.cell(test.p, tested_members),
         },
         "cox": _cox(scope, d, cov),
-        "cox_tv": _cox_tv(scope, jobs, d, cov),
+        "cox_tv": _cox_tv(scope, qs, jobs, d, cov),
     }

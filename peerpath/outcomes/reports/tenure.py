@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from peerpath.exports.tables import suppress_small
 from peerpath.outcomes import survival
+from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import step_chart
 from peerpath.outcomes.registry import ReportOption, ReportSpec
 from peerpath.outcomes.scope import ReportScope
@@ -38,38 +41,63 @@ def estimable(km: survival.KaplanMeier | None, days: float) -> bool:
     return km is not None and bool(km.times) and (km.times[-1] >= days or km.survival[-1] == 0)
 
 
-def members_at_risk(d: survival.Durations, days: float) -> int:
-    """Distinct members with a row still followed at ``days``."""
-    return len(set(d.member_ids[d.durations >= days].tolist()))
+def split_counts(scope: ReportScope, member_ids: np.ndarray, mask: np.ndarray,
+                 hide: bool = False) -> tuple[Cell, Cell]:
+    """The rows in ``mask`` and the other rows, as counts hidden together (the
+    semantics of ``scope.share``, on members): both are hidden when the members of
+    all the rows, or the members of either side alone, are a small cell — or when
+    ``hide`` — so that neither can be read off the other and the total."""
+    members = [len(set(member_ids[m].tolist())) for m in (np.ones(len(mask), dtype=bool), mask, ~mask)]
+    hidden = hide or any(scope.suppression.hides(k) for k in members)
+    threshold = scope.suppression.threshold
+    return (Cell(int(mask.sum()), members[0], hidden=hidden, threshold=threshold),
+            Cell(int((~mask).sum()), members[0], hidden=hidden, threshold=threshold))
 
 
-def curve_figures(scope: ReportScope, d: survival.Durations, label: str = "") -> dict[str, Any]:
+def complements(scope: ReportScope, members: list[int]) -> list[bool]:
+    """Which rows of a table (each built from ``members[i]`` members; the rows add
+    up to a total shown elsewhere) to hide: the small cells, and when exactly one
+    row is hidden the next smallest too (``exports.tables.suppress_small``), so
+    that no hidden row is the total minus the shown ones. Empty rows stay shown."""
+    if not scope.suppression.active:
+        return [False] * len(members)
+    filled = [i for i, k in enumerate(members) if k > 0]
+    shown = suppress_small([members[i] for i in filled], scope.suppression.threshold)
+    hidden = [False] * len(members)
+    for i, value in zip(filled, shown, strict=True):
+        hidden[i] = value is None
+    return hidden
+
+
+def curve_figures(scope: ReportScope, d: survival.Durations, label: str = "", hide: bool = False) -> dict[str, Any]:
     """The Kaplan–Meier figures of ``d`` as cells (each built from the members of
-    ``d``): rows, members, events, median with CI, estimates at the usual days with
-    the number at risk, and the curve itself (empty when hidden)."""
-    km = survival.kaplan_meier(d, label)
+    ``d``): rows, members, events and censored rows (hidden together, see
+    ``split_counts``), median with CI, estimates at the usual days with the number
+    at risk, and the curve itself (empty when hidden). ``hide``: hide every figure
+    (a complement of a hidden row, see ``complements``)."""
+    km = survival.kaplan_meier(d)
     n = d.members
+    hidden = hide or scope.suppression.hides(n)
+
+    def cell(value: Any, members: int) -> Cell:
+        if hide and members > 0:
+            return Cell(value, members, hidden=True, threshold=scope.suppression.threshold)
+        return scope.cell(value, members)
+
+    def estimates(days: float) -> dict[str, Cell]:
+        est, lo, hi = km.at(days) if km is not None and estimable(km, days) else (None, None, None)
+        return {"estimate": cell(est, n), "low": cell(lo, n), "high": cell(hi, n)}
+
+    points = [{"days": days, "at_risk": cell(d.at_risk(days), d.members_at_risk(days)), **estimates(days)}
+              for days in AT_RISK_DAYS]
+    retention = [{"days": days, "label": name, **estimates(days)} for days, name in RETENTION]
     low, high = km.median_ci if km is not None else (None, None)
-    points = []
-    for days in AT_RISK_DAYS:
-        est, lo, hi = km.at(days) if estimable(km, days) and km is not None else (None, None, None)
-        points.append({
-            "days": days, "at_risk": scope.cell(int((d.durations >= days).sum()), members_at_risk(d, days)),
-            "estimate": scope.cell(est, n), "low": scope.cell(lo, n), "high": scope.cell(hi, n),
-        })
-    retention = []
-    for days, name in RETENTION:
-        est, lo, hi = km.at(days) if estimable(km, days) and km is not None else (None, None, None)
-        retention.append({"days": days, "label": name, "estimate": scope.cell(est, n), "low": scope.cell(lo, n),
-                          "high": scope.cell(hi, n)})
-    hidden = scope.suppression.hides(n)
     curve = (label, [], [], None, None) if km is None or hidden else (label, km.times, km.survival, km.lower, km.upper)
+    events, censored = split_counts(scope, d.member_ids, d.observed, hide)
     return {
-        "label": label, "rows": scope.cell(len(d), n), "members": scope.count(n),
-        "events": scope.cell(km.events if km is not None else 0, n),
-        "censored": scope.cell(len(d) - (km.events if km is not None else 0), n),
-        "median": scope.cell(km.median if km is not None else None, n),
-        "median_low": scope.cell(low, n), "median_high": scope.cell(high, n),
+        "label": label, "rows": cell(len(d), n), "members": cell(n, n), "events": events, "censored": censored,
+        "median": cell(km.median if km is not None else None, n),
+        "median_low": cell(low, n), "median_high": cell(high, n),
         "points": points, "retention": retention, "hidden": hidden, "curve": curve,
     }
 

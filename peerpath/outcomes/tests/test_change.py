@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -164,6 +165,29 @@ def test_without_a_normative_sd_the_baseline_sd_of_ten_members_is_used(org_a):
     assert row["recovered"].value == pytest.approx(3 / 6)
 
 
+def test_the_baseline_sd_is_the_organisations_whoever_asks(org_a):
+    """As on the member's page (``measures.stats.programme_baseline_sd``): the SD of
+    every member's first score in the organisation, not of the members a report
+    may count, so a researcher sees the same categories as the staff."""
+    baselines = [12.0, 15.0, 9.0, 18.0, 20.0, 11.0, 14.0, 16.0, 7.0, 13.0]
+    followups = {0: 4.0, 1: 14.0, 3: 8.0, 4: 26.0, 5: 9.0, 6: 5.0}
+    for i, value in enumerate(baselines):
+        m = new_member(org_a.org)
+        add_score(m, "phq9", BASE_DAY, value)
+        if i in followups:
+            ConsentFactory(member=m, kind="research")
+            add_score(m, "phq9", FOLLOW_DAY, followups[i])
+    staff = row_of(change.build(scope_of(org_a.org)), "phq9")
+    research = row_of(change.build(scope_of(org_a.org, research_only=True)), "phq9")
+    # only the 6 consented members are counted: 6 baselines, yet the SD is of all 10
+    assert research["n"].value == 6 and research["rci_basis"] == staff["rci_basis"] == "baseline"
+    expected = reliable_change([baselines[i] for i in followups], list(followups.values()),
+                               float(np.std(baselines, ddof=1)), 0.89, "higher_is_worse")
+    assert [str(c) for c in expected.classification].count("improved") == 3
+    for key, count in (("improved", 3), ("deteriorated", 1), ("unchanged", 2), ("recovered", 3)):
+        assert research[key].value == staff[key].value == pytest.approx(count / 6)
+
+
 def test_with_fewer_than_ten_baselines_and_no_sd_no_reliable_change_is_shown(org_a):
     for value in (12.0, 15.0, 9.0):
         m = new_member(org_a.org)
@@ -211,7 +235,9 @@ def test_pdf_contains_the_figures_and_hides_small_cells(who5, org_a, client_for,
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert "WHO-5" in text
-    assert "24" in text
+    # 24 pairs, as the Pairs column of both tables (not a date's digits)
+    assert re.search(r"\n24 12\.38 \(3\.72\) 14\.88 \(3\.21\) 2\.50 ", text)
+    assert re.search(r"\nWHO-5 24 37\.5% 50\.0% < 5 37\.5% ", text)
     assert "2.50" in text  # mean change
     assert "37.5%" in text  # reliably improved, recovered
     assert "50.0%" in text  # unchanged
@@ -230,5 +256,6 @@ def test_query_count_is_fixed_whatever_the_data_size(org_a, django_assert_num_qu
     with django_assert_num_queries(1):
         large = change.build(scope_of(org_a.org, research_only=True))
     assert small["rows"] == [] and len(large["rows"]) == 1  # PHQ-9 members gave no research consent
-    with django_assert_num_queries(1):
+    # PHQ-9 has no normative SD: one more query fetches the organisation's baseline SD
+    with django_assert_num_queries(2):
         assert len(change.build(scope_of(org_a.org))["rows"]) == 2

@@ -183,6 +183,17 @@ def test_one_group_only_when_a_group_is_chosen(programme):
     assert yalom["incidents"].value == 4
 
 
+def test_all_groups_retention_is_built_from_members_not_roster_places(programme):
+    for i in (1, 2, 7, 8):
+        ConsentFactory(member=programme.m[i], kind="research")
+    r = group_process.build(scope_of(programme.org, research_only=True))
+    # Q1 start: group 1 has m1, m2; group 2 has m7, m8, m1: 5 places but 4 members, all still there
+    q1 = r["total"]["retention"][0]
+    assert q1.value == 1.0 and q1.n == 4 and q1.hidden
+    staff = group_process.build(scope_of(programme.org))["total"]["retention"][0]
+    assert staff.n == 8 and staff.value == pytest.approx(8 / 9)  # m1–m9 on 9 places
+
+
 def test_researchers_see_numbered_groups_and_hidden_small_cells(programme):
     for i in (1, 2, 3, 5, 6, 7, 8):
         ConsentFactory(member=programme.m[i], kind="research")
@@ -202,8 +213,8 @@ def test_researcher_page_does_not_name_the_groups(programme, client_for):
     response = get_report(client_for("researcher"), "group_process", period=PERIOD)
     assert response.status_code == 200
     html = response.content.decode()
-    html = html[html.index('<div class="report">'):]  # the report (the filter form lists the groups)
-    assert "Group 1" in html and "Group 2" in html
+    report = html[html.index('<div class="report">'):]
+    assert "Group 1" in report and "Group 2" in report
     assert "週三職場續航團體" not in html and "週五同儕支持團體" not in html
     assert "&lt; 5" in html
 

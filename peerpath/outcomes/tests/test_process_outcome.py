@@ -4,6 +4,7 @@ Cox figures against lifelines called directly on arrays built from the same rows
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,6 +14,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test, proportional_hazard_test
 
 from peerpath.groups.models import Attendance
+from peerpath.members.models import Member
 from peerpath.outcomes import participation, process_stats, survival
 from peerpath.outcomes.reports import process_outcome
 from peerpath.outcomes.templatetags.outcomes import format_value
@@ -57,10 +59,33 @@ def test_cox_is_not_fitted_with_fewer_than_ten_events_per_covariate():
     assert result.reason == "few_events" and result.events == 29 and result.needed == 30 and dropped == 0
 
 
-def test_participation_share_leaves_excused_sessions_out():
-    p = participation.Participation(held=10, attended=6, excused=2)
-    assert p.expected == 8 and p.share == 0.75
-    assert participation.Participation(held=2, attended=0, excused=2).share is None
+def test_participation_share_is_attended_over_expected():
+    assert participation.Participation(attended=6, expected=8).share == 0.75
+    assert participation.Participation(attended=0, expected=0).share is None
+
+
+def test_attendance_share_counts_attendance_rows_as_the_groups_app(org_a):
+    """The groups app's rate (``groups.profile.rate``): present or late over present,
+    late or absent marks, whatever the roster says; excused and unmarked sessions
+    are not expected."""
+    staff = org_a.users["professional"]
+    m = member(org_a.org, D(2024, 6, 1))
+    start = D(2025, 3, 1)
+    job(m, staff, start)
+    mine, other = group(org_a.org), group(org_a.org, "週五同儕支持團體")
+    roster(mine, m, D(2024, 6, 1))
+    for k, status in enumerate(["present", "present", "absent", "excused"]):
+        session(mine, staff, start - dt.timedelta(days=10 + 7 * k), {m: status})
+    session(other, staff, start - dt.timedelta(days=60))  # a session without a mark: not expected
+    session(other, staff, start - dt.timedelta(days=5), {m: "present"})  # not on its roster: a mark counts
+    session(mine, staff, start - dt.timedelta(days=200), {m: "absent"})  # before the 180-day window
+    session(mine, staff, start, {m: "absent"})  # the job's first day: not before it
+    scope = scope_for(org_a.org, PERIOD)
+    jobs = survival.tenure_jobs(scope)
+    cov = process_outcome.covariates(jobs, survival.job_tenure_rows(jobs))
+    # attended: 2 present + 1 present elsewhere = 3; expected: those 3 + 1 absent = 4
+    # (counting the sessions held while on the roster instead, 3 of 3 would be expected)
+    assert cov["attendance"].tolist() == [0.75]
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -99,7 +124,7 @@ def build_data(org, staff, membership, n: int, seed: int = 6) -> Expected:
         exp.observed.append(ended)
         exp.members.append(m.pk)
         exp.starts.append(start)
-        held = attended = excused = 0
+        attended = expected = 0
         for s, day in zip(sessions, session_days, strict=True):
             if joined is None or day < joined or (left is not None and day > left):
                 continue
@@ -113,10 +138,9 @@ def build_data(org, staff, membership, n: int, seed: int = 6) -> Expected:
                 exp.member_sessions.setdefault(m.pk, []).append((day, str(status)))
             status = statuses[(s.pk, m.pk)]
             if in_window:
-                held += 1
                 attended += status in ("present", "late")
-                excused += status == "excused"
-        exp.shares.append(min(1.0, attended / (held - excused)) if held - excused > 0 else np.nan)
+                expected += status in ("present", "late", "absent")
+        exp.shares.append(attended / expected if expected > 0 else np.nan)
         minutes = 0
         for days_before, mins in help_days:
             helping(m, other, staff, start - dt.timedelta(days=days_before), mins)
@@ -172,8 +196,8 @@ def data(org_a):
 
 def test_covariates_per_job_follow_the_window_and_the_roster(org_a, data):
     scope = scope_for(org_a.org, PERIOD)
-    rows = survival.job_tenure_rows(scope)
-    cov = process_outcome.covariates(scope, rows)
+    jobs = survival.tenure_jobs(scope)
+    cov = process_outcome.covariates(jobs, survival.job_tenure_rows(jobs))
     np.testing.assert_allclose(cov["attendance"], data.shares, equal_nan=True)
     np.testing.assert_allclose(cov["helping"], data.helping)
     np.testing.assert_allclose(cov["gses"], data.gses, equal_nan=True)
@@ -234,9 +258,15 @@ def test_pdf_shows_a_hazard_ratio_and_a_median(client_for, org_a, data, language
     frame = expected_frame(data)
     cph = CoxPHFitter().fit(frame, duration_col="duration", event_col="event", cluster_col="member")
     assert f"{cph.summary.loc['attendance', 'exp(coef)']:.2f}" in text
-    r = process_outcome.build(scope_for(org_a.org, PERIOD))
-    median = next(g["median"].value for g in r["groups"] if g["median"].value is not None)
-    assert format_value(median, "days") in text
+    durations, observed, shares = np.array(data.durations), np.array(data.observed), np.array(data.shares)
+    known = ~np.isnan(shares)
+    codes = pd.qcut(shares[known], 3, labels=False)
+    medians = [KaplanMeierFitter().fit(durations[known][codes == k], observed[known][codes == k])
+               .median_survival_time_ for k in range(3)]
+    finite = [m for m in medians if np.isfinite(m)]
+    assert finite
+    for median in finite:
+        assert format_value(median, "days") in text
 
 
 def test_page_states_the_association_is_not_causal(client_for, org_a, data):
@@ -250,5 +280,54 @@ def test_page_states_the_association_is_not_causal(client_for, org_a, data):
 @pytest.mark.parametrize("size", [12, 24])
 def test_fixed_number_of_queries(org_a, django_assert_num_queries, size):
     build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], size)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         process_outcome.build(scope_for(org_a.org, PERIOD, research_only=True))
+
+
+# -- small cells --------------------------------------------------------------------------------
+
+def test_a_hidden_row_is_not_the_total_minus_the_shown_rows(org_a):
+    data = build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 24)
+    r = process_outcome.build(scope_for(org_a.org, PERIOD, suppress=True))
+    no_group = r["groups"][-1]
+    shares = np.array(data.shares)
+    # members 0, 9 and 18 were on no roster, member 16 had left it: 4 jobs of 4 members, a small cell
+    assert no_group["rows"].value == int(np.isnan(shares).sum()) == 4 and no_group["rows"].hidden
+    assert not r["jobs"].hidden and r["jobs"].value == len(data.durations) == 25
+    thirds = r["groups"][:-1]
+    assert all(g["members"].value >= 5 for g in thirds)
+    hidden = [g for g in r["groups"] if g["rows"].hidden]
+    # the smallest third is hidden too, with every figure of it
+    smallest = min(thirds, key=lambda g: g["members"].value)
+    assert len(hidden) == 2 and smallest in hidden
+    assert smallest["median"].hidden and smallest["events"].hidden and smallest["curve"][1] == []
+    assert all(p["at_risk"].hidden for p in smallest["points"] if p["at_risk"].n)
+    # staff see every row
+    staff = process_outcome.build(scope_for(org_a.org, PERIOD))
+    assert not any(g["rows"].hidden for g in staff["groups"])
+
+
+def test_a_few_jobs_left_out_of_the_cox_model_are_hidden_with_the_rest(org_a):
+    data = build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 12)
+    dropped = int(np.isnan(np.array(data.gses)).sum())
+    assert dropped == 2  # members 3 and 7: no baseline GSES score
+    cox = process_outcome.build(scope_for(org_a.org, PERIOD, suppress=True))["cox"]
+    assert cox["dropped"].value == 2 and cox["dropped"].hidden
+    # 13 jobs in all: the jobs kept would give the 2 away
+    assert cox["jobs"].value == 11 and cox["jobs"].hidden and cox["members"].hidden and cox["events"].hidden
+    assert not cox["fitted"] and cox["message"] == "The Cox model was not fitted: too few jobs ended."
+    staff = process_outcome.build(scope_for(org_a.org, PERIOD))["cox"]
+    assert not staff["dropped"].hidden and "needs at least 30" in staff["message"]
+
+
+def test_researcher_page_hides_the_few_jobs_left_out(client_for, org_a):
+    from tests.factories import ConsentFactory
+
+    build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 12)
+    for m in Member.objects.filter(organization=org_a.org):
+        ConsentFactory(member=m, kind="research", given_on=D(2024, 1, 1))
+    html = get_report(client_for("researcher"), "process_outcome", period=PERIOD).content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "&lt; 5 jobs left out because the member had no self-efficacy (GSES) score" in text
+    assert not re.search(r"(?<!&lt; )\b\d+ jobs left out", text)
+    assert not re.search(r"\b\d+ jobs ended among", text)

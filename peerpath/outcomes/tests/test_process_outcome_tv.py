@@ -38,17 +38,15 @@ def _hand_worked() -> pd.DataFrame:
     jobs = pd.DataFrame({"job": [11, 12, 13], "member": [1, 2, 2], "start_day": [s, s, s + 400],
                          "duration": [200.0, 90.0, 30.0], "event": [True, False, False],
                          "gses": [25.0, 30.0, np.nan]})
-    # member 1's sessions: (day offset, mark); "absent" is held but not in the marks
+    # member 1's attendance rows: (day offset, mark); an excused absence is not expected
     sessions = [(-91, "present"), (-90, "absent"), (-10, "late"), (5, "excused"), (50, "absent"), (89, "present"),
                 (90, "present")]
-    held = pd.DataFrame({"member": 1, "session": range(len(sessions)), "day": [s + d for d, _ in sessions]})
-    marked = [(i, d, mark) for i, (d, mark) in enumerate(sessions) if mark != "absent"]
-    marks = pd.DataFrame({"member": 1, "session": [i for i, _, _ in marked], "day": [s + d for _, d, _ in marked],
-                          "attended": [m in ("present", "late") for _, _, m in marked],
-                          "excused": [m == "excused" for _, _, m in marked]})
+    marks = pd.DataFrame({"member": 1, "day": [s + d for d, _ in sessions],
+                          "attended": [m in ("present", "late") for _, m in sessions],
+                          "expected": [m != "excused" for _, m in sessions]})
     helping = pd.DataFrame({"member": [1, 1, 1, 2], "day": [s - 1, s + 179, s + 180, s + 400],
                             "minutes": [60, 30, 45, 90]})
-    return timevarying.long_table(jobs, held, marks, helping)
+    return timevarying.long_table(jobs, marks, helping)
 
 
 def test_each_interval_counts_the_90_days_before_it():
@@ -57,8 +55,8 @@ def test_each_interval_counts_the_90_days_before_it():
     # 0–90: days -90..-1 → sessions -90 (absent), -10 (late); 60 minutes of helping on day -1
     # 90–180: days 0..89 → 5 (excused, not expected), 50 (absent), 89 (present)
     # 180–200: days 90..179 → 90 (present); 30 minutes on day 179 (day 180 is in no window)
-    assert first[["start", "stop", "held", "attended", "excused"]].values.tolist() == [
-        [0, 90, 2, 1, 0], [90, 180, 3, 1, 1], [180, 200, 1, 1, 0]]
+    assert first[["start", "stop", "expected", "attended"]].values.tolist() == [
+        [0, 90, 2, 1], [90, 180, 2, 1], [180, 200, 1, 1]]
     assert first["attendance"].tolist() == [5.0, 5.0, 10.0]
     assert first["no_group"].tolist() == [0, 0, 0]
     assert first["helping"].tolist() == [1.0, 0.0, 0.5]
@@ -97,7 +95,7 @@ def test_a_covariate_the_same_in_every_interval_is_left_out():
                           "attendance": rng.uniform(0, 10, n), "no_group": 0, "helping": rng.uniform(0, 3, n),
                           "gses": rng.integers(15, 40, n).astype(float)})
     result = timevarying.fit_cox_tv(table)
-    assert isinstance(result, timevarying.TVResult)
+    assert isinstance(result, process_stats.CoxResult)
     assert result.constant == ["no_group"] and [c.name for c in result.covariates] == ["attendance", "helping", "gses"]
 
 
@@ -117,10 +115,10 @@ def expected_long(exp: Expected) -> pd.DataFrame:
             low, high = start + (a - 90) * DAY, start + (a - 1) * DAY
             marks = [status for day, status in exp.member_sessions.get(m, []) if low <= day <= high]
             attended = sum(status in ("present", "late") for status in marks)
-            expected = len(marks) - sum(status == "excused" for status in marks)
+            expected = sum(status in ("present", "late", "absent") for status in marks)
             minutes = sum(mins for day, mins in exp.member_help.get(m, []) if low <= day <= high)
             rows.append({"job": k, "start": float(a), "stop": float(b), "event": ended and b == days,
-                         "attendance": 10 * min(1.0, attended / expected) if expected > 0 else 0.0,
+                         "attendance": 10 * attended / expected if expected > 0 else 0.0,
                          "no_group": int(expected <= 0), "helping": minutes / 60, "gses": g, "member": m})
     return pd.DataFrame(rows)
 
@@ -191,3 +189,26 @@ def test_page_explains_time_varying_and_reverse_causation(client_for, org_a, tv_
     assert "participation is measured as the job goes on" in html
     assert "may stop coming to groups" in html
     assert "Robust standard errors are not available" in html
+
+
+def test_the_timeline_fetches_only_the_days_the_windows_can_reach(org_a):
+    from peerpath.outcomes import participation, survival
+    from peerpath.outcomes.tests.survival_data import group, helping, job, member, roster, session
+
+    staff = org_a.users["professional"]
+    m, other = member(org_a.org, dt.date(2023, 1, 1)), member(org_a.org, dt.date(2023, 1, 1))
+    start = dt.date(2025, 6, 1)
+    job(m, staff, start)
+    g = group(org_a.org, started=dt.date(2023, 1, 1))
+    roster(g, m, dt.date(2023, 1, 1))
+    since = start - 90 * DAY
+    for day, status in ((since - DAY, "present"), (since, "late"), (start, "absent"), (start + 10 * DAY, "excused")):
+        session(g, staff, day, {m: status})
+    helping(m, other, staff, since - DAY, 30)
+    helping(m, other, staff, since, 45)
+    scope = scope_for(org_a.org, PERIOD)
+    t = participation.timeline(survival.tenure_jobs(scope), scope.org_ids, since, dt.date(2025, 9, 1))
+    # the excused absence is not expected: not fetched
+    assert sorted(t.marks.values.tolist()) == [[m.pk, since.toordinal(), True, True],
+                                       [m.pk, start.toordinal(), False, True]]
+    assert t.helping.values.tolist() == [[m.pk, since.toordinal(), 45]]

@@ -42,17 +42,30 @@ def test_kaplan_meier_matches_lifelines():
     rng = np.random.default_rng(6)
     durations = rng.integers(1, 800, 60).astype(float)
     observed = rng.random(60) < 0.6
-    km = kaplan_meier(Durations(durations, observed, np.arange(60)))
+    d = Durations(durations, observed, np.arange(60) % 40)
+    km = kaplan_meier(d)
     kmf = KaplanMeierFitter().fit(durations, observed)
     assert km is not None and km.n == 60 and km.events == int(observed.sum())
     assert km.median == pytest.approx(kmf.median_survival_time_)
     ci = median_survival_times(kmf.confidence_interval_)
+    assert np.isfinite(ci.iloc[0, 0]) and np.isfinite(ci.iloc[0, 1])
     assert km.median_ci[0] == pytest.approx(ci.iloc[0, 0])
+    assert km.median_ci[1] == pytest.approx(ci.iloc[0, 1])
+    assert km.median_ci[0] < km.median < km.median_ci[1]
     for days in (0, 90, 182, 365, 730):
         estimate, lower, upper = km.at(days)
         assert estimate == pytest.approx(kmf.survival_function_at_times(days).iloc[0])
         assert lower <= estimate <= upper
-    assert km.at_risk(365) == int((durations >= 365).sum())
+    assert d.at_risk(365) == int((durations >= 365).sum()) == km_at_risk(kmf, 365)
+    # members 0–19 have two rows each: rows 0–19 and 40–59
+    assert d.members_at_risk(365) == len({i % 40 for i in range(60) if durations[i] >= 365})
+
+
+def km_at_risk(kmf: KaplanMeierFitter, days: float) -> int:
+    """lifelines' number at risk just before ``days``: the first event-table row at or after it."""
+    table = kmf.event_table
+    later = table[table.index >= days]
+    return int(later["at_risk"].iloc[0]) if len(later) else 0
 
 
 def test_no_median_when_the_curve_stays_above_half():
@@ -129,3 +142,20 @@ def test_each_selector_is_one_query(org_a, django_assert_num_queries, size):
         job_tenure(scope)
     with django_assert_num_queries(1):
         time_to_first_job(scope)
+
+
+def test_a_job_that_ended_before_enrolment_is_not_the_first_job(org_a):
+    staff = org_a.users["professional"]
+    a = member(org_a.org, D(2026, 2, 1))
+    job(a, staff, D(2025, 6, 1), D(2025, 12, 31))  # over before enrolment: not counted
+    job(a, staff, D(2026, 4, 2))  # the first job since enrolment: 60 days
+    b = member(org_a.org, D(2026, 2, 1))
+    job(b, staff, D(2025, 6, 1), D(2026, 1, 31))  # ended the day before enrolment: never found a job
+    c = member(org_a.org, D(2026, 2, 1))
+    job(c, staff, D(2025, 6, 1), D(2026, 2, 1))  # still held on the enrolment day: day 0
+    d = time_to_first_job(scope_for(org_a.org))
+    rows = dict(zip(d.member_ids.tolist(), zip(d.durations.tolist(), d.observed.tolist(), strict=True),
+                    strict=True))
+    assert rows[a.pk] == (60.0, True)
+    assert rows[b.pk] == ((CENSOR - D(2026, 2, 1)).days, False) == (241, False)
+    assert rows[c.pk] == (0.0, True)

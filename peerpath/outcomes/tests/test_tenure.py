@@ -11,6 +11,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
 from peerpath.outcomes.reports import tenure
+from peerpath.outcomes.templatetags.outcomes import format_value
 from peerpath.outcomes.tests.helpers import get_report, pdf_text
 from peerpath.outcomes.tests.survival_data import job, member, scope_for
 
@@ -86,9 +87,14 @@ def test_page_shows_the_median_and_the_curve(client_for, org_a, jobs):
     response = get_report(client_for("coordinator"), "tenure", period=PERIOD)
     assert response.status_code == 200
     html = response.content.decode()
-    median = response.context["r"]["tenure"]["median"].value
-    assert f"{round(median)}" in html and "<svg" in html
-    assert "Median tenure (days)" in html
+    durations, observed = arrays()
+    median = KaplanMeierFitter().fit(durations, observed).median_survival_time_
+    assert np.isfinite(median)
+    tile = re.search(r'<span class="value">([^<]*)</span>Median tenure \(days\)', html)
+    assert tile is not None and tile.group(1) == format_value(median, "days")
+    assert "<svg" in html
+    # the period's start does not limit the jobs: said on the page
+    assert "every job that started by the end of follow-up counts, however long before the period" in html
 
 
 def test_small_groups_are_hidden_for_researchers(client_for, org_a):
@@ -125,3 +131,52 @@ def test_fixed_number_of_queries(org_a, django_assert_num_queries, size):
         job(member(org_a.org, D(2024, 12, 1)), staff, start, end)
     with django_assert_num_queries(2):
         tenure.build(scope_for(org_a.org, PERIOD, research_only=True))
+
+
+def consented_jobs(org_a, spans):
+    from tests.factories import ConsentFactory
+
+    staff = org_a.users["professional"]
+    for start, end in spans:
+        m = member(org_a.org, D(2024, 12, 1))
+        ConsentFactory(member=m, kind="research", given_on=D(2024, 12, 1))
+        job(m, staff, start, end)
+
+
+# six members: one job ended, five still going
+ONE_ENDED = [(D(2025, 3, 1), D(2025, 4, 1))] + [(D(2025, 3, 1) + dt.timedelta(days=9 * i), None) for i in range(1, 6)]
+
+
+def test_a_few_ended_jobs_are_hidden_with_the_ongoing_ones(org_a):
+    consented_jobs(org_a, ONE_ENDED)
+    r = tenure.build(scope_for(org_a.org, PERIOD, suppress=True, research_only=True))
+    t = r["tenure"]
+    assert t["rows"].value == 6 and not t["rows"].hidden and not t["members"].hidden
+    # 1 ended and 5 ongoing: "1 ended" would name one member, and 6 − 5 would recover it
+    assert (t["events"].value, t["censored"].value) == (1, 5)
+    assert t["events"].hidden and t["censored"].hidden
+    # time to first job: all six found one (the fixture's member gave no research consent)
+    first = r["first_job"]
+    assert (first["members"].value, first["events"].value, first["censored"].value) == (6, 6, 0)
+    assert not first["events"].hidden and not first["censored"].hidden
+
+
+def test_staff_see_the_few_ended_jobs(org_a):
+    consented_jobs(org_a, ONE_ENDED)
+    t = tenure.build(scope_for(org_a.org, PERIOD))["tenure"]
+    assert (t["events"].value, t["censored"].value) == (1, 5) and not t["events"].hidden
+
+
+def test_researcher_page_does_not_print_one_ended_job(client_for, org_a):
+    consented_jobs(org_a, ONE_ENDED)
+    html = get_report(client_for("researcher"), "tenure", period=PERIOD).content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "6 jobs of 6 members: &lt; 5 ended, &lt; 5 ongoing (censored)." in text
+    assert not re.search(r"(?<!&lt; )\b\d+ (ended|ongoing)", text)
+
+
+def test_pdf_does_not_print_one_ended_job(client_for, org_a):
+    consented_jobs(org_a, ONE_ENDED)
+    response = get_report(client_for("coordinator"), "tenure", pdf=True, period=PERIOD)
+    text = " ".join(pdf_text(response.content).split())
+    assert "6 jobs of 6 members: < 5 ended, < 5 ongoing (censored)." in text

@@ -6,9 +6,10 @@ A smaller ``factor`` scales every count (tests use 0.01). Deterministic from the
 seed and ``today``. Nothing is real: names come from the demo's character pools,
 phones from the 0900-000 block, e-mail addresses from example.org.
 
-Speed: rows are planned in Python and written with PostgreSQL ``COPY`` (psycopg 3),
-or ``executemany`` on SQLite, bypassing the ORM. Encrypted fields are encrypted
-once per distinct value; optional ones stay empty. Scores come from the scoring
+Speed: rows are planned in Python and written by ``peerpath.demo.bulk`` (over
+``peerpath.exchange.bulk.insert``: PostgreSQL ``COPY`` or ``executemany``,
+bypassing the ORM). Encrypted fields are encrypted once per distinct value (per
+table and organisation); optional ones stay empty. Scores come from the scoring
 engine, vectorised over all responses of an instrument in an organisation.
 Rows are written without model signals: no history rows, alerts or result flags.
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
 import math
 import random
 from collections.abc import Callable
@@ -31,7 +31,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from peerpath.demo.bulk import Encrypted, TableWriter
+from peerpath.demo.bulk import TableWriter
 from peerpath.demo.generator import DIAGNOSES, GIVEN, SURNAMES
 from peerpath.measures.library import library
 from peerpath.measures.scoring import score_responses
@@ -110,11 +110,10 @@ def build(
         job_counts = _split(total["jobs"], len(orgs))
         admin_counts = _split(total["administrations"], len(orgs))
         attendance_counts = _split(total["attendance"], len(orgs))
-        encrypted = Encrypted()
         for i, org_id in enumerate(orgs):
             rng = random.Random(f"{seed}:{i}")
             nrng = np.random.default_rng([seed, i])
-            members = _members(writer, rng, encrypted, org_id, staff[org_id], member_counts[i], today)
+            members = _members(writer, rng, org_id, staff[org_id], member_counts[i], today)
             attended = _groups(writer, rng, org_id, staff[org_id], members, attendance_counts[i], today)
             _questionnaires(writer, rng, nrng, org_id, staff[org_id], members, attended, admin_counts[i], today)
             _employment(writer, rng, org_id, staff[org_id], members, job_counts[i], today)
@@ -172,7 +171,7 @@ def _organisations(seed: int, n: int) -> tuple[list[int], dict[int, _Staff]]:
 
 
 def _members(
-    writer: TableWriter, rng: random.Random, encrypted: Encrypted, org_id: int, staff: _Staff, n: int,
+    writer: TableWriter, rng: random.Random, org_id: int, staff: _Staff, n: int,
     today: dt.date,
 ) -> list[_Member]:
     from peerpath.members.models import (
@@ -201,8 +200,8 @@ def _members(
             token_cache[name] = tokens_for(Member(organization_id=org_id, name=name))
         tokens.extend((pk, t) for t in sorted(token_cache[name]))
         rows.append((
-            pk, org_id, f"N{k + 1:05d}", encrypted(name), encrypted(f"0900-000-{rng.randint(0, 999):03d}"),
-            encrypted(rng.choice(DIAGNOSES)), rng.randint(1960, 2004),
+            pk, org_id, f"N{k + 1:05d}", name, f"0900-000-{rng.randint(0, 999):03d}",
+            rng.choice(DIAGNOSES), rng.randint(1960, 2004),
             rng.choice(["female", "male", "male", "female", "undisclosed"]), enrolled, status,
             rng.choice(["hospital_ot", "day_ward", "clinic", "agency", "self", "family", "peer"]),
         ))
@@ -345,7 +344,7 @@ def _questionnaires(
         for r, (_i, member_id, day, reason) in enumerate(chosen):
             admin_id = next_admin
             next_admin += 1
-            answers = json.dumps(dict(zip(item_ids, matrix[r].tolist(), strict=True)))
+            answers = dict(zip(item_ids, matrix[r].tolist(), strict=True))
             admin_rows.append((admin_id, org_id, member_id, instrument_id, instrument.version, mode, reason,
                                "completed", day, answers, staff.coordinator, now))
             for score_id, s in result.scores.items():

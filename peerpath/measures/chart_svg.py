@@ -71,16 +71,25 @@ def _finalise(raw: str, heading: str, summary: str) -> str:
         for key, value in element.attrib.items()
         if key in (f"{{{XLINK_NS}}}href", "href") and value.startswith("#")
     }
+    # Ids that something refers to carry the chart's digest: matplotlib names alike the
+    # markers of different charts, and a page or a PDF report holds several charts.
+    digest = hashlib.sha256((heading + "\0" + summary + "\0" + raw).encode()).hexdigest()[:10]
+    prefix = f"pp-chart-{digest}"
     for element in root.iter():
+        for key, value in list(element.attrib.items()):
+            if key in (f"{{{XLINK_NS}}}href", "href") and value[1:] in referenced:
+                element.set(key, f"#{prefix}-{value[1:]}")
+            elif "url(#" in value:
+                element.set(key, re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", value))
         identifier = element.get("id")
-        if identifier is None or identifier in referenced:
+        if identifier is None:
+            continue
+        if identifier in referenced:
+            element.set("id", f"{prefix}-{identifier}")
             continue
         del element.attrib["id"]
         if identifier.startswith("pp-"):  # our own gids: stable hooks for tests and CSS
             element.set("class", identifier[3:])
-
-    digest = hashlib.sha256((heading + "\0" + summary + "\0" + raw).encode()).hexdigest()[:10]
-    prefix = f"pp-chart-{digest}"
     root.set("width", "100%")
     root.attrib.pop("height", None)
     root.set("role", "img")

@@ -6,33 +6,14 @@ Callers pass texts already translated; every chart has its table on the page."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 
 import matplotlib
-from matplotlib.figure import Figure
 
-from peerpath.groups.charts import _LOCK, _empty, _figure, _rc, _style
-from peerpath.groups.charts import _render as _render_svg
+from peerpath.groups.charts import _LOCK, _empty, _figure, _rc, _render, _style
 
 SERIES_COLOURS = ("#1f4e79", "#c0504d", "#2e7d32", "#7a3e9d", "#b8860b", "#555555")
 REFERENCE = "#888888"
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _render(figure: Figure, heading: str, summary: str) -> str:
-    return unique_ids(_render_svg(figure, heading, summary))
-
-
-def unique_ids(svg: str) -> str:
-    """The SVG with its ids prefixed by a digest of the chart: a report holds several
-    charts in one document, and matplotlib names alike the markers of charts that
-    share a salt (an id must be unique in an HTML page and in WeasyPrint's PDF)."""
-    prefix = "c" + hashlib.sha256(svg.encode()).hexdigest()[:8]
-    for old in set(_ID.findall(svg)):
-        svg = re.sub(rf'(id="|#){re.escape(old)}\b', rf"\g<1>{prefix}-{old}", svg)
-    return svg
 
 
 def _ticks(axes: object, labels: Sequence[str]) -> None:

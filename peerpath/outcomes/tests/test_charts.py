@@ -1,4 +1,5 @@
-"""Report charts: several in one document keep their ids unique (HTML and PDF)."""
+"""Report charts: several in one document keep their ids unique (HTML and PDF);
+`measures.chart_svg._finalise` prefixes every referenced id with the chart's digest."""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 Each domain app registers a *provider*: a function that takes a member and
 returns ``TimelineEntry`` objects, in one or two queries whatever the member's
 history. ``build_timeline`` merges them newest first and drops the entries the
-viewer's role may not see (clinical entries for peer leaders).
+viewer's role may not see (clinical entries for peer leaders), and every clinical
+entry when the caller asks for none (``clinical=False``, e.g. a member progress
+report without the clinical details).
 """
 
 from __future__ import annotations
@@ -47,8 +49,11 @@ def register(provider: Provider) -> Provider:
     return provider
 
 
-def build_timeline(member: Member, membership: Membership) -> list[TimelineEntry]:
-    show_clinical = can(membership, Perm.MEMBER_VIEW_CLINICAL)
+def build_timeline(member: Member, membership: Membership, *, clinical: bool = True) -> list[TimelineEntry]:
+    """Every provider's entries, newest first. Clinical entries and private details
+    are shown only to roles with clinical access, and only when ``clinical`` is true
+    (false: left out whatever the viewer may see)."""
+    show_clinical = clinical and can(membership, Perm.MEMBER_VIEW_CLINICAL)
     entries = [e for provider in _providers for e in provider(member) if show_clinical or not e.clinical]
     if not show_clinical:
         entries = [replace(e, detail="") if e.private_detail else e for e in entries]

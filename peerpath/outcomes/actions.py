@@ -27,25 +27,29 @@ def ips25() -> Instrument:
     return library()[INSTRUMENT_ID]
 
 
-def score_review(items: Mapping[str, int]) -> tuple[int, str]:
-    """Total and band key (the band's English label) of 25 ratings, by the scoring
-    engine and the shipped ``ips25`` definition."""
+def score_review(items: Mapping[str, int]) -> tuple[int, int]:
+    """Total and band index (into the ``ips25`` total's bands) of 25 ratings, by the
+    scoring engine and the shipped definition."""
     missing = items_complete(dict(items))
     if missing:
         raise ValueError(f"items not rated 1–5: {', '.join(missing)}")
     result = score_one(ips25(), {i: items[i] for i in ITEM_IDS})["scores"]["total"]
-    if result["value"] is None or result["band_label"] is None:
+    if result["value"] is None or result["band_index"] is None:
         raise ValueError("the review could not be scored")
-    return int(result["value"]), str(result["band_label"]["en"])
+    return int(result["value"]), int(result["band_index"])
 
 
-def band_label(band_key: str, language: str) -> str:
-    """A stored band key in ``language`` (the key itself when the definition no
-    longer has that band)."""
-    for band in ips25().score("total").bands:
-        if band.label.get("en") == band_key:
-            return band.label.get(language)
-    return band_key
+def band_label(band_index: int, language: str) -> str:
+    """A stored band in ``language`` ("—" when the definition no longer has it)."""
+    bands = ips25().score("total").bands
+    return bands[band_index].label.get(language) if 0 <= band_index < len(bands) else "—"
+
+
+def band_ranges(language: str) -> list[dict[str, Any]]:
+    """The ``ips25`` total's bands (min, max, label in ``language``), for the notes
+    beside totals: the pages render them from the definition."""
+    return [{"min": int(b.min), "max": int(b.max), "label": b.label.get(language)}
+            for b in ips25().score("total").bands]
 
 
 @durable_action
@@ -70,7 +74,7 @@ def record_review(
     review = FidelityReview.objects.create(
         organization=membership.organization, reviewed_on=reviewed_on, reviewers=reviewers,
         period_label=period_label.strip(), items={i: int(items[i]) for i in ITEM_IDS}, notes=clean_notes,
-        total=total, band=band, recorded_by=membership.user,
+        total=total, band_index=band, recorded_by=membership.user,
     )
     audit.record_by(membership, Event.FIDELITY_RECORDED, target=review, request=request,
                     extra={"review": review.pk})

@@ -9,8 +9,8 @@ import random
 from typing import Any
 
 from peerpath.demo.generator import DemoPlan
+from peerpath.outcomes.fidelity import ITEM_IDS
 
-ITEMS = [str(i) for i in range(1, 26)]
 # (days before the plan's day, the total aimed at, reviewers, notes by item): synthetic.
 REVIEWS = [
     (540, 82, "外部：2 位 IPS 訓練師", {"1": "每位就業專員個案量約 30 人。", "15": "多數人入案後兩個月才首次接觸雇主。"}),
@@ -21,10 +21,10 @@ REVIEWS = [
 
 def _ratings(rng: random.Random, total: int) -> dict[str, int]:
     """25 ratings 1–5 summing to ``total`` (25–125), spread at random."""
-    ratings = dict.fromkeys(ITEMS, 1)
+    ratings = dict.fromkeys(ITEM_IDS, 1)
     left = total - 25
     while left > 0:
-        item = rng.choice([i for i in ITEMS if ratings[i] < 5])
+        item = rng.choice([i for i in ITEM_IDS if ratings[i] < 5])
         ratings[item] += 1
         left -= 1
     return ratings

@@ -11,7 +11,10 @@
     only range left between the published 2 and 4;
   * item 15, rapid job search: 5 = first face-to-face employer contact within 30
     days of entry, on average. The lower anchors are not confirmed here, so a
-    longer average gets no rating ("below the level of 5");
+    longer average gets no rating ("below the level of 5"). People still waiting
+    for a first contact are censored: their wait is at least the days so far, so
+    the mean is known only when nobody waits, and is known to exceed 30 days when
+    it does so even counting the waits so far; otherwise the item is not rated;
   * item 17, job development: 5 = 6 or more face-to-face employer contacts per
     specialist per week; lower anchors not confirmed (as item 15);
   * item 21, competitive jobs: 5 = 95% or more of the jobs are competitive; lower
@@ -22,6 +25,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -104,6 +108,21 @@ def rapid_search_rating(mean_days: float | None) -> Rating:
     return _top_only(mean_days, mean_days is not None and mean_days <= RAPID_SEARCH_DAYS)
 
 
+def rapid_search_rating_censored(days: Sequence[float], contacted: Sequence[bool]) -> Rating:
+    """Item 15 from each member's days to a first contact (``contacted``) or days
+    waited so far (censored): the mean of the waits is known only when nobody is
+    still waiting; the waits so far give a lower bound, which settles "not within
+    30 days" when it already exceeds 30. Otherwise: not rated."""
+    if not days:
+        return Rating(None, NO_DATA)
+    at_least = sum(days) / len(days)
+    if all(contacted):
+        return rapid_search_rating(at_least)
+    if at_least > RAPID_SEARCH_DAYS:
+        return Rating(None, BELOW_CONFIRMED)
+    return Rating(None, NOT_RATED)
+
+
 def employer_contact_rating(per_specialist_week: float | None) -> Rating:
     return _top_only(
         per_specialist_week, per_specialist_week is not None and per_specialist_week >= EMPLOYER_CONTACTS_PER_WEEK
@@ -122,12 +141,17 @@ def follow_along_rating(value: float | None) -> Rating:
 # The anchors each measure is compared with, as shown beside it (numbers only).
 ANCHOR_TEXT: dict[str, str] = {
     "caseload": gettext_noop("5: 20 or fewer · 4: 21–25 · 3: 26–30 · 2: 31–40 · 1: 41 or more"),
-    "rapid_search": gettext_noop("5: within 30 days on average (lower anchors not confirmed: not rated)"),
+    "rapid_search": gettext_noop(
+        "5: within 30 days on average (lower anchors not confirmed: not rated); not rated either while people "
+        "still waiting leave the average unknown"
+    ),
     "employer_contacts": gettext_noop("5: 6 or more a week (lower anchors not confirmed: not rated)"),
     "competitive": gettext_noop("5: 95% or more (lower anchors not confirmed: not rated)"),
-    "follow_along_recent": gettext_noop("No rating: the anchors describe the kind and timing of support"),
-    "follow_along_gap": gettext_noop("No rating: the anchors describe the kind and timing of support"),
 }
+# Items 22 and 23 share one text.
+ANCHOR_TEXT["follow_along_recent"] = ANCHOR_TEXT["follow_along_gap"] = gettext_noop(
+    "No rating: the anchors describe the kind and timing of support"
+)
 
 
 def per_week(count: int, specialists: int, days: int) -> float | None:

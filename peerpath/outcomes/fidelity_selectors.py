@@ -1,23 +1,28 @@
-"""Scoped reads of fidelity reviews (programme-level records, no member data)."""
+"""Scoped reads of fidelity reviews (programme-level records, no member data, but
+the reviewers' names and free-text notes: not for researchers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from peerpath.outcomes.actions import band_label
 from peerpath.outcomes.fidelity import ITEM_IDS, ITEM_TITLES
+from peerpath.outcomes.forms import counts_research_only
 from peerpath.outcomes.models import FidelityReview
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
 
 def review_for(membership: Membership, pk: int) -> FidelityReview:
-    """A review of the acting organisation (404 for any other, or none)."""
+    """A review of the acting organisation (404 for any other, or none); refused to
+    a viewer who counts research-consented members only (researchers)."""
     require(membership, Perm.REPORT_VIEW)
+    if counts_research_only([membership]):
+        raise PermissionDenied("Researchers do not read fidelity reviews' reviewers and notes")
     try:
-        return FidelityReview.objects.for_org(membership.organization).select_related("recorded_by").get(pk=pk)
+        return FidelityReview.objects.for_org(membership.organization).get(pk=pk)
     except FidelityReview.DoesNotExist:
         raise Http404("No such fidelity review") from None
 
@@ -29,6 +34,3 @@ def review_items(review: FidelityReview, translate: Any) -> list[dict[str, Any]]
         for i in ITEM_IDS
     ]
 
-
-def review_band(review: FidelityReview, language: str) -> str:
-    return band_label(review.band, language)

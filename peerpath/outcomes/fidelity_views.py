@@ -41,5 +41,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "outcomes/fidelity_detail.html", {
         "review": review,
         "items": fidelity_selectors.review_items(review, _),
-        "band": fidelity_selectors.review_band(review, interface_language()),
+        "band": actions.band_label(review.band_index, interface_language()),
+        "bands": actions.band_ranges(interface_language()),
     })

@@ -12,7 +12,7 @@ helper roles and helping contacts. The caller has fetched the member through
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -25,14 +25,15 @@ from peerpath.groups.models import ATTENDED, Attendance, RosterEntry, Session
 from peerpath.members.models import CareRole, Member, Stage
 from peerpath.members.selectors import current_care_team
 from peerpath.members.timeline import TimelineEntry, build_timeline
+from peerpath.outcomes.employment_figures import held_between
 from peerpath.outcomes.member_report_rules import (
     in_period,
     minutes_to_hours,
-    overlaps,
     shown_points,
 )
 from peerpath.outcomes.period import Period
-from peerpath.pathway.models import HelperRole, HelperRoleKind, HelpingContact
+from peerpath.pathway.models import HelperRole, HelperRoleKind
+from peerpath.pathway.selectors import helping_summary
 from peerpath.tenancy.models import Membership, display_name
 from peerpath.tenancy.policy import Perm, can, require
 
@@ -45,7 +46,6 @@ class ScoreRow:
     flag: bool
     prorated: bool
     baseline: bool
-    before_period: bool
     rci: float | None
     change: str | None  # improved / unchanged / deteriorated (reliable change against the first result)
     change_label: str
@@ -64,7 +64,6 @@ class ScoreBlock:
 
 @dataclass
 class InstrumentBlock:
-    id: str
     short_name: str
     name: str
     scores: list[ScoreBlock] = field(default_factory=list)
@@ -98,8 +97,7 @@ def _header(member: Member, membership: Membership, *, clinical: bool) -> dict[s
             who = f"{a.mentor.code} {a.mentor.preferred_name or a.mentor.name}"
         else:
             who = ""
-        team.append({"role": str(a.get_role_display()), "track": "peer" if a.role == CareRole.PEER_MENTOR else
-                     "professional", "who": who, "since": a.started_on})
+        team.append({"role": str(a.get_role_display()), "who": who, "since": a.started_on})
     show_clinical = clinical and can(membership, Perm.MEMBER_VIEW_CLINICAL)
     stage = getattr(member, "current_stage", None) or ""
     return {
@@ -108,7 +106,6 @@ def _header(member: Member, membership: Membership, *, clinical: bool) -> dict[s
         "enrolment_date": member.enrolment_date,
         "status": str(member.get_status_display()),
         "stage": str(dict(Stage.choices).get(stage, "")) if stage else "",
-        "preferred_language": str(member.get_preferred_language_display()),
         "care_team": team,
         "show_clinical": show_clinical,
         "diagnosis": member.diagnosis if show_clinical else None,
@@ -116,11 +113,10 @@ def _header(member: Member, membership: Membership, *, clinical: bool) -> dict[s
 
 
 def _timeline(member: Member, membership: Membership, period: Period, *, clinical: bool) -> list[TimelineEntry]:
-    """Both tracks' entries in the period, oldest first. Free-text details marked
-    private stay out unless the clinical details were asked for."""
-    entries = in_period(build_timeline(member, membership), period)
-    if not clinical:
-        entries = [replace(e, detail="") if e.private_detail else e for e in entries]
+    """Both tracks' entries in the period, oldest first. Clinical entries and
+    free-text details marked private stay out unless the clinical details were asked
+    for (``build_timeline`` leaves them out)."""
+    entries = in_period(build_timeline(member, membership, clinical=clinical), period)
     entries.reverse()  # build_timeline gives newest first; a case conference reads forward
     return entries
 
@@ -133,14 +129,13 @@ def _scores(membership: Membership, member: Member, period: Period, language: st
     from peerpath.measures.charts import progress_svg  # matplotlib loads only when a chart is drawn
     from peerpath.measures.scoring import score_range
     from peerpath.measures.selectors import member_results
-    from peerpath.outcomes.charts import unique_ids
 
     if not can(membership, Perm.MEASURE_VIEW):
         return []
     blocks = []
     for result in member_results(membership, member, language, request=request):
         instrument = result.instrument
-        block = InstrumentBlock(instrument.id, instrument.short_name, instrument.name.get(language) or "")
+        block = InstrumentBlock(instrument.short_name, instrument.name.get(language) or "")
         for series in result.series:
             points = shown_points([p for p in series.points if p.value is not None], period)
             if not points:
@@ -148,7 +143,7 @@ def _scores(membership: Membership, member: Member, period: Period, language: st
             rows = [
                 ScoreRow(
                     date=p.date, value=float(p.value or 0.0), band=p.band, flag=p.flag, prorated=p.prorated,
-                    baseline=index == 0, before_period=p.date < period.start, rci=p.rci, change=p.change,
+                    baseline=index == 0, rci=p.rci, change=p.change,
                     change_label=change_label(p.change), clinical=p.clinical, clinical_label=clinical_label(p.clinical),
                 )
                 for index, p in enumerate(points)
@@ -157,11 +152,11 @@ def _scores(membership: Membership, member: Member, period: Period, language: st
             primary = score.id == instrument.primary_score.id
             svg = ""
             if primary:
-                svg = unique_ids(progress_svg(
+                svg = progress_svg(
                     [(r.date, r.value, r.band or None, r.change) for r in rows], score=score, language=language,
                     title=f"{instrument.short_name} · {score.label.get(language)}",
                     score_range=score_range(instrument, score.id),
-                ))
+                )
             block.scores.append(ScoreBlock(score.label.get(language) or score.id, primary, rows, svg, series.rci_basis))
         if block.scores:
             blocks.append(block)
@@ -170,8 +165,7 @@ def _scores(membership: Membership, member: Member, period: Period, language: st
 
 def _jobs(member: Member, period: Period) -> list[dict[str, Any]]:
     rows = (
-        Job.objects.for_org(member.organization).filter(member=member, start_date__lte=period.end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
+        Job.objects.for_org(member.organization).filter(held_between(period.start, period.end), member=member)
         .select_related("employer", "ending").order_by("start_date", "created_at")
     )
     jobs = []
@@ -231,23 +225,14 @@ def _roles(member: Member, period: Period) -> list[dict[str, Any]]:
         HelperRole.objects.for_org(member.organization).filter(member=member, started_on__lte=period.end)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=period.start)).order_by("started_on", "created_at")
     )
-    return [
-        {"label": str(labels.get(r.role, r.role)), "start": r.started_on, "end": r.ended_on}
-        for r in rows if overlaps(r.started_on, r.ended_on, period)
-    ]
+    return [{"label": str(labels.get(r.role, r.role)), "start": r.started_on, "end": r.ended_on} for r in rows]
 
 
 def _helping(member: Member, period: Period) -> dict[str, Decimal | int]:
-    given, received = Q(helper=member), Q(helped=member)
-    totals = (
-        HelpingContact.objects.for_org(member.organization).filter(date__range=(period.start, period.end))
-        .filter(given | received)
-        .aggregate(given=Sum("minutes", filter=given), received=Sum("minutes", filter=received),
-                   given_n=Count("pk", filter=given), received_n=Count("pk", filter=received))
-    )
+    totals = helping_summary(member, since=period.start, until=period.end)
     return {
-        "given_hours": minutes_to_hours(totals["given"]), "received_hours": minutes_to_hours(totals["received"]),
-        "given_contacts": int(totals["given_n"] or 0), "received_contacts": int(totals["received_n"] or 0),
+        "given_hours": minutes_to_hours(totals.given), "received_hours": minutes_to_hours(totals.received),
+        "given_contacts": totals.given_contacts, "received_contacts": totals.received_contacts,
     }
 
 
@@ -263,7 +248,6 @@ def build_member_report(
     return {
         "member": _header(member, membership, clinical=clinical),
         "period": period,
-        "language": language,
         "timeline": _timeline(member, membership, period, clinical=clinical),
         "instruments": _scores(membership, member, period, language, request),
         "jobs": _jobs(member, period),

@@ -12,7 +12,6 @@ from typing import Protocol, TypeVar
 from peerpath.outcomes.period import Period
 
 DEFAULT_DAYS = 365
-LANGUAGE_CHOICES = ("staff", "member")
 
 
 def default_period(today: dt.date) -> Period:
@@ -20,17 +19,9 @@ def default_period(today: dt.date) -> Period:
     return Period(today - dt.timedelta(days=DEFAULT_DAYS - 1), today)
 
 
-def overlaps(start: dt.date, end: dt.date | None, period: Period) -> bool:
-    """Whether something that ran from ``start`` until ``end`` (None: still running)
-    touches the period."""
-    return start <= period.end and (end is None or end >= period.start)
-
-
 def report_language(choice: str, *, member_language: str, staff_language: str) -> str:
     """The language the report is written in: the member's preferred language
-    (``choice == "member"``) or the viewer's (``"staff"``)."""
-    if choice not in LANGUAGE_CHOICES:
-        raise ValueError(f"language must be one of {LANGUAGE_CHOICES}, not {choice!r}")
+    (``choice == "member"``) or the viewer's (``"staff"``, the form's other choice)."""
     return member_language if choice == "member" else staff_language
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.measures.library import interface_language
 from peerpath.members.models import Member
 from peerpath.members.selectors import get_member
 from peerpath.outcomes.member_report import build_member_report
@@ -29,10 +30,6 @@ from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm
 
 
-def _staff_language() -> str:
-    return "zh-hant" if (translation.get_language() or "").startswith("zh") else "en"
-
-
 def _run(request: HttpRequest, code: str, *, fmt: str) -> tuple[Member, MemberReportForm, dict[str, Any]]:
     """The member (404 elsewhere), the options form, and — when the form is valid —
     the report's context, built in the report's language and audited."""
@@ -42,7 +39,7 @@ def _run(request: HttpRequest, code: str, *, fmt: str) -> tuple[Member, MemberRe
     if not form.is_valid():
         return member, form, {}
     language = report_language(form.cleaned_data["language"], member_language=member.preferred_language,
-                               staff_language=_staff_language())
+                               staff_language=interface_language())
     period = form.report_period
     with translation.override(language):
         data = build_member_report(membership, member, period, language=language,

@@ -27,9 +27,10 @@ class FidelityReview(TenantModel):
     # {"7": "…"}: programme notes per item (no member data), each at most 2000 characters.
     notes = models.JSONField(_("notes"), default=dict, blank=True)
     total = models.PositiveSmallIntegerField(_("total"))
-    # The band's key: its English label in the ips25 definition (shown in the
-    # viewer's language from the definition).
-    band = models.CharField(_("band"), max_length=80)
+    # The band as the scoring engine gave it: an index into the ips25 definition's
+    # total bands (as measures.StoredScore.band_index); shown in the viewer's
+    # language from the definition.
+    band_index = models.PositiveSmallIntegerField(_("band"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -41,7 +42,6 @@ class FidelityReview(TenantModel):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=25, total__lte=125), name="fidelity_total_range"),
             models.CheckConstraint(condition=~Q(reviewers=""), name="fidelity_reviewers_given"),
-            models.CheckConstraint(condition=~Q(band=""), name="fidelity_band_given"),
             models.CheckConstraint(condition=Q(items__has_keys=list(ITEM_IDS)), name="fidelity_every_item"),
         ]
 

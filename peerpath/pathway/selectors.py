@@ -180,17 +180,27 @@ class HelpingSummary:
     given_recent: int  # minutes in the last RECENT_DAYS days
     received_recent: int
     contacts: int
+    given_contacts: int = 0
+    received_contacts: int = 0
 
 
-def helping_summary(member: Member, today: dt.date | None = None) -> HelpingSummary:
-    """Minutes the member gave and received, all time and in the last 90 days (one query)."""
-    since = (today or timezone.localdate()) - dt.timedelta(days=RECENT_DAYS - 1)
+def helping_summary(member: Member, today: dt.date | None = None, *, since: dt.date | None = None,
+                    until: dt.date | None = None) -> HelpingSummary:
+    """Minutes the member gave and received, all time (or from ``since`` to ``until``,
+    both included, when given) and in the last 90 days up to ``today``; contacts
+    given and received in the same range (one query)."""
+    recent = (today or timezone.localdate()) - dt.timedelta(days=RECENT_DAYS - 1)
     given, received = Q(helper=member), Q(helped=member)
-    totals = HelpingContact.objects.for_org(member.organization).filter(given | received).aggregate(
+    rows = HelpingContact.objects.for_org(member.organization).filter(given | received)
+    if since is not None:
+        rows = rows.filter(date__gte=since)
+    if until is not None:
+        rows = rows.filter(date__lte=until)
+    totals = rows.aggregate(
         given=Sum("minutes", filter=given), received=Sum("minutes", filter=received),
-        given_recent=Sum("minutes", filter=given & Q(date__gte=since)),
-        received_recent=Sum("minutes", filter=received & Q(date__gte=since)),
-        contacts=Count("pk"),
+        given_recent=Sum("minutes", filter=given & Q(date__gte=recent)),
+        received_recent=Sum("minutes", filter=received & Q(date__gte=recent)),
+        contacts=Count("pk"), given_contacts=Count("pk", filter=given), received_contacts=Count("pk", filter=received),
     )
     return HelpingSummary(**{k: int(v or 0) for k, v in totals.items()})
 

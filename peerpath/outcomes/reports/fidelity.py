@@ -4,17 +4,22 @@ period and shown beside the last review's rating of the same item.
 
 Definitions (``end`` = the period's last day, or today when the period runs on):
 
-- item 1, caseload: members of the scope on an employment specialist's caseload on
-  ``end`` (an open professional care-team assignment to a staff member whose
-  discipline is employment specialist), divided by the organisations' enabled
-  employment specialists;
+- item 1, caseload: members of the organisations on an employment specialist's
+  caseload on ``end`` (an open professional care-team assignment to a staff member
+  whose discipline is employment specialist), divided by the organisations' enabled
+  employment specialists. A staff-load figure: every member counts, whatever the
+  viewer may count elsewhere (group filter, research consent); no member on a
+  caseload: no data;
 - item 15, rapid job search: members of the scope enrolled in the period, days from
   enrolment to their first face-to-face employer contact (a job development contact
   for them of kind visit or meeting, or a job search activity "employer contact" or
-  "interview"), on or after enrolment; median and mean (the anchor reads "on
-  average": the rating uses the mean);
+  "interview") from enrolment to ``end``; members without one by ``end`` are
+  censored there. The figure is the Kaplan–Meier median (lifelines); the anchor
+  reads "on average", so the rating needs the mean, known only as far as
+  ``fidelity.rapid_search_rating_censored`` says;
 - item 17, job development: face-to-face job development contacts (visit, meeting)
-  made by employment specialists in the period, per specialist per week;
+  made by employment specialists in the period, per specialist per week (a
+  staff-load figure: contacts for any member or none);
 - item 21, competitive jobs: of the jobs scope members held during the period, the
   share that are competitive (in the community, open to anyone, at least the
   minimum wage);
@@ -46,12 +51,14 @@ from peerpath.employment.models import (
 )
 from peerpath.members.models import CareRole, CareTeamAssignment
 from peerpath.outcomes import fidelity
-from peerpath.outcomes.actions import band_label
+from peerpath.outcomes.actions import band_label, band_ranges
 from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import line_chart
+from peerpath.outcomes.employment_figures import held_between, reference_day
 from peerpath.outcomes.models import FidelityReview
 from peerpath.outcomes.registry import ReportSpec
 from peerpath.outcomes.scope import ReportScope
+from peerpath.outcomes.survival import kaplan_meier, make_durations
 from peerpath.tenancy.models import Discipline, Membership
 
 SPEC = ReportSpec(
@@ -65,11 +72,6 @@ SPEC = ReportSpec(
 
 FACE_TO_FACE = (ContactKind.VISIT, ContactKind.MEETING)
 SEARCH_EMPLOYER_CONTACTS = (SearchKind.EMPLOYER_CONTACT, SearchKind.INTERVIEW)
-COMPETITIVE = competitive_q()
-
-
-def _language(scope: ReportScope) -> str:
-    return "zh-hant" if scope.language.startswith("zh") else "en"
 
 
 def _also_hidden(scope: ReportScope, cell: Cell, *counts: int) -> Cell:
@@ -96,10 +98,10 @@ def specialists(scope: ReportScope) -> int:
 
 
 def caseload(scope: ReportScope, end: dt.date, n_specialists: int) -> dict[str, Any]:
+    """Item 1 over every member of the organisations (see the module docstring)."""
     qs = (
         CareTeamAssignment.objects.filter(
             organization_id__in=scope.org_ids, role=CareRole.PROFESSIONAL, started_on__lte=end,
-            member_id__in=scope.member_ids(),
         )
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=end))
         .filter(Exists(_es_membership().filter(user=OuterRef("professional"))))
@@ -107,39 +109,47 @@ def caseload(scope: ReportScope, end: dt.date, n_specialists: int) -> dict[str, 
     if scope.professional is not None:
         qs = qs.filter(professional=scope.professional)
     members = qs.aggregate(n=Count("member", distinct=True))["n"]
-    ratio = members / n_specialists if n_specialists else None
+    ratio = members / n_specialists if n_specialists and members else None
     return {"value": scope.cell(ratio, members), "members": scope.count(members),
             "rating": fidelity.caseload_rating(ratio)}
 
 
 def rapid_search(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, Any]:
+    """Item 15: Kaplan–Meier median of the days to a first contact, members without
+    one by ``end`` censored there. The three counts (entered, with and without a
+    contact) are hidden together: any two give the third."""
     contact = (
         EmployerContact.objects.filter(member=OuterRef("pk"), kind__in=FACE_TO_FACE,
-                                       contacted_on__gte=OuterRef("enrolment_date"))
+                                       contacted_on__gte=OuterRef("enrolment_date"), contacted_on__lte=end)
         .order_by("contacted_on").values("contacted_on")[:1]
     )
     search = (
         JobSearchActivity.objects.filter(member=OuterRef("pk"), kind__in=SEARCH_EMPLOYER_CONTACTS,
-                                         done_on__gte=OuterRef("enrolment_date"))
+                                         done_on__gte=OuterRef("enrolment_date"), done_on__lte=end)
         .order_by("done_on").values("done_on")[:1]
     )
     rows = list(
         scope.members().filter(enrolment_date__gte=start, enrolment_date__lte=end)
         .annotate(first_contact=Subquery(contact), first_search=Subquery(search))
-        .values_list("enrolment_date", "first_contact", "first_search")
+        .order_by("pk").values_list("enrolment_date", "first_contact", "first_search", "pk")
     )
-    days = [
-        (min(d for d in (contact_on, search_on) if d is not None) - enrolled).days
-        for enrolled, contact_on, search_on in rows
-        if contact_on is not None or search_on is not None
-    ]
-    median = float(np.median(days)) if days else None
-    mean = float(np.mean(days)) if days else None
+    durations = make_durations(
+        [(enrolled, min((d for d in (contact_on, search_on) if d is not None), default=None), pk)
+         for enrolled, contact_on, search_on, pk in rows],
+        end,
+    )
+    km = kaplan_meier(durations)
+    entered, contacted = len(durations), int(durations.observed.sum())
+    hidden = any(scope.suppression.hides(n) for n in (entered, contacted, entered - contacted))
+
+    def count(n: int) -> Cell:
+        cell = scope.count(n)
+        return dataclasses.replace(cell, hidden=True, threshold=scope.suppression.threshold) if hidden else cell
+
     return {
-        "value": scope.cell(median, len(days)), "mean": scope.cell(mean, len(days)),
-        "entered": scope.count(len(rows)), "with_contact": scope.count(len(days)),
-        "without_contact": scope.count(len(rows) - len(days)),
-        "rating": fidelity.rapid_search_rating(mean),
+        "value": _also_hidden(scope, scope.cell(km.median if km else None, entered), contacted, entered - contacted),
+        "entered": count(entered), "with_contact": count(contacted), "without_contact": count(entered - contacted),
+        "rating": fidelity.rapid_search_rating_censored(durations.durations.tolist(), durations.observed.tolist()),
     }
 
 
@@ -148,7 +158,6 @@ def employer_contacts(scope: ReportScope, start: dt.date, end: dt.date, n_specia
         EmployerContact.objects.filter(organization_id__in=scope.org_ids, kind__in=FACE_TO_FACE,
                                        contacted_on__gte=start, contacted_on__lte=end)
         .filter(Exists(_es_membership().filter(user=OuterRef("by"))))
-        .filter(Q(member__isnull=True) | Q(member_id__in=scope.member_ids()))
     )
     if scope.professional is not None:
         qs = qs.filter(by=scope.professional)
@@ -160,14 +169,15 @@ def employer_contacts(scope: ReportScope, start: dt.date, end: dt.date, n_specia
 
 
 def competitive_jobs(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, Any]:
+    competitive = competitive_q()
     agg = (
-        Job.objects.filter(organization_id__in=scope.org_ids, member_id__in=scope.member_ids(), start_date__lte=end)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        Job.objects.filter(held_between(start, end), organization_id__in=scope.org_ids,
+                           member_id__in=scope.member_ids())
         .aggregate(
-            jobs=Count("pk"), competitive=Count("pk", filter=COMPETITIVE),
+            jobs=Count("pk"), competitive=Count("pk", filter=competitive),
             members=Count("member", distinct=True),
-            members_competitive=Count("member", distinct=True, filter=COMPETITIVE),
-            members_other=Count("member", distinct=True, filter=~COMPETITIVE),
+            members_competitive=Count("member", distinct=True, filter=competitive),
+            members_other=Count("member", distinct=True, filter=~competitive),
         )
     )
     share = agg["competitive"] / agg["jobs"] if agg["jobs"] else None
@@ -176,9 +186,7 @@ def competitive_jobs(scope: ReportScope, start: dt.date, end: dt.date) -> dict[s
 
 
 def follow_along_recent(scope: ReportScope, end: dt.date) -> dict[str, Any]:
-    working = Job.objects.filter(member=OuterRef("pk"), start_date__lte=end).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=end)
-    )
+    working = Job.objects.filter(held_between(end, end), member=OuterRef("pk"))
     since = end - dt.timedelta(days=fidelity.FOLLOW_ALONG_WINDOW_DAYS - 1)
     supported = SupportContact.objects.filter(member=OuterRef("pk"), contacted_on__gte=since, contacted_on__lte=end)
     agg = (
@@ -218,11 +226,14 @@ def _rating_text(rating: fidelity.Rating, value: Cell) -> str:
 
 
 def build(scope: ReportScope) -> dict[str, Any]:
-    language = _language(scope)
+    """The report's content. Researchers (``scope.research_only``) get neither the
+    reviewers' names nor the item notes: free text about the programme's staff."""
+    language = scope.language
     start = scope.period.start
-    end = min(scope.period.end, scope.today)
+    end = reference_day(scope)
     if end < start:
         end = start - dt.timedelta(days=1)  # a period that has not begun: nothing to measure
+    private = not scope.research_only
 
     reviews = list(
         FidelityReview.objects.filter(organization_id__in=scope.org_ids, reviewed_on__lte=scope.period.end)
@@ -234,8 +245,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
     last_reviews = [last[o.pk] for o in scope.organizations if o.pk in last]
 
     history = [
-        {"review": r, "organization": r.organization.name, "total": scope.cell(r.total, 0),
-         "band": band_label(r.band, language)}
+        {"review": r, "organization": r.organization.name, "total": r.total,
+         "reviewers": r.reviewers if private else None, "band": band_label(r.band_index, language)}
         for r in reviews
     ]
     dates = sorted({r.reviewed_on for r in reviews})
@@ -252,7 +263,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
     )
     items = [
         {"id": i, "title": _(fidelity.ITEM_TITLES[i]), "scores": [r.items.get(i) for r in last_reviews],
-         "notes": [r.notes.get(i, "") for r in last_reviews]}
+         "notes": [r.notes.get(i, "") for r in last_reviews] if private else []}
         for i in fidelity.ITEM_IDS
     ]
 
@@ -278,7 +289,9 @@ def build(scope: ReportScope) -> dict[str, Any]:
     ]
     return {
         "reviews": history, "chart": chart, "last_reviews": last_reviews,
-        "last_bands": [band_label(r.band, language) for r in last_reviews],
-        "items": items, "continuous": continuous, "specialists": scope.cell(n_specialists, 0),
-        "measured_until": end if end >= start else None,
+        "last_bands": [band_label(r.band_index, language) for r in last_reviews],
+        "items": items, "show_private": private, "continuous": continuous,
+        "figures": {key: data for _item, key, _label, _kind, data in measures},
+        "specialists": n_specialists, "measured_until": end if end >= start else None,
+        "bands": band_ranges(language),
     }

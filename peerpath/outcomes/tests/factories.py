@@ -26,5 +26,5 @@ class FidelityReviewFactory(factory.django.DjangoModelFactory):
     items = factory.LazyFunction(lambda: {i: 4 for i in ITEM_IDS})
     notes = factory.LazyFunction(dict)
     total = factory.LazyAttribute(lambda o: score_review(o.items)[0])
-    band = factory.LazyAttribute(lambda o: score_review(o.items)[1])
+    band_index = factory.LazyAttribute(lambda o: score_review(o.items)[1])
     recorded_by = factory.SubFactory(UserFactory)

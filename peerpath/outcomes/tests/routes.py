@@ -21,7 +21,8 @@ MATRIX: dict[str, dict[str, object]] = {
     "report_page": REPORT_ROLES,
     "report_pdf": REPORT_ROLES,
     "fidelity_review_create": REVIEWERS,
-    "fidelity_review_detail": REPORT_ROLES,
+    # A review names its reviewers and holds their notes: not for researchers.
+    "fidelity_review_detail": {**REPORT_ROLES, "researcher": 403},
     "member_report": CLINICAL,
     "member_report_pdf": CLINICAL,
 }

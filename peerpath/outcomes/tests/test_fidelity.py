@@ -16,7 +16,7 @@ from peerpath.demo.generator import plan
 from peerpath.measures.library import library
 from peerpath.measures.scoring import score_one
 from peerpath.outcomes import demo
-from peerpath.outcomes.actions import record_review
+from peerpath.outcomes.actions import band_label, record_review
 from peerpath.outcomes.fidelity import ITEM_IDS
 from peerpath.outcomes.models import FidelityReview
 from peerpath.outcomes.tests.factories import FidelityReviewFactory
@@ -61,8 +61,9 @@ def test_the_database_refuses_a_total_outside_25_to_125(org_a):
 @pytest.mark.django_db
 def test_the_database_refuses_a_review_without_reviewers_band_or_every_item(org_a):
     _refused(organization=org_a.org, reviewers="")
-    _refused(organization=org_a.org, band="")
-    _refused(organization=org_a.org, items={i: 4 for i in ITEM_IDS if i != "13"}, total=96, band="Fair fidelity")
+    _refused(organization=org_a.org, band_index=None)
+    _refused(organization=org_a.org, band_index=-1)
+    _refused(organization=org_a.org, items={i: 4 for i in ITEM_IDS if i != "13"}, total=96, band_index=1)
     assert FidelityReview.objects.count() == 0
 
 
@@ -79,7 +80,8 @@ def test_total_and_band_come_from_the_ips25_definition(org_a, total, band):
     review = record_review(org_a.staff["coordinator"], reviewed_on=TODAY(), reviewers="internal", items=items)
     engine = score_one(library()["ips25"], items)["scores"]["total"]
     assert review.total == total == engine["value"]
-    assert review.band == band == engine["band_label"]["en"]
+    assert review.band_index == engine["band_index"]
+    assert band_label(review.band_index, "en") == band == engine["band_label"]["en"]
 
 
 @pytest.mark.django_db
@@ -111,6 +113,22 @@ def test_the_action_refuses_incomplete_ratings_and_long_notes(org_a):
     assert not AccessLog.objects.filter(event=Event.FIDELITY_RECORDED).exists()
 
 
+def test_band_labels_come_from_the_definition_in_either_language():
+    assert [band_label(i, "en") for i in range(4)] == [
+        "Not supported employment", "Fair fidelity", "Good fidelity", "Exemplary fidelity"]
+    assert band_label(2, "zh-hant") == "良好忠誠度"
+    assert band_label(9, "en") == "—"  # a band the definition no longer has
+
+
+def test_the_data_migration_maps_stored_labels_to_band_indexes():
+    import importlib
+
+    migration = importlib.import_module("peerpath.outcomes.migrations.0002_fidelityreview_band_index")
+    assert [migration.index_of(label) for label in
+            ("Not supported employment", "Fair fidelity", "Good fidelity", "Exemplary fidelity")] == [0, 1, 2, 3]
+    assert migration.label_of(2) == "Good fidelity"
+
+
 # -- the form ---------------------------------------------------------------------------
 
 
@@ -120,7 +138,7 @@ def test_the_form_saves_a_complete_review_and_shows_it(client_for, org_a):
     response = client.post("/fidelity/reviews/new/", form_data(item_7="2", note_7="Unit meets monthly only."))
     review = FidelityReview.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/fidelity/reviews/{review.pk}/"
-    assert review.organization == org_a.org and review.total == 98 and review.band == "Fair fidelity"
+    assert review.organization == org_a.org and review.total == 98 and review.band_index == 1
     assert review.items["7"] == 2 and review.notes == {"7": "Unit meets monthly only."}
     page = client.get(f"/fidelity/reviews/{review.pk}/").content.decode()
     assert "98" in page and "Fair fidelity" in page and "Unit meets monthly only." in page
@@ -161,6 +179,8 @@ def test_the_form_shows_each_item_heading_in_chinese(client_for):
     page = client_for("coordinator").get("/fidelity/reviews/new/", HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert page.count('type="radio"') == 25 * 5
     assert 'name="note_25"' in page
+    assert "7. 就業服務單位" in page and "21. 競爭性工作" in page  # the headings from the zh-Hant catalogue
+    assert "Vocational unit" not in page and "Competitive jobs" not in page
 
 
 @pytest.mark.django_db
@@ -170,10 +190,13 @@ def test_another_organisations_review_is_not_found(client_for, org_b):
 
 
 @pytest.mark.django_db
-def test_researchers_see_a_review_but_cannot_record_one(client_for, org_a):
-    review = FidelityReviewFactory(organization=org_a.org)
+def test_researchers_may_neither_read_nor_record_a_review(client_for, org_a):
+    """A review names its reviewers and holds free-text notes: not for researchers."""
+    review = FidelityReviewFactory(organization=org_a.org, notes={"7": "Unit meets monthly only."})
     client = client_for("researcher")
-    assert client.get(f"/fidelity/reviews/{review.pk}/").status_code == 200
+    response = client.get(f"/fidelity/reviews/{review.pk}/")
+    assert response.status_code == 403 and "Unit meets monthly only." not in response.content.decode()
+    assert client_for("coordinator").get(f"/fidelity/reviews/{review.pk}/").status_code == 200
     assert client.post("/fidelity/reviews/new/", form_data()).status_code == 403
     assert FidelityReview.objects.count() == 1
 

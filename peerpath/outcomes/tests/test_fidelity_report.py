@@ -17,7 +17,7 @@ from peerpath.employment.models import EmployerContact, JobSearchActivity
 from peerpath.employment.tests.conftest import make_contact, make_employer, make_job
 from peerpath.members.models import CareTeamAssignment
 from peerpath.outcomes.cells import Suppression
-from peerpath.outcomes.fidelity import BELOW_CONFIRMED, ITEM_IDS, NOT_RATED, RATED
+from peerpath.outcomes.fidelity import BELOW_CONFIRMED, ITEM_IDS, NO_DATA, NOT_RATED, RATED
 from peerpath.outcomes.period import Period
 from peerpath.outcomes.reports import fidelity as report
 from peerpath.outcomes.scope import ReportScope
@@ -32,9 +32,15 @@ def ago(n: int) -> dt.date:
     return T - dt.timedelta(days=n)
 
 
-def scope_for(org, *, hide: bool = False) -> ReportScope:
-    return ReportScope(organizations=(org,), period=Period(ago(89), T), today=T, suppression=Suppression(hide, 5),
-                       language="en")
+def scope_for(org, *, hide: bool = False, research_only: bool = False, end: int = 0) -> ReportScope:
+    return ReportScope(organizations=(org,), period=Period(ago(89), ago(end)), today=T,
+                       suppression=Suppression(hide or research_only, 5), research_only=research_only, language="en")
+
+
+def lifelines_median(durations: list[float], observed: list[bool]) -> float:
+    from lifelines import KaplanMeierFitter
+
+    return float(KaplanMeierFitter().fit(durations, event_observed=observed).median_survival_time_)
 
 
 def measure(data: dict, key: str) -> dict:
@@ -101,7 +107,8 @@ def programme(org_a, org_b) -> SimpleNamespace:
     # Reviews: an earlier and a last one here, one in organisation B.
     FidelityReviewFactory(organization=org, reviewed_on=ago(300), items={i: 3 for i in ITEM_IDS})
     last = FidelityReviewFactory(organization=org, reviewed_on=ago(30),
-                                 items={**{i: 4 for i in ITEM_IDS}, "1": 3, "15": 5}, notes={"1": "Caseloads high."})
+                                 items={**{i: 4 for i in ITEM_IDS}, "1": 3, "15": 5, "2": 5, "3": 5, "4": 5},
+                                 notes={"1": "Caseloads high."})  # total 103: printed nowhere else
     FidelityReviewFactory(organization=org_b.org, reviewed_on=ago(20), items={i: 5 for i in ITEM_IDS})
     return SimpleNamespace(org=org, es1=es1, es2=es2, employer=employer, last=last, m1=m1)
 
@@ -114,11 +121,12 @@ def test_continuous_fidelity_figures_match_the_records(programme):
     assert caseload["last"] == [3] and caseload["rating"] == "5"
 
     rapid = measure(data, "rapid_search")
-    days = [5, 40, 1]
-    assert rapid["value"].value == np.median(days) == 5
-    assert rapid["data"]["mean"].value == pytest.approx(np.mean(days))
-    assert rapid["data"]["entered"].value == 4 and rapid["data"]["without_contact"].value == 1
-    assert rapid["data"]["rating"].score == 5  # mean 15.3 days: within 30
+    # 5, 40 and 1 days to a first contact; m3 (enrolled 50 days ago) still waits: censored at 50.
+    assert rapid["value"].value == lifelines_median([5, 40, 50, 1], [True, True, False, True]) == 5
+    assert rapid["data"]["entered"].value == 4 and rapid["data"]["with_contact"].value == 3
+    assert rapid["data"]["without_contact"].value == 1
+    # The mean is unknown while m3 waits (at least (5 + 40 + 50 + 1) / 4 = 24 days): not rated.
+    assert rapid["data"]["rating"].status == NOT_RATED and rapid["rating"] == "not rated"
 
     contacts = measure(data, "employer_contacts")
     assert contacts["data"]["contacts"].value == 8
@@ -138,9 +146,63 @@ def test_continuous_fidelity_figures_match_the_records(programme):
 
 
 @pytest.mark.django_db
+def test_rapid_search_counts_contacts_up_to_the_end_of_the_period_only(programme):
+    """Period ending 30 days ago: m2's first contact (20 days ago) comes after it, so
+    m2 is censored at the end (30 days) like m3 (20 days)."""
+    rapid = measure(report.build(scope_for(programme.org, end=30)), "rapid_search")
+    assert rapid["data"]["with_contact"].value == 2 and rapid["data"]["without_contact"].value == 2
+    assert rapid["value"].value == lifelines_median([5, 30, 20, 1], [True, False, False, True]) == 5
+
+
+@pytest.mark.django_db
+def test_staff_load_items_count_every_member_of_the_organisation(programme):
+    """Items 1 and 17 measure the specialists' load: a researcher (who counts only
+    research-consented members, none here) sees the same figures as the staff."""
+    data = report.build(scope_for(programme.org, research_only=True))
+    caseload = measure(data, "caseload")
+    assert caseload["value"].value == 8 / 2 and caseload["data"]["members"].value == 8
+    assert measure(data, "employer_contacts")["data"]["contacts"].value == 8
+
+
+@pytest.mark.django_db
+def test_a_caseload_without_members_has_no_rating(programme):
+    CareTeamAssignment.objects.filter(organization=programme.org).update(ended_on=ago(100))
+    caseload = measure(report.build(scope_for(programme.org)), "caseload")
+    assert caseload["value"].value is None and caseload["data"]["rating"].status == NO_DATA
+    assert caseload["rating"] == "—"
+
+
+@pytest.mark.django_db
+def test_rapid_search_counts_are_hidden_together(programme):
+    """10 enrolled, 9 with a contact, 1 without: the 1 is a small cell, and the other
+    two would give it away by subtraction, so all three are hidden."""
+    for _ in range(6):
+        m = MemberFactory(organization=programme.org, enrolment_date=ago(30))
+        EmployerContact.objects.create(organization=programme.org, employer=programme.employer, member=m,
+                                       contacted_on=ago(29), kind="visit", by=programme.es1.user)
+    rapid = measure(report.build(scope_for(programme.org, hide=True)), "rapid_search")["data"]
+    assert (rapid["entered"].value, rapid["with_contact"].value, rapid["without_contact"].value) == (10, 9, 1)
+    assert rapid["entered"].hidden and rapid["with_contact"].hidden and rapid["without_contact"].hidden
+    shown = measure(report.build(scope_for(programme.org)), "rapid_search")["data"]
+    assert not (shown["entered"].hidden or shown["with_contact"].hidden or shown["without_contact"].hidden)
+
+
+@pytest.mark.django_db
+def test_researchers_see_no_reviewers_or_notes(programme, client_for):
+    data = report.build(scope_for(programme.org, research_only=True))
+    assert all(h["reviewers"] is None for h in data["reviews"])
+    assert all(item["notes"] == [] for item in data["items"])
+    page = get_report(client_for("researcher"), "fidelity").content.decode()
+    assert "external: 2 IPS trainers" not in page and "Caseloads high." not in page
+    assert f'href="/fidelity/reviews/{programme.last.pk}/"' not in page
+    staff = get_report(client_for("coordinator"), "fidelity").content.decode()
+    assert "external: 2 IPS trainers" in staff and "Caseloads high." in staff
+
+
+@pytest.mark.django_db
 def test_history_and_last_review_are_the_organisations_own(programme):
     data = report.build(scope_for(programme.org))
-    assert [h["total"].value for h in data["reviews"]] == [75, programme.last.total]
+    assert [h["total"] for h in data["reviews"]] == [75, programme.last.total]
     assert [h["band"] for h in data["reviews"]] == ["Fair fidelity", "Good fidelity"]
     assert data["last_reviews"] == [programme.last]
     item1 = next(i for i in data["items"] if i["id"] == "1")
@@ -197,7 +259,8 @@ def test_the_pdf_shows_total_and_band_in_both_languages(programme, client_for, l
                           period=f"{ago(89).isoformat()}..{T.isoformat()}")
     assert response.status_code == 200
     text = pdf_text(response.content)
-    assert str(programme.last.total) in text and band in text
+    assert programme.last.total == 103
+    assert "103" in text and band in text
     assert "Caseloads" in text  # the last review's note on item 1
 
 

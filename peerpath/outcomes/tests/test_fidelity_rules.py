@@ -18,6 +18,7 @@ from peerpath.outcomes.fidelity import (
     items_complete,
     per_week,
     rapid_search_rating,
+    rapid_search_rating_censored,
 )
 
 
@@ -45,6 +46,17 @@ def test_caseload_without_specialists_has_no_rating():
 ])
 def test_rapid_search_is_5_within_30_days_on_average_and_otherwise_unrated(days, expected):
     assert rapid_search_rating(days) == expected
+
+
+@pytest.mark.parametrize(("durations", "observed", "expected"), [
+    ([10, 20], [True, True], Rating(5, RATED)),  # everyone had a contact: mean 15
+    ([10, 60], [True, True], Rating(None, BELOW_CONFIRMED)),  # mean 35
+    ([40, 35], [True, False], Rating(None, BELOW_CONFIRMED)),  # mean at least 37.5, whatever the wait
+    ([5, 10], [True, False], Rating(None, NOT_RATED)),  # mean at least 7.5: unknown against 30
+    ([], [], Rating(None, NO_DATA)),
+])
+def test_rapid_search_with_people_still_waiting_is_rated_only_when_the_mean_is_known(durations, observed, expected):
+    assert rapid_search_rating_censored(durations, observed) == expected
 
 
 @pytest.mark.parametrize(("per_week_value", "expected"), [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -22,7 +23,6 @@ from peerpath.outcomes.member_report_rules import (
     default_period,
     in_period,
     minutes_to_hours,
-    overlaps,
     report_language,
     shown_points,
 )
@@ -101,6 +101,12 @@ def expected_rci(pre: float, post: float) -> float:
     return (post - pre) / s_diff
 
 
+def has_score_row(text: str, ago: int, score: int) -> bool:
+    """Whether a PDF's text has a questionnaire result's row: its date (the first
+    result marked as the baseline in brackets), then its score."""
+    return re.search(rf"{days_ago(ago):%Y-%m-%d}\s+(\([^)]*\)\s+)?{score}\s", text) is not None
+
+
 # -- the page ------------------------------------------------------------------------
 
 
@@ -149,7 +155,8 @@ def test_a_period_or_dates_choose_what_is_shown(story, client_for):
     assert [j["title"] for j in r["jobs"]] == ["Barista assistant"]
     # The first result stays as the baseline though it is older than the period.
     raw = next(s for s in r["instruments"][0].scores if s.primary)
-    assert [row.value for row in raw.rows] == [5.0, 20.0] and raw.rows[0].before_period
+    assert [row.value for row in raw.rows] == [5.0, 20.0] and raw.rows[0].baseline
+    assert raw.rows[0].date == days_ago(200) < r["period"].start
     year = days_ago(850).year
     r = client.get(url(story.member), {"period": str(year)}).context["r"]
     assert r["period"] == Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
@@ -182,17 +189,20 @@ def test_the_pdf_in_english_has_the_code_a_score_the_change_and_a_job(story, cli
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert f"peerpath-progress-{story.member.code}-" in response["Content-Disposition"]
     text = pdf_text(response.content)
-    for expected in (story.member.code, "Progress report", "20", "reliably improved", "Barista assistant",
+    for expected in (story.member.code, "Progress report", "reliably improved", "Barista assistant",
                      f"{expected_rci(5, 20):.2f}", "Work and life group"):
         assert expected in text, expected
+    assert has_score_row(text, 20, 20) and has_score_row(text, 200, 5)
+    assert not has_score_row(text, 20, 5)  # the check can fail
 
 
 def test_the_pdf_and_page_in_chinese(story, client_for):
     client = client_for("professional")
     response = client.get(url(story.member, pdf=True), HTTP_ACCEPT_LANGUAGE="zh-hant")
     text = pdf_text(response.content)
-    for expected in (story.member.code, "可信改善", "20", "Barista assistant", "工作", "同儕軌"):
+    for expected in (story.member.code, "可信改善", "Barista assistant", "工作", "同儕軌"):
         assert expected in text, expected
+    assert has_score_row(text, 20, 20) and has_score_row(text, 200, 5)
     assert "reliably improved" not in text
     page = client.get(url(story.member), HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
     assert "可信改善" in page and "Barista assistant" in page
@@ -222,6 +232,29 @@ def test_the_diagnosis_and_private_notes_are_shown_only_when_asked_for(story, cl
     assert "思覺失調症" not in pdf_text(client.get(url(story.member, pdf=True)).content)
     assert "思覺失調症" in client.get(url(story.member), {"clinical": "1"}).content.decode()
     assert "思覺失調症" in pdf_text(client.get(url(story.member, pdf=True), {"clinical": "1"}).content)
+
+
+def test_without_the_clinical_details_no_clinical_timeline_entry_is_shown(story, client_for):
+    """Clinical entries (questionnaires, clinical alerts) leave the report with the
+    diagnosis, whatever the viewer may see elsewhere."""
+    client = client_for("professional")
+    full = client.get(url(story.member), {"clinical": "1"}).context["r"]["timeline"]
+    assert "questionnaire.completed" in {e.kind for e in full}  # the WHO-5 20 days ago
+    plain = client.get(url(story.member)).context["r"]["timeline"]
+    assert plain and not [e for e in plain if e.clinical]
+    assert "questionnaire.completed" not in {e.kind for e in plain}
+    pdf = pdf_text(client.get(url(story.member, pdf=True), HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "Questionnaire: WHO-5" not in pdf
+
+
+def test_build_timeline_leaves_clinical_entries_out_when_asked(story, org_a):
+    from peerpath.members.timeline import build_timeline
+
+    coordinator = org_a.staff["coordinator"]
+    kinds = {e.kind for e in build_timeline(story.member, coordinator)}
+    assert "questionnaire.completed" in kinds
+    plain = build_timeline(story.member, coordinator, clinical=False)
+    assert plain and not [e for e in plain if e.clinical or (e.private_detail and e.detail)]
 
 
 # -- access and audit -------------------------------------------------------------------
@@ -308,15 +341,8 @@ def test_shown_points_are_the_baseline_and_the_period() -> None:
     assert in_period(p, period) == [p[2]]
 
 
-def test_overlaps_and_language_and_hours() -> None:
-    period = Period(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-    assert overlaps(dt.date(2024, 5, 1), None, period)
-    assert overlaps(dt.date(2024, 5, 1), dt.date(2025, 1, 1), period)
-    assert not overlaps(dt.date(2024, 5, 1), dt.date(2024, 12, 31), period)
-    assert not overlaps(dt.date(2026, 1, 1), None, period)
+def test_language_and_hours() -> None:
     assert report_language("member", member_language="zh-hant", staff_language="en") == "zh-hant"
     assert report_language("staff", member_language="zh-hant", staff_language="en") == "en"
-    with pytest.raises(ValueError, match="language must be one of"):
-        report_language("other", member_language="en", staff_language="en")
     assert str(minutes_to_hours(135)) == "2.3" and str(minutes_to_hours(None)) == "0.0"
 

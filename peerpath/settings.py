@@ -135,6 +135,8 @@ INSTALLED_APPS = [
     "peerpath.exchange",
     "peerpath.exports",
     "peerpath.outcomes",
+    "peerpath.safety",
+    "peerpath.workspace",
     "peerpath.api",
     "peerpath.demo",
 ]

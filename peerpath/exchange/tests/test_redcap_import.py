@@ -1,5 +1,5 @@
 """REDCap records imported into questionnaire responses, for an instrument converted from
-the project's data dictionary (the real complex_2.csv of shared/testdata/redcap)."""
+the project's data dictionary (the real complex_2.csv of measures/tests/data/redcap)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """REDCap record exports read as questionnaire responses (no database), with forms
-converted from the real data dictionaries in shared/testdata/redcap."""
+converted from the real data dictionaries in measures/tests/data/redcap."""
 
 from __future__ import annotations
 

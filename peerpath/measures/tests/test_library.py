@@ -29,9 +29,9 @@ REQUIRED = {
     "ismi29", "ismi10", "lsns6", "ucla3", "ras24", "ahs", "hhi", "gcqs", "ips25",
 }  # fmt: skip
 
-# The "scoring rules only" licence group of /work/shared/instruments.md: the wording is entered
-# locally by a licensee, never shipped. Ids beyond the required ones are the likely names of the
-# group's other members, checked if they are ever added.
+# The "scoring rules only" licence group (docs/measures.md, "Wording, licences and
+# translations"): the wording is entered locally by a licensee, never shipped. Ids beyond the
+# required ones are the likely names of the group's other members, checked if they are ever added.
 SCORING_RULES_ONLY = {
     "ismi29", "ismi10", "lsns6", "ucla3", "ras24", "ahs", "hhi", "gcqs", "ips25",
     "es", "mdes", "tfis", "tfi19", "gsrs", "cdrisc", "cdrisc10", "cdrisc25",

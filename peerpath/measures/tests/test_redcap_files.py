@@ -1,4 +1,4 @@
-"""REDCap data dictionaries: reading the real dictionaries in shared/testdata/redcap.
+"""REDCap data dictionaries: reading the real dictionaries in tests/data/redcap.
 No database."""
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from peerpath.exports.tables import BOOL, BOOL_LABELS, CAT, Table
+from peerpath.exports.tables import BOOL, BOOL_LABELS, CAT, Table, neutralise
 
 HEADER = ["table", "variable", "label_en", "label_zh_hant", "type", "values", "unit", "note",
           "citation", "licence"]
@@ -36,7 +36,7 @@ def codebook_csv(tables: list[Table], coded: bool) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    writer.writerows(rows(tables, coded))
+    writer.writerows([[neutralise(x) for x in row] for row in rows(tables, coded)])
     return buffer.getvalue().encode("utf-8-sig")
 
 

@@ -18,14 +18,17 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped]
 import pyreadstat
 
-from peerpath.exports.tables import BOOL, BOOL_LABELS, CAT, DATE, DAY, FLOAT, INT, Table
+from peerpath.exports.tables import BOOL, BOOL_LABELS, CAT, DATE, DAY, FLOAT, INT, Table, neutralise
 
 FORMATS = {"csv": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta", "parquet": "parquet"}
 STATA_LABEL_MAX = 80
 
 
-def frame(table: Table, coded: bool) -> pd.DataFrame:
-    """The table as a DataFrame; ``coded``: categories as integer codes."""
+def frame(table: Table, coded: bool, spreadsheet: bool = False) -> pd.DataFrame:
+    """The table as a DataFrame; ``coded``: categories as integer codes;
+    ``spreadsheet`` (CSV, XLSX): text that begins like a formula is neutralised
+    (``tables.neutralise``)."""
+    text = neutralise if spreadsheet else str
     data: dict[str, Any] = {}
     for i, col in enumerate(table.columns):
         values = [row[i] for row in table.rows]
@@ -41,7 +44,7 @@ def frame(table: Table, coded: bool) -> pd.DataFrame:
         elif col.kind == DATE:
             data[col.name] = pd.to_datetime(pd.Series(values, dtype="object"))
         else:
-            data[col.name] = pd.Series(["" if v is None else str(v) for v in values], dtype="object")
+            data[col.name] = pd.Series(["" if v is None else text(str(v)) for v in values], dtype="object")
     return pd.DataFrame(data, columns=[c.name for c in table.columns])
 
 
@@ -66,14 +69,47 @@ def _via_file(writer: Callable[[pd.DataFrame, str], None], df: pd.DataFrame, suf
         return path.read_bytes()
 
 
+def write_xlsx(table: Table) -> bytes:
+    """One sheet of values: every cell is written with its type set (text as a
+    string, never a formula; numbers and dates as such), in openpyxl's write-only
+    mode."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    df = frame(table, coded=False, spreadsheet=True)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(table.name[:31])
+
+    def cell(value: Any, kind: str) -> WriteOnlyCell:
+        if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+            return WriteOnlyCell(sheet, value=None)
+        if kind == DATE:
+            c = WriteOnlyCell(sheet, value=value.date() if hasattr(value, "date") else value)
+            c.number_format = "yyyy-mm-dd"
+            return c
+        if isinstance(value, str):
+            c = WriteOnlyCell(sheet, value=None)
+            c.value, c.data_type = value, "s"  # set after the value: a string is never read as a formula
+            return c
+        return WriteOnlyCell(sheet, value=value.item() if hasattr(value, "item") else value)
+
+    sheet.append([WriteOnlyCell(sheet, value=c.name) for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    for row in df.itertuples(index=False, name=None):
+        sheet.append([cell(v, k) for v, k in zip(row, kinds, strict=True)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def write_table(table: Table, fmt: str) -> bytes:
     """One table in one format, as bytes."""
     if fmt == "csv":
-        return frame(table, coded=False).to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+        # CRLF line ends (RFC 4180): a value holding a carriage return is quoted.
+        return frame(table, coded=False, spreadsheet=True).to_csv(
+            index=False, date_format="%Y-%m-%d", lineterminator="\r\n").encode("utf-8-sig")
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        frame(table, coded=False).to_excel(buffer, index=False, sheet_name=table.name[:31], engine="openpyxl")
-        return buffer.getvalue()
+        return write_xlsx(table)
     if fmt == "parquet":
         buffer = io.BytesIO()
         frame(table, coded=False).to_parquet(buffer, index=False, engine="pyarrow")

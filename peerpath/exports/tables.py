@@ -63,6 +63,18 @@ class Table:
         self.rows.append(tuple(values))
 
 
+# Text that a spreadsheet would read as a formula (OWASP CSV injection): a value
+# starting with one of these is written with a leading single quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """``text`` safe for a spreadsheet cell: prefixed with ``'`` when it begins like
+    a formula. Only text goes through here; numbers (negative ones too) are written
+    as numbers."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def date_column(name: str, en: str, zh: str, mode_days: bool) -> Column:
     """A date variable: a (shifted or real) date, or days since enrolment."""
     if mode_days:

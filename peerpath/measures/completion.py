@@ -33,3 +33,24 @@ def closing_response(request: HttpRequest, administration: Administration, back:
         if response is not None:
             return response
     return None
+
+
+# Safety flags raised: ``(organization_id, administration_ids)``, called inside the
+# transaction that wrote the flags (a completed questionnaire, a paper form, an
+# import), so that what the flags open (the safety app's follow-ups) is written
+# with them or not at all.
+FlaggedFunction = Callable[[int, "list[int]"], None]
+_flagged: list[FlaggedFunction] = []
+
+
+def register_flagged(fn: FlaggedFunction) -> FlaggedFunction:
+    if fn not in _flagged:
+        _flagged.append(fn)
+    return fn
+
+
+def safety_flags_raised(organization_id: int, administration_ids: list[int]) -> None:
+    if not administration_ids:
+        return
+    for fn in _flagged:
+        fn(organization_id, administration_ids)

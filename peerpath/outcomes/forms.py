@@ -16,7 +16,7 @@ from peerpath.outcomes.cells import Suppression
 from peerpath.outcomes.period import PeriodError, default_period, parse_period
 from peerpath.outcomes.registry import ReportSpec
 from peerpath.outcomes.scope import ReportScope
-from peerpath.tenancy.models import Membership, Organization, Role
+from peerpath.tenancy.models import Membership, Organization, Role, display_name
 from peerpath.tenancy.policy import Perm, can
 
 
@@ -83,7 +83,7 @@ class ReportFilterForm(forms.Form):
         )
         self.fields["professional"].choices = [  # type: ignore[attr-defined]
             ("", _("All professionals")),
-            *{m.user_id: m.user.get_full_name() or m.user.get_username() for m in professionals}.items(),
+            *{m.user_id: display_name(m.user) for m in professionals}.items(),
         ]
 
     def clean_period(self) -> Any:

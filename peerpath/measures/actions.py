@@ -10,11 +10,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.measures import completion
 from peerpath.measures.change import (
     MissingNormsError,
     ReliableChangeClass,
@@ -42,14 +46,47 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class AnswerError(ValueError):
+    """An answer that cannot be kept, naming its item (``item_id``)."""
+
+    def __init__(self, item_id: str, message: str) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+
+
 def clean_answers(instrument: Instrument, answers: dict[str, Any]) -> dict[str, float]:
-    """Numeric answers keyed by item id; raises ValueError naming a bad item or value."""
+    """Numeric answers keyed by item id; the one rule for answers however they come
+    in (self-report pages, paper form, API). Raises ``AnswerError`` (a ValueError)
+    naming the item for a value that is not a finite number (``nan``, ``inf``,
+    ``1e999``), and ValueError naming the item for a value that is not one of the
+    item's answers. A blank or ``None`` answer is left out (not answered)."""
     cleaned: dict[str, float] = {}
     for item_id, value in answers.items():
         if value is None or value == "":
             continue
-        cleaned[str(item_id)] = float(value)
-    score_one(instrument, cleaned)  # validates every answer against the definition
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if isinstance(value, bool) or not math.isfinite(number):
+            raise AnswerError(
+                str(item_id),
+                _("Item %(item)s: %(value)s is not an answer (an answer is a finite number).")
+                % {"item": item_id, "value": str(value)[:40]},
+            )
+        cleaned[str(item_id)] = number
+    try:
+        score_one(instrument, cleaned)  # validates every answer against the definition
+    except ValueError as exc:
+        for item_id, number in cleaned.items():  # name the first answer the engine refuses
+            try:
+                score_one(instrument, {item_id: number})
+            except ValueError:
+                raise AnswerError(
+                    item_id, _("Item %(item)s: %(value)s is not one of its answers.")
+                    % {"item": item_id, "value": f"{number:g}"},
+                ) from exc
+        raise
     return cleaned
 
 
@@ -91,8 +128,11 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
                 value=float(administration.answers[hit["item"]]),
                 raised_at=now,
             )
-            for hit in result["safety"]
+            # one flag per item (the database allows no more), however many rules name it
+            for hit in {hit["item"]: hit for hit in result["safety"]}.values()
         )
+        if result["safety"]:
+            completion.safety_flags_raised(administration.organization_id, [administration.pk])
         deterioration = _deterioration(administration, instrument, result, now)
         if deterioration is not None:
             deterioration.save(force_insert=True)
@@ -206,42 +246,91 @@ def create_link(
     return administration, token
 
 
-def administration_for_token(token: str) -> tuple[Administration | None, str]:
-    """The open administration of a link, or None and why: 'unknown', 'expired' or 'used'."""
-    found = (
+OPEN = (AdministrationStatus.PENDING, AdministrationStatus.IN_PROGRESS)
+
+
+def _by_token(token: str) -> Administration | None:
+    return (
         Administration.objects.select_related("organization", "member")
         .filter(link_token_hash=token_hash(token), mode__in=[Mode.LINK, Mode.PORTAL, Mode.KIOSK])
         .first()
     )
+
+
+def _expired(administration: Administration) -> bool:
+    return administration.link_expires_at is not None and administration.link_expires_at <= timezone.now()
+
+
+def administration_for_token(token: str) -> tuple[Administration | None, str]:
+    """The open administration of a link, or None and why: 'unknown', 'expired' or 'used'."""
+    found = _by_token(token)
     if found is None:
         return None, "unknown"
     if found.status == AdministrationStatus.COMPLETED:
         return None, "used"
-    if found.status == AdministrationStatus.EXPIRED or (
-        found.link_expires_at is not None and found.link_expires_at <= timezone.now()
-    ):
+    if found.status == AdministrationStatus.EXPIRED or _expired(found):
         return None, "expired"
     return found, ""
 
 
+def completed_for_token(token: str) -> Administration | None:
+    """The administration of a link that was completed and whose link has not expired
+    yet, as stored: a request that lost the race to finish it shows the same page."""
+    found = _by_token(token)
+    if found is None or found.status != AdministrationStatus.COMPLETED or _expired(found):
+        return None
+    return found
+
+
 @transaction.atomic(durable=True)
-def save_link_answer(administration: Administration, item_id: str, value: float) -> None:
-    """Keep one answer of a self-report in progress (so it can be resumed)."""
+def save_link_answer(administration: Administration, item_id: str, value: Any) -> bool:
+    """Keep one answer of a self-report in progress (so it can be resumed). Only an
+    open administration takes answers: False (nothing written) when it was finished
+    or closed meanwhile. Raises ``AnswerError`` naming the item for a bad value.
+
+    The row is locked and its stored answers are merged, so answers sent at the
+    same time are all kept and an answer never reopens a finished questionnaire."""
     instrument = get_instrument(administration.instrument_id)
-    answers = {**administration.answers, str(item_id): float(value)}
-    administration.answers = clean_answers(instrument, answers)
+    stored = (
+        Administration.objects.select_for_update()
+        .filter(pk=administration.pk, status__in=OPEN)
+        .values_list("answers", flat=True)
+        .first()
+    )
+    if stored is None:
+        return False
+    answers = clean_answers(instrument, {**stored, str(item_id): value})
+    Administration.objects.filter(pk=administration.pk).update(answers=answers, status=AdministrationStatus.IN_PROGRESS)
+    administration.answers = answers
     administration.status = AdministrationStatus.IN_PROGRESS
-    administration.save(update_fields=["answers", "status"])
+    return True
 
 
 @transaction.atomic(durable=True)
-def complete_link(administration: Administration, request: HttpRequest | None = None) -> dict[str, Any]:
-    """Finish a self-report: score it and make the link unusable."""
+def complete_link(administration: Administration, request: HttpRequest | None = None) -> dict[str, Any] | None:
+    """Finish a self-report exactly once: score it and make the link unusable.
+
+    One conditional UPDATE moves the administration from open to completed; the
+    database lets exactly one of several simultaneous requests do so (the others
+    wait for its row lock and then match no row, or run after it). Only that one
+    stores scores, flags and the audit entry. Returns the scores, or None when the
+    administration was no longer open (another request finished it first, or it
+    expired): then nothing is written."""
+    now = timezone.now()
+    finished = (
+        Administration.objects.filter(pk=administration.pk, status__in=OPEN)
+        .filter(Q(link_expires_at__isnull=True) | Q(link_expires_at__gt=now))
+        .update(status=AdministrationStatus.COMPLETED, taken_on=timezone.localdate(), completed_at=now)
+    )
+    if not finished:
+        return None
+    administration.refresh_from_db()  # the answers as stored, not as read before the update
+    # An UPDATE sends no post_save: announce the change as a save would (alerts follow it).
+    post_save.send(
+        sender=Administration, instance=administration, created=False, raw=False,
+        using=administration._state.db, update_fields=frozenset({"status", "taken_on", "completed_at"}),
+    )
     instrument = get_instrument(administration.instrument_id)
-    administration.status = AdministrationStatus.COMPLETED
-    administration.taken_on = timezone.localdate()
-    administration.completed_at = timezone.now()
-    administration.save(update_fields=["status", "taken_on", "completed_at"])
     result = store_scores(administration, instrument, new=True)
     audit.record(
         Event.MEASURE_LINK_COMPLETED, actor=None, organization=administration.organization,

@@ -203,6 +203,9 @@ class Instrument(Strict):
     domain: str  # what the instrument measures, e.g. "depressive symptoms"
     level: Level = "member"
     instructions: Text | None = None
+    # Show each option's value with its label ("3 — More than half of the time") on the
+    # member's answer buttons: for instruments whose instructions speak of the numbers (WHO-5).
+    show_values: bool = False
     response_sets: dict[str, ResponseSet]
     items: list[Item] = Field(min_length=1)
     scores: list[Score] = Field(min_length=1)

@@ -126,6 +126,13 @@ class ResultFlag(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "followed_up_at"])]
+        constraints = [
+            # One flag per safety item or score of an administration, however many
+            # requests finish it at once (the backstop of actions.complete_link).
+            models.UniqueConstraint(
+                fields=["administration", "kind", "item_id", "score_id"], name="result_flag_once_per_administration"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.administration_id} {self.item_id or self.score_id}"

@@ -30,7 +30,6 @@ Definitions (``end`` = the period's last day, or today when the period runs on):
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from itertools import groupby
 from typing import Any
@@ -77,7 +76,7 @@ SEARCH_EMPLOYER_CONTACTS = (SearchKind.EMPLOYER_CONTACT, SearchKind.INTERVIEW)
 def _also_hidden(scope: ReportScope, cell: Cell, *counts: int) -> Cell:
     """``cell`` hidden too when any of ``counts`` (members on one side of a split) is a small cell."""
     if any(scope.suppression.hides(n) for n in counts):
-        return dataclasses.replace(cell, hidden=True, threshold=scope.suppression.threshold)
+        return Cell(cell.value, cell.n, hidden=True, threshold=scope.suppression.threshold)
     return cell
 
 
@@ -144,7 +143,7 @@ def rapid_search(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, 
 
     def count(n: int) -> Cell:
         cell = scope.count(n)
-        return dataclasses.replace(cell, hidden=True, threshold=scope.suppression.threshold) if hidden else cell
+        return Cell(cell.value, cell.n, hidden=True, threshold=scope.suppression.threshold) if hidden else cell
 
     return {
         "value": _also_hidden(scope, scope.cell(km.median if km else None, entered), contacted, entered - contacted),

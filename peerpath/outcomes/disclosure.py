@@ -1,0 +1,285 @@
+"""Complementary suppression of a report's figures, audited by linear programming
+(pure Python with SciPy, no Django).
+
+A report declares its figures in a ``Ledger``:
+
+- counts (``count``): how many members (or jobs, contacts …) a figure counts, and
+  the relations between counts (``total``: a total is the sum of its parts —
+  parts of a whole, subsets and the rest, quarters and their sum). A count may be
+  *latent* (``displayed=False``): not printed, but worked out from others (the
+  non-competitive job starts are all starts minus competitive ones); it is
+  protected like any other, and hiding it costs nothing.
+- statistics (``figure``, ``share``): a mean, median, share or estimate built from
+  counts (its *basis*); hidden whenever any count of its basis is, or when built
+  from 1 to threshold − 1 members itself.
+
+When suppression is active, ``protect`` hides every count built from 1 to
+threshold − 1 members (primary suppression), then hides further counts
+(secondary, or complementary, suppression: latent counts first, then the
+smallest) until the audit passes: for every hidden count, the smallest and the
+largest value consistent with everything shown and the declared relations (a
+linear programme with non-negative counts, ``scipy.optimize.linprog``) are at
+least the threshold apart — as statistical offices audit their tables.
+
+A figure's visibility is read from the ledger when it is first shown
+(``Cell.hidden``); a declaration made after a figure was read that would change
+whether that figure is hidden raises ``DisclosureError`` (a report must declare
+every figure before it draws its charts).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from peerpath.outcomes.cells import Cell
+
+Relation = tuple[str, tuple[str, ...]]  # total, parts: total = sum(parts)
+TOLERANCE = 1e-6
+
+
+class DisclosureError(RuntimeError):
+    """A report's figures were declared inconsistently."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hidden count narrowed to [low, high], narrower than the threshold."""
+
+    key: str
+    value: float
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
+
+
+@dataclass(frozen=True)
+class Range:
+    key: str
+    value: float
+    low: float
+    high: float
+
+
+def _components(keys: Iterable[str], relations: Sequence[Relation]) -> dict[str, list[int]]:
+    """The relations (indices) of each key's connected component."""
+    parent: dict[str, str] = {k: k for k in keys}
+
+    def find(k: str) -> str:
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for total, parts in relations:
+        for part in parts:
+            a, b = find(total), find(part)
+            if a != b:
+                parent[a] = b
+    by_root: dict[str, list[int]] = defaultdict(list)
+    for i, (total, _parts) in enumerate(relations):
+        by_root[find(total)].append(i)
+    return {k: by_root.get(find(k), []) for k in parent}
+
+
+def ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation]) -> list[Range]:
+    """For every hidden count, its smallest and largest value consistent with the
+    shown counts, the relations and non-negativity (``math.inf`` when unbounded)."""
+    from scipy.optimize import linprog
+
+    component = _components(values, relations)
+    out = []
+    for key in sorted(hidden):
+        rels = [relations[i] for i in component.get(key, [])]
+        if not rels:
+            out.append(Range(key, values[key], 0.0, math.inf))
+            continue
+        unknowns = sorted({k for total, parts in rels for k in (total, *parts) if k in hidden})
+        index = {k: i for i, k in enumerate(unknowns)}
+        rows, rhs = [], []
+        for total, parts in rels:
+            row = [0.0] * len(unknowns)
+            b = 0.0
+            for k, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
+                if k in index:
+                    row[index[k]] += sign
+                else:
+                    b -= sign * values[k]
+            if any(row):
+                rows.append(row)
+                rhs.append(b)
+        bounds = [(0, None)] * len(unknowns)
+        target = [0.0] * len(unknowns)
+        target[index[key]] = 1.0
+        low = linprog(target, A_eq=rows or None, b_eq=rhs or None, bounds=bounds, method="highs")
+        high = linprog([-x for x in target], A_eq=rows or None, b_eq=rhs or None, bounds=bounds, method="highs")
+        lo = float(low.fun) if low.status == 0 else 0.0
+        hi = math.inf if high.status == 3 else (-float(high.fun) if high.status == 0 else math.inf)
+        out.append(Range(key, values[key], lo, hi))
+    return out
+
+
+def audit_ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation],
+                 threshold: int) -> list[Finding]:
+    """The hidden counts narrowed to a range less than ``threshold`` wide."""
+    return [Finding(r.key, r.value, r.low, r.high) for r in ranges(values, hidden, relations)
+            if r.high - r.low < threshold - TOLERANCE]
+
+
+class Ledger:
+    """The figures of one report run, their relations, and which are hidden."""
+
+    def __init__(self, *, active: bool, threshold: int) -> None:
+        self.active = active
+        self.threshold = threshold
+        self.values: dict[str, float] = {}
+        self.members: dict[str, int] = {}
+        self.displayed: dict[str, bool] = {}
+        self.forced: set[str] = set()
+        self.relations: list[Relation] = []
+        self.statistics: dict[str, tuple[tuple[str, ...], int]] = {}  # key: (basis, members)
+        self._hidden: set[str] | None = None
+        self._read: dict[str, bool] = {}
+
+    # -- declarations ------------------------------------------------------------
+    def count(self, key: str, value: int | float, n: int | None = None, *, displayed: bool = True,
+              hidden: bool = False) -> Cell:
+        """A count of ``value`` built from ``n`` members (default: the count itself).
+        ``hidden``: hide it whatever its size. Declaring a key again declares the
+        same quantity shown in another place (its value must agree)."""
+        if key in self.statistics:
+            raise DisclosureError(f"{key}: declared as a statistic and as a count")
+        if key in self.values and self.values[key] != value:
+            raise DisclosureError(f"{key}: declared twice with different values ({self.values[key]}, {value})")
+        self.values[key] = value
+        self.members[key] = max(self.members.get(key, 0), int(value if n is None else n))
+        self.displayed[key] = self.displayed.get(key, False) or displayed
+        if hidden:
+            self.forced.add(key)
+        self._changed()
+        return self._cell(key, value, self.members[key])
+
+    def figure(self, key: str, value: Any, n: int = 0, basis: Iterable[str] = (), *, hidden: bool = False) -> Cell:
+        """A statistic built from ``n`` members and the counts (or statistics) of
+        ``basis``: hidden whenever one of them is, or when ``n`` is small."""
+        if key in self.values:
+            raise DisclosureError(f"{key}: declared as a count and as a statistic")
+        basis = tuple(basis)
+        unknown = [k for k in basis if k not in self.values and k not in self.statistics]
+        if unknown:
+            raise DisclosureError(f"{key}: its basis {', '.join(unknown)} is not declared")
+        self.statistics[key] = (basis, n)
+        if hidden:
+            self.forced.add(key)
+        self._changed()
+        return self._cell(key, value, n)
+
+    def share(self, key: str, numerator: str, denominator: str) -> Cell:
+        """The share ``numerator / denominator`` of two declared counts (None
+        without a denominator)."""
+        den = self.values[denominator]
+        value = self.values[numerator] / den if den else None
+        return self.figure(key, value, int(self.members[denominator]), basis=(numerator, denominator))
+
+    def total(self, total: str, parts: Iterable[str]) -> None:
+        """``total`` is the sum of ``parts`` (declared counts)."""
+        parts = tuple(parts)
+        unknown = [k for k in (total, *parts) if k not in self.values]
+        if unknown:
+            raise DisclosureError(f"{total}: {', '.join(unknown)} not declared as counts")
+        self.relations.append((total, parts))
+        self._changed()
+
+    # -- decisions ---------------------------------------------------------------
+    def _cell(self, key: str, value: Any, n: int) -> Cell:
+        return Cell(value, n, threshold=self.threshold, key=key, ledger=self)
+
+    def _changed(self) -> None:
+        self._hidden = None
+
+    def _small(self, n: float) -> bool:
+        return 0 < n < self.threshold
+
+    def hides(self, key: str) -> bool:
+        if not self.active:
+            return False
+        if self._hidden is None:
+            self.protect()
+        assert self._hidden is not None
+        hidden = key in self._hidden
+        self._read.setdefault(key, hidden)
+        return hidden
+
+    def protect(self) -> set[str]:
+        """Decide which figures are hidden (see the module's docstring)."""
+        if not self.active:
+            self._hidden = set()
+            return self._hidden
+        hidden = {k for k in self.values if k in self.forced or self._small(self.members[k])}
+        while True:
+            findings = audit_ranges(self.values, hidden, self.relations, self.threshold)
+            if not findings:
+                break
+            cover = self._cover(findings[0].key, hidden)
+            if cover is None:
+                break
+            hidden.add(cover)
+        decided = set(hidden)
+        for key in self.statistics:
+            if self._statistic_hidden(key, hidden, set()):
+                decided.add(key)
+        changed = [k for k, was in self._read.items() if (k in decided) != was]
+        if changed:
+            raise DisclosureError(f"{', '.join(sorted(changed))}: shown before a later declaration changed "
+                                  "whether it is hidden; declare every figure before reading one")
+        self._hidden = decided
+        return decided
+
+    def _statistic_hidden(self, key: str, counts_hidden: set[str], seen: set[str]) -> bool:
+        if key in self.values:
+            return key in counts_hidden
+        if key in seen:
+            return False
+        basis, n = self.statistics[key]
+        return key in self.forced or self._small(n) or any(
+            self._statistic_hidden(k, counts_hidden, seen | {key}) for k in basis)
+
+    def _cover(self, key: str, hidden: set[str]) -> str | None:
+        """The next count to hide so that ``key`` gets a wider range: one that
+        shares a relation with it (else one of its component), latent first, then
+        the smallest; never a zero (a zero hides nothing)."""
+        def candidates(keys: Iterable[str]) -> list[str]:
+            return sorted((k for k in set(keys) if k not in hidden and self.values[k] > 0),
+                          key=lambda k: (self.displayed[k], self.values[k], k))
+
+        near = candidates(k for total, parts in self.relations if key in (total, *parts) for k in (total, *parts))
+        if near:
+            return near[0]
+        component = _components(self.values, self.relations).get(key, [])
+        far = candidates(k for i in component for k in (self.relations[i][0], *self.relations[i][1]))
+        return far[0] if far else None
+
+    # -- audit -------------------------------------------------------------------
+    def hidden_keys(self) -> set[str]:
+        if self._hidden is None:
+            self.protect()
+        assert self._hidden is not None
+        return set(self._hidden)
+
+    def ranges(self) -> list[Range]:
+        """Every hidden count with the range it can be narrowed to."""
+        if not self.active:
+            return []
+        return ranges(self.values, self.hidden_keys() & set(self.values), self.relations)
+
+    def audit(self) -> list[Finding]:
+        """Hidden counts that can be narrowed to less than the threshold: none when
+        the ledger protects its figures."""
+        return [Finding(r.key, r.value, r.low, r.high) for r in self.ranges()
+                if r.high - r.low < self.threshold - TOLERANCE]

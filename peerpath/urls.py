@@ -10,8 +10,8 @@ from django.views.i18n import set_language
 from peerpath.audit.views import audit_log
 from peerpath.measures import plan_views, wording_views
 from peerpath.measures.selfreport import self_report
-from peerpath.members.caseload import caseload
-from peerpath.members.dashboard import dashboard
+from peerpath.measures.urls import member_urlpatterns as member_questionnaire_urls
+from peerpath.portal.views import staff_account
 from peerpath.tenancy import auth_views as pp_auth
 from peerpath.tenancy import staff
 
@@ -59,9 +59,11 @@ account = [
 
 urlpatterns = [
     path("", pp_auth.home, name="home"),
-    path("dashboard/", dashboard, name="dashboard"),
-    path("caseload/", caseload, name="caseload"),
+    path("", include("peerpath.workspace.urls")),
     path("members/", include("peerpath.members.urls")),
+    # member sub-pages owned by apps above members (members imports no domain app)
+    path("members/<str:code>/questionnaires/", include(member_questionnaire_urls)),
+    path("members/<str:code>/portal/", staff_account, name="member_portal_account"),
     path("staff/", staff.staff_list, name="staff_list"),
     path("staff/new/", staff.staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff.staff_edit, name="staff_edit"),

@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +17,7 @@ from peerpath.alerts.models import AlertSettings, Rule, State
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.back import back_or
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
@@ -62,11 +62,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 def _back(request: HttpRequest) -> str:
     """Where to go after handling an alert: the page it was handled from, when that
     is a page of this site, else the alert list."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return reverse("alert_list")
+    return back_or(request, reverse("alert_list"))
 
 
 def _handle_page(request: HttpRequest, pk: int, *, resolving: bool) -> HttpResponse:

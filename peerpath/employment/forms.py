@@ -32,13 +32,13 @@ from peerpath.employment.models import (
 )
 from peerpath.members.forms import CHOOSE, DateInput, FormBase
 from peerpath.members.models import Member
+from peerpath.members.rules import clean_past_date
 from peerpath.members.validators import phone_is_valid
 
 
 def not_in_future(value: dt.date) -> dt.date:
-    if value > timezone.localdate():
-        raise forms.ValidationError(_("This date is in the future."))
-    return value
+    """A date that has happened: from 1900 to today (members.rules.past_date)."""
+    return clean_past_date(value)
 
 
 def clean_phone_value(value: str) -> str:
@@ -402,8 +402,11 @@ class JobEndingForm(FormBase, forms.Form):
 
 
 class JobChoiceField(forms.ModelChoiceField):
+    """A job by title, employer and dates ("店員, 示範超市 (2026-01-05 –)")."""
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.title}, {obj.employer.name}"
+        ended = obj.end_date.isoformat() if obj.end_date else ""
+        return f"{obj.title}, {obj.employer.name} ({obj.start_date.isoformat()} – {ended})".replace(" – )", " –)")
 
 
 class SupportContactForm(FormBase, forms.Form):

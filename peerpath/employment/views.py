@@ -29,6 +29,7 @@ from peerpath.employment.status import JobSpan, status_on, tenure_days
 from peerpath.members.models import Member
 from peerpath.members.selectors import get_member_for_write
 from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.back import back_or, next_url
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
@@ -59,9 +60,11 @@ def _member_page(member: Member) -> str:
 def _form_page(
     request: HttpRequest, form: Any, member: Member, title: str, *, wide: bool = False, **extra: Any
 ) -> HttpResponse:
+    back = next_url(request)
     context = {
-        "form": form, "title": title, "wide": wide,
-        "crumb": (_member_page(member), f"{member.code} {member.name}"), "cancel": _member_page(member), **extra,
+        "form": form, "title": title, "wide": wide, "next": back,
+        "crumb": (_member_page(member), f"{member.code} {member.name}"), "cancel": back or _member_page(member),
+        **extra,
     }
     return render(request, "employment/form.html", context)
 
@@ -110,7 +113,7 @@ def profile_edit(request: HttpRequest, code: str) -> HttpResponse:
         else:
             actions.record_profile(membership, member, request=request, **form.cleaned_data)
             messages.success(request, _("Vocational profile saved."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     return _form_page(request, form, member, _("Vocational profile"), wide=True)
 
 
@@ -128,7 +131,7 @@ def job_create(request: HttpRequest, code: str) -> HttpResponse:
             request=request, **form.job_fields(),
         )
         messages.success(request, _("Job start recorded."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     return _form_page(request, form, member, _("Record a job start"), wide=True)
 
 
@@ -150,7 +153,7 @@ def job_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         )
         if changed:
             messages.success(request, _("Job saved."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     return _form_page(request, form, member, _("Change job: %(title)s") % {"title": job.title}, wide=True)
 
 
@@ -162,12 +165,12 @@ def job_end(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     job = selectors.job_for(membership, member, pk)
     if job.end_date is not None:
         messages.info(request, _("This job's ending is already recorded."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     form = JobEndingForm(request.POST or None, job=job)
     if request.method == "POST" and form.is_valid():
         actions.end_job(membership, job, request=request, **form.cleaned_data)
         messages.success(request, _("Job ending recorded."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     title = _("Record the ending: %(title)s, %(employer)s") % {"title": job.title, "employer": job.employer.name}
     return _form_page(request, form, member, title)
 
@@ -181,7 +184,7 @@ def job_search_create(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         actions.record_job_search(membership, member, request=request, **form.cleaned_data)
         messages.success(request, _("Job search activity recorded."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     return _form_page(request, form, member, _("Record a job search activity"))
 
 
@@ -193,13 +196,16 @@ def support_contact_create(request: HttpRequest, code: str) -> HttpResponse:
     member = get_member_for_write(membership, code, Perm.SUPPORT_LOG)
     jobs = (
         Job.objects.for_org(membership.organization).filter(member=member).select_related("employer")
-        .only("organization_id", "member_id", "title", "start_date", "employer__name").order_by("-start_date")
+        .only("organization_id", "member_id", "title", "start_date", "end_date", "employer__name")
+        .order_by("-start_date")
     )
+    current = next((j for j in jobs if j.end_date is None), None)
     form = SupportContactForm(
         request.POST or None, member=member, jobs=jobs, peer_only=not can(membership, Perm.EMPLOYMENT_RECORD),
+        initial={"job": current.pk if current else None},
     )
     if request.method == "POST" and form.is_valid():
         actions.log_support_contact(membership, member, request=request, **form.cleaned_data)
         messages.success(request, _("Support contact logged."))
-        return redirect("employment_member", code=member.code)
+        return redirect(back_or(request, _member_page(member)))
     return _form_page(request, form, member, _("Log a support contact"))

@@ -1,8 +1,9 @@
-from django.urls import include, path
+from django.urls import path
 
-from peerpath.measures.urls import member_urlpatterns
 from peerpath.members import views
-from peerpath.portal.views import staff_account
+
+# The member's questionnaires and portal account pages belong to apps above this
+# one; peerpath/urls.py mounts them under members/<code>/.
 
 urlpatterns = [
     path("", views.member_list, name="member_list"),
@@ -13,6 +14,4 @@ urlpatterns = [
     path("<str:code>/consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("<str:code>/stage/", views.stage_change, name="stage_change"),
     path("<str:code>/care-team/", views.care_team, name="care_team"),
-    path("<str:code>/questionnaires/", include(member_urlpatterns)),
-    path("<str:code>/portal/", staff_account, name="member_portal_account"),
 ]

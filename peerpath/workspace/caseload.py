@@ -34,6 +34,7 @@ from peerpath.pathway.selectors import last_helping_received
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership, Role, display_name
 from peerpath.tenancy.policy import Perm, can
+from peerpath.workspace.urgent import build_urgent
 
 SORTS = {
     "code": _("Member"),
@@ -147,6 +148,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
     descending = request.GET.get("dir", "desc" if sort in DEFAULT_DESCENDING else "asc") == "desc"
     members = caseload_members(membership, professional_id)
     rows = sorted(caseload_rows(membership, members, today), key=_sort_key(sort), reverse=descending)
+    urgent = build_urgent(membership, [m.pk for m in members])
+    urgent_ids = frozenset().union(*(p.member_ids for p in urgent))
     audit.record_by(
         membership, Event.CASELOAD_VIEW, request=request,
         extra={"professional": professional_id, "shown": len(rows), "sort": sort},
@@ -161,6 +164,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
         current = ("descending" if descending else "ascending") if key == sort else ""
         headers.append({"key": key, "label": label, "url": f"?{query}", "aria_sort": current})
     context = {
+        "urgent": urgent,
+        "urgent_ids": urgent_ids,
+        "back": request.get_full_path(),
         "headers": headers,
         "rows": rows,
         "today": today,
@@ -173,4 +179,4 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "stage_labels": dict(Stage.choices),
         "show_due": can(membership, Perm.MEASURE_VIEW),
     }
-    return render(request, "members/caseload.html", context)
+    return render(request, "workspace/caseload.html", context)

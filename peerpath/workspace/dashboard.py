@@ -1,4 +1,11 @@
-"""The organisation dashboard: where every staff role lands after signing in."""
+"""The dashboard: where every staff role lands after signing in.
+
+It composes every track for the viewer's role: urgent panels first (registered
+by the domain apps in ``peerpath.workspace.urgent``), then alerts, the
+facilitator's own groups (peer leaders), the organisation's figures, due
+questionnaires and the professional's caseload; each part only for the roles
+whose capabilities cover it.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from peerpath.alerts.selectors import dashboard_alerts
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.groups.overview import my_groups
 from peerpath.measures.library import library
 from peerpath.measures.selectors import due_lists, open_flags
 from peerpath.members.models import (
@@ -32,6 +40,7 @@ from peerpath.members.selectors import (
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
+from peerpath.workspace.urgent import build_urgent
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -88,7 +97,13 @@ def caseload(membership: Membership) -> list[Member]:
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    context: dict[str, Any] = {"stage_labels": dict(Stage.choices)}
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "stage_labels": dict(Stage.choices),
+        "today": today,
+        "urgent": build_urgent(membership, None),
+        "my_groups": my_groups(membership, today, request=request),
+    }
     if can(membership, Perm.MEMBER_LIST):
         context["figures"] = dashboard_figures(membership)
         context["caseload"] = caseload(membership)
@@ -120,4 +135,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             )
     if can(membership, Perm.RESEARCH_DATA):
         context["research_consented"] = research_consented(membership).count()
-    return render(request, "members/dashboard.html", context)
+    return render(request, "workspace/dashboard.html", context)

@@ -97,3 +97,31 @@ def test_another_members_job_cannot_be_attached(org_a, pro):
 def test_researchers_log_nothing(client_for, org_a):
     assert client_for("researcher").post(URL, contact_data()).status_code == 403
     assert not SupportContact.objects.exists()
+
+
+# -- from the caseload and back ------------------------------------------------------
+
+
+def test_the_form_preselects_the_current_job_and_shows_every_jobs_dates(client_for, org_a):
+    old = make_job(org_a.member, org_a.users["professional"], start=300, ended=200, title="舊工作")
+    current = make_job(org_a.member, org_a.users["professional"], start=100, title="新工作")
+    response = client_for("professional").get(URL)
+    form = response.context["form"]
+    assert form["job"].value() == current.pk
+    page = response.content.decode()
+    assert f"新工作, {current.employer.name} ({days_ago(100).isoformat()} –)" in page
+    assert f"舊工作, {old.employer.name} ({days_ago(300).isoformat()} – {days_ago(200).isoformat()})" in page
+
+
+def test_saving_from_the_caseload_returns_to_its_row(client_for, org_a):
+    back = "/caseload/?sort=due&dir=asc#row-A0001"
+    client = client_for("professional")
+    page = client.get(URL, {"next": back}).content.decode()
+    assert 'name="next" value="/caseload/?sort=due&amp;dir=asc#row-A0001"' in page
+    response = client.post(URL, {**contact_data(), "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+
+
+def test_a_next_to_another_site_is_ignored(client_for, org_a):
+    response = client_for("professional").post(URL, {**contact_data(), "next": "https://evil.example.org/"})
+    assert response["Location"] == "/members/A0001/employment/"

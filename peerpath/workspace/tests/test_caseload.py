@@ -137,7 +137,7 @@ CASELOAD_QUERIES = 4 + 1 + 2 + 1 + 2 + 1 + 5 + 3
 
 
 @pytest.mark.django_db
-def test_the_caseload_costs_the_same_queries_for_3_or_30_members(client_for, org_a):
+def test_the_caseload_costs_the_same_queries_for_3_or_30_members(client_for, org_a, without_urgent_panels):
     PlanRule.objects.create(organization=org_a.org, instrument_id="phq9", trigger="every", interval_days=90)
     client = client_for("professional")
     _fill(org_a, 1000, 1003)

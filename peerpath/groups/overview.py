@@ -1,0 +1,119 @@
+"""The groups a staff user facilitates, at a glance (the peer leader's dashboard).
+
+For each ongoing group the user leads or co-facilitates: its next meeting day,
+its last session's attendance, members absent from its last two sessions, the
+critical incidents no one has coded yet, and whether today's session is
+recorded. Four queries for any number of groups, sessions and members.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpRequest
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.groups.meeting_days import meeting_weekdays, next_meeting
+from peerpath.groups.models import (
+    ATTENDED,
+    EXPECTED,
+    Attendance,
+    AttendanceStatus,
+    CriticalIncident,
+    PeerGroup,
+    Session,
+)
+from peerpath.groups.selectors import groups_visible_to
+from peerpath.members.models import Member
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, can
+
+RECENT_SESSIONS = 8  # sessions read to find the meeting days
+
+
+@dataclass
+class GroupOverview:
+    group: PeerGroup
+    next_session: dt.date | None = None
+    today_session_id: int | None = None
+    last_session: Session | None = None
+    last_attended: int = 0
+    last_expected: int = 0
+    missed_twice: list[Member] = field(default_factory=list)
+    uncoded: int = 0
+    first_uncoded_id: int | None = None
+
+
+def my_groups(membership: Membership, today: dt.date, request: HttpRequest | None = None) -> list[GroupOverview]:
+    """The ongoing groups the user facilitates, with their figures; empty without
+    the groups capability. Reading who missed sessions is audited as a group read."""
+    if not can(membership, Perm.GROUP_VIEW):
+        return []
+    user = membership.user_id
+    groups = list(
+        groups_visible_to(membership)
+        .filter(Q(peer_leader=user) | Q(co_facilitator=user), ended_on__isnull=True)
+        .order_by("name")
+    )
+    if not groups:
+        return []
+    ids = [g.pk for g in groups]
+    org = membership.organization_id
+    sessions = list(
+        Session.objects.filter(organization_id=org, group_id__in=ids, date__lte=today)
+        .annotate(position=Window(RowNumber(), partition_by="group_id", order_by=["-date", "-pk"]))
+        .filter(position__lte=RECENT_SESSIONS)
+        .order_by("group_id", "-date")
+    )
+    by_group: dict[int, list[Session]] = defaultdict(list)
+    for s in sessions:
+        by_group[s.group_id].append(s)
+    last_two = {s.pk for g in by_group.values() for s in g[:2]}
+    attendance = list(
+        Attendance.objects.filter(organization_id=org, session_id__in=last_two).select_related("member")
+        .order_by("member__code")
+    )
+    incidents = list(
+        CriticalIncident.objects.filter(organization_id=org, session__group_id__in=ids)
+        .exclude(codings__rank=1).values_list("session__group_id", "pk").order_by("pk")
+    )
+    uncoded: dict[int, list[int]] = defaultdict(list)
+    for group_id, pk in incidents:
+        uncoded[group_id].append(pk)
+    rows_by_session: dict[int, list[Attendance]] = defaultdict(list)
+    for a in attendance:
+        rows_by_session[a.session_id].append(a)
+
+    found = []
+    for g in groups:
+        recent = by_group.get(g.pk, [])
+        weekdays = meeting_weekdays(g.schedule, [s.date for s in recent])
+        held_today = next((s for s in recent if s.date == today), None)
+        row = GroupOverview(
+            group=g,
+            next_session=next_meeting(weekdays, today, include=held_today is None),
+            today_session_id=held_today.pk if held_today else None,
+            uncoded=len(uncoded.get(g.pk, [])),
+            first_uncoded_id=next(iter(uncoded.get(g.pk, [])), None),
+        )
+        if recent:
+            last = recent[0]
+            row.last_session = last
+            statuses = [a.status for a in rows_by_session[last.pk]]
+            row.last_attended = sum(s in ATTENDED for s in statuses)
+            row.last_expected = sum(s in EXPECTED for s in statuses)
+        if len(recent) >= 2:
+            absent = [
+                {a.member_id for a in rows_by_session[s.pk] if a.status == AttendanceStatus.ABSENT} for s in recent[:2]
+            ]
+            twice = absent[0] & absent[1]
+            row.missed_twice = [a.member for a in rows_by_session[recent[0].pk] if a.member_id in twice]
+        found.append(row)
+    audit.record_by(membership, Event.GROUP_VIEW, request=request,
+                    extra={"page": "dashboard", "shown": len(found)})
+    return found

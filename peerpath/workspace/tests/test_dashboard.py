@@ -1,0 +1,142 @@
+"""The dashboard: every role lands here; each sees the parts its capabilities cover."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from peerpath.groups import actions as group_actions
+from peerpath.groups.actions import IncidentInput, SessionInput
+from peerpath.groups.tests.conftest import make_group
+from peerpath.members.tests.test_query_counts import (
+    add_members,
+    assert_count,
+    assert_same_count,
+    measure,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# -- the dashboard ----------------------------------------------------------
+
+
+def _with_plan_and_results(org_a, start: int, stop: int) -> None:
+    from peerpath.measures import actions as measure_actions
+    from peerpath.measures.models import PlanRule
+
+    if start == 0:
+        PlanRule.objects.create(organization=org_a.org, instrument_id="phq9", trigger="intake")
+        PlanRule.objects.create(organization=org_a.org, instrument_id="phq9", trigger="every", interval_days=90)
+    add_members(org_a.org, org_a.users["coordinator"], start, stop)
+    from peerpath.members.models import Member
+
+    for code in [f"M{i:04d}" for i in range(start, stop)][::3]:
+        m = Member.objects.get(organization=org_a.org, code=code)
+        measure_actions.record_paper_form(
+            org_a.staff["coordinator"], m, "phq9", answers={str(i): 2 for i in range(1, 10)},
+            taken_on=timezone.localdate() - dt.timedelta(days=100), reason="intake",
+        )
+
+
+# 4 before the view; the groups the viewer facilitates (none here); the figures (status, stage, gaps); the caseload; the active
+# members, the plan, their last questionnaires, open flags; the alerts section (the
+# newest open alerts with their members, and their count); the research count; 3 after.
+DASHBOARD_QUERIES = 4 + 1 + 3 + 1 + 4 + 2 + 1 + 3
+
+
+def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a, without_urgent_panels):
+    _with_plan_and_results(org_a, 0, 3)
+    few = measure(coordinator, "/dashboard/")
+    _with_plan_and_results(org_a, 3, 30)
+    many = measure(coordinator, "/dashboard/")
+    assert coordinator.get("/dashboard/").context["due_total"] > 10
+    assert_same_count(few, many)
+    assert_count(many, DASHBOARD_QUERIES)
+
+
+# -- the peer leader's own groups -------------------------------------------------------
+
+
+def last_wednesday(weeks_back: int = 0) -> dt.date:
+    today = timezone.localdate()
+    return today - dt.timedelta(days=(today.weekday() - 2) % 7 + 7 * weeks_back)
+
+
+def session(org_a, g, day: dt.date, absent: set[int] = frozenset(), incidents: int = 0):
+    attendance = {m.pk: ("absent" if m.pk in absent else "present") for m in g.members}
+    present = [m for m in g.members if m.pk not in absent]
+    return group_actions.record_session(org_a.staff["peer_leader"], g.group, SessionInput(
+        date=day, theme="", facilitators=[], attendance=attendance, observations=[], feedback=[],
+        incidents=[IncidentInput(present[i], f"第{i}件事") for i in range(incidents)],
+    ))
+
+
+def groups_with_history(org_a, names: list[str]) -> list:
+    found = []
+    for name in names:
+        g = make_group(org_a, name=name, size=5)
+        away = g.members[1]
+        session(org_a, g, last_wednesday(2))
+        session(org_a, g, last_wednesday(1) if last_wednesday(0) == timezone.localdate() else last_wednesday(1),
+                absent={away.pk})
+        if last_wednesday(0) != timezone.localdate():
+            session(org_a, g, last_wednesday(0), absent={away.pk}, incidents=2)
+        found.append((g, away))
+    return found
+
+
+def test_a_peer_leader_sees_their_groups_next_session_attendance_absences_and_incidents_to_code(client_for, org_a):
+    [(g, away)] = groups_with_history(org_a, ["職場續航團體"])
+    response = client_for("peer_leader").get("/dashboard/")
+    [row] = response.context["my_groups"]
+    assert row.group == g.group
+    assert row.next_session.weekday() == 2 and row.next_session >= timezone.localdate()
+    assert (row.last_attended, row.last_expected) == (4, 5)
+    assert row.missed_twice == [away]
+    page = response.content.decode()
+    assert "4 of 5 came" in page
+    assert f"{away.code} {away.preferred_name}" in page
+    assert f'/groups/{g.group.pk}/sessions/new/?date={timezone.localdate().isoformat()}' in page
+    assert "Record today&#x27;s session" in page or "Record today's session" in page
+
+
+def test_incidents_no_one_has_coded_are_counted_and_linked_to_the_first(client_for, org_a):
+    g = make_group(org_a, size=3)
+    recorded = session(org_a, g, timezone.localdate() - dt.timedelta(days=1), incidents=2)
+    first, second = recorded.incidents.order_by("pk")
+    group_actions.code_incident(org_a.staff["peer_leader"], first, rank=1, factors=["hope"])
+    [row] = client_for("peer_leader").get("/dashboard/").context["my_groups"]
+    assert (row.uncoded, row.first_uncoded_id) == (1, second.pk)
+
+
+def test_a_group_recorded_today_links_to_its_session_instead_of_the_button(client_for, org_a):
+    g = make_group(org_a, size=3)
+    today = session(org_a, g, timezone.localdate())
+    page = client_for("peer_leader").get("/dashboard/").content.decode()
+    assert f"/groups/{g.group.pk}/sessions/{today.pk}/" in page
+    assert "/sessions/new/" not in page
+
+
+def test_groups_of_another_leader_are_not_shown(client_for, org_a):
+    make_group(org_a, peer_leader=False)
+    assert client_for("peer_leader").get("/dashboard/").context["my_groups"] == []
+
+
+# 4 before the view; my groups: groups, their last sessions, the last two sessions'
+# attendance with members, incidents without a first coding; the group read's audit
+# entry (5); figures (3); the caseload (none for a peer leader); the alerts (2); 3 after.
+PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 3 + 1 + 2 + 3
+
+
+def test_the_peer_leaders_dashboard_costs_the_same_for_one_group_or_three(client_for, org_a, without_urgent_panels):
+    client = client_for("peer_leader")
+    groups_with_history(org_a, ["甲團體"])
+    few = measure(client, "/dashboard/")
+    groups_with_history(org_a, ["乙團體", "丙團體"])
+    many = measure(client, "/dashboard/")
+    assert len(client.get("/dashboard/").context["my_groups"]) == 3
+    assert_same_count(few, many)
+    assert_count(many, PEER_LEADER_DASHBOARD_QUERIES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import segno
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +14,7 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.forms import has_wording
 from peerpath.measures.library import interface_language, library
+from peerpath.measures.models import Administration, AdministrationStatus, Mode
 from peerpath.measures.selectors import due_of, local_wording, results_of
 from peerpath.measures.views import chart_response
 from peerpath.members.selectors import get_member_for_write
@@ -24,14 +26,21 @@ from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm
 
 
-def _due(account: MemberAccount) -> list[tuple[str, str]]:
-    """(instrument id, name) of the questionnaires the member can answer now: due
-    by the plan, and every item can be shown to them."""
+def _due(account: MemberAccount) -> list[tuple[str, str, bool]]:
+    """(instrument id, name, in progress) of the questionnaires the member can answer
+    now: due by the plan, and every item can be shown to them. In progress: the
+    member left it part-way in the portal and can continue it."""
     due = due_of(account.organization_id, [account.member], timezone.localdate())
     local = local_wording(account.organization_id)
     language = interface_language()
+    started = set(
+        Administration.objects.for_org(account.organization)
+        .filter(member_id=account.member_id, mode=Mode.PORTAL, status=AdministrationStatus.IN_PROGRESS,
+                link_expires_at__gt=timezone.now())
+        .values_list("instrument_id", flat=True)
+    )
     return [
-        (d.instrument_id, library()[d.instrument_id].name.get(language))
+        (d.instrument_id, library()[d.instrument_id].name.get(language), d.instrument_id in started)
         for _member, items in due
         for d in items
         if d.instrument_id in library() and has_wording(library()[d.instrument_id], local.get(d.instrument_id))
@@ -54,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def answer(request: HttpRequest, instrument_id: str) -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
-    if instrument_id not in {i for i, _ in _due(account)}:
+    if instrument_id not in {i for i, _name, _started in _due(account)}:
         raise Http404("Nothing to answer")
     token = actions.start_questionnaire(account, instrument_id, request=request)
     return redirect("self_report", token=token)
@@ -89,7 +98,11 @@ def staff_account(request: HttpRequest, code: str) -> HttpResponse:
     context: dict[str, object] = {"member": member, "account": account}
     if request.method == "POST":
         if account is None:
-            account, path = actions.create_account(membership, member, request=request)
+            try:
+                account, path = actions.create_account(membership, member, request=request)
+            except ValidationError as exc:
+                context["errors"] = exc.messages
+                return render(request, "portal/staff_account.html", context)
         else:
             path = actions.password_link(account)
         url = request.build_absolute_uri(path)

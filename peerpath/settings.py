@@ -56,6 +56,9 @@ try:
         "token_create": env_str("PEERPATH_API_RATE_TOKEN_CREATE", "10/hour") or "10/hour",
     }
     CURRENCY = env_str("PEERPATH_CURRENCY", "TWD") or "TWD"
+    # The address staff open Peerpath at, for links in e-mails sent without a request
+    # (safety follow-ups, escalations).
+    BASE_URL = env_str("PEERPATH_BASE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 
@@ -311,6 +314,7 @@ PEERPATH_SEARCH_KEY = SEARCH_KEY
 PEERPATH_MEMBERS_PER_PAGE = 25
 PEERPATH_LINK_HOURS = LINK_HOURS  # how long a self-report link stays valid
 PEERPATH_CURRENCY = CURRENCY  # ISO 4217 code stored with each new job's hourly wage
+PEERPATH_BASE_URL = BASE_URL  # links in e-mails sent outside a request (safety notices)
 PEERPATH_LOCAL_INSTRUMENTS = LOCAL_INSTRUMENTS
 PEERPATH_IMPORT_MAX_BYTES = env_int("PEERPATH_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024  # largest import file
 PEERPATH_SMALL_CELL = env_int("PEERPATH_SMALL_CELL", 5, minimum=1)  # smallest count shown in export aggregates

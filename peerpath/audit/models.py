@@ -78,6 +78,17 @@ class Event(models.TextChoices):
     ALERT_RESOLVED = "alert.resolved", _("Resolved an alert")
     ALERT_SETTINGS_CHANGED = "alert.settings_changed", _("Changed alert thresholds")
     ALERT_DIGEST_SENT = "alert.digest_sent", _("Sent an alert digest")
+    # Safety
+    SAFETY_OPENED = "safety.opened", _("Opened a safety follow-up")
+    SAFETY_CONTACT = "safety.contact", _("Recorded a safety follow-up contact")
+    SAFETY_ESCALATED = "safety.escalated", _("Escalated an overdue safety follow-up")
+    SAFETY_NOTIFIED = "safety.notified", _("Sent a safety notice by e-mail")
+    SAFETY_VIEW = "safety.view", _("Viewed safety follow-ups or a safety plan")
+    SAFETY_PLAN_SAVED = "safety.plan_saved", _("Saved a safety plan")
+    SAFETY_SETTINGS_CHANGED = "safety.settings_changed", _("Changed crisis contacts or the follow-up time")
+    SAFETY_CRISIS_SHOWN = "safety.crisis_shown", _("Member was shown the crisis page")
+    KIOSK_CALL = "safety.kiosk_call", _("A member at the kiosk asked for a facilitator")
+    KIOSK_CALL_ANSWERED = "safety.kiosk_call_answered", _("A facilitator spoke with the member from the kiosk")
     # Peer track
     GROUP_VIEW = "group.view", _("Viewed a peer group")
     GROUP_CHANGED = "group.changed", _("Added or changed a peer group")

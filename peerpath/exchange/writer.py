@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from peerpath.exchange import bulk
 from peerpath.exchange.responses import Responses
+from peerpath.measures import completion
 from peerpath.measures.change import (
     MissingNormsError,
     ReliableChangeClass,
@@ -158,6 +159,7 @@ def write_responses(membership: Membership, plan: ResponsesPlan) -> dict[str, in
                 ["administration_id", "member_id", "item_id", "value"],
                 ((admin_ids[k], member_of[k], safety_items[rule], float(matrix[k, item_index[safety_items[rule]]]))
                  for k, rule in hits))
+    completion.safety_flags_raised(org_id, sorted({admin_ids[k] for k, _rule in hits}))
     n_flags = len(hits)
     n_flags += _deterioration_flags(membership, plan, order, admin_ids, result.scores[primary.id].value,
                                     earlier, now)

@@ -87,6 +87,15 @@ def _grant(request: HttpRequest) -> Kiosk:
     return Kiosk(membership, session)
 
 
+def kiosk_of(request: HttpRequest) -> Kiosk | None:
+    """The kiosk this browser runs, or ``None`` (for the apps above: the safety
+    app calls the session's facilitators when a kiosk answer trips a safety rule)."""
+    try:
+        return _grant(request)
+    except PermissionDenied:
+        return None
+
+
 @never_cache
 @staff_view(Perm.SESSION_RECORD)
 @require_http_methods(["POST"])

@@ -39,7 +39,7 @@ def closing_response(request: HttpRequest, administration: Administration, back:
 # transaction that wrote the flags (a completed questionnaire, a paper form, an
 # import), so that what the flags open (the safety app's follow-ups) is written
 # with them or not at all.
-FlaggedFunction = Callable[[int, "list[int]"], None]
+FlaggedFunction = Callable[[int, "list[int]"], object]
 _flagged: list[FlaggedFunction] = []
 
 

@@ -17,6 +17,7 @@ from peerpath.measures import actions, selectors
 from peerpath.measures.forms import EnterChoiceForm, LinkForm, PaperForm, unvalidated
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.library import interface_language, member_instrument
+from peerpath.measures.models import FlagKind
 from peerpath.members.models import Member
 from peerpath.members.selectors import get_member, get_member_for_write
 from peerpath.tenancy.access import staff_view
@@ -146,6 +147,12 @@ def flag_follow_up(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     member = get_member_for_write(membership, code, Perm.MEASURE_RECORD)
     flag = selectors.get_flag(membership, member, pk)
+    if flag.kind == FlagKind.SAFETY:
+        # A safety answer is followed up with a recorded contact (when, how, outcome),
+        # on the safety follow-up of its questionnaire, never with one click.
+        follow_up = getattr(flag.administration, "safety_follow_up", None)
+        if follow_up is not None:
+            return redirect("safety_follow_up", code=member.code, pk=follow_up.pk)
     actions.follow_up_flag(membership, flag, request=request)
     messages.success(request, _("Follow-up recorded."))
     return redirect("member_questionnaires", code=member.code)

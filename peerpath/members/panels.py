@@ -22,6 +22,7 @@ class Panel:
     title: str  # already translated
     context: dict[str, Any] = field(default_factory=dict)
     wide: bool = False  # spans the whole row instead of one column
+    urgent: bool = False  # shown first, above the care team (e.g. an open safety follow-up)
 
 
 PanelFunction = Callable[[Member, Membership], Panel | None]

@@ -21,6 +21,7 @@ class PortalSection:
     template: str  # rendered with ``section`` (this object) and ``account``
     title: str  # already translated
     context: dict[str, Any] = field(default_factory=dict)
+    first: bool = False  # shown above the questionnaires (e.g. the crisis message)
 
 
 SectionFunction = Callable[[MemberAccount], PortalSection | None]

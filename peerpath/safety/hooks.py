@@ -1,1 +1,170 @@
-"""Registrations of the safety app with the apps below it (filled in as it grows)."""
+"""Registrations of the safety app with the apps below it:
+
+* ``measures.completion``: a safety flag opens a follow-up (in the same
+  transaction); the page after a self-completed questionnaire that tripped a
+  safety rule is the crisis page (or, at the group kiosk, the discreet
+  "please speak with a facilitator now" screen);
+* ``workspace.urgent``: open follow-ups first on the caseload and dashboards;
+  kiosk calls first on the facilitators' dashboards;
+* ``members.panels``: the member page's safety panel, first on the page;
+* ``members.timeline``: follow-ups, contacts and plan versions (clinical);
+* ``portal.sections``: the crisis message on the member's portal home until
+  staff record the follow-up, and a mentor's view of plans shared with them.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerpath.audit import actions as audit
+from peerpath.audit.models import Event
+from peerpath.measures import completion
+from peerpath.measures.models import Administration, FlagKind, Mode, ResultFlag
+from peerpath.members import panels, timeline
+from peerpath.members.models import Member
+from peerpath.members.timeline import TimelineEntry, Track
+from peerpath.portal import sections
+from peerpath.portal.models import MemberAccount
+from peerpath.safety import actions, rules, selectors
+from peerpath.safety.models import FollowUpContact, SafetyFollowUp, SafetyPlan
+from peerpath.safety.views import page_context
+from peerpath.tenancy.models import Membership
+from peerpath.tenancy.policy import Perm, can
+from peerpath.workspace import urgent
+
+completion.register_flagged(actions.open_follow_ups)
+
+
+@completion.register
+def crisis_page(request: HttpRequest, administration: Administration, back: str | None) -> HttpResponse | None:
+    """The page after a questionnaire whose answers raised a safety flag."""
+    if administration.mode not in (Mode.LINK, Mode.PORTAL, Mode.KIOSK):
+        return None
+    if not ResultFlag.objects.filter(administration=administration, kind=FlagKind.SAFETY).exists():
+        return None
+    member = administration.member
+    if administration.mode == Mode.KIOSK:
+        from peerpath.groups.kiosk import kiosk_of
+
+        kiosk = kiosk_of(request)
+        if kiosk is not None:
+            actions.raise_kiosk_call(administration, kiosk.session, request=request)
+        # Nothing on this screen says why: the tablet goes round the room.
+        return render(request, "safety/kiosk_call.html", {"language": administration.language})
+    audit.record(Event.SAFETY_CRISIS_SHOWN, actor=None, organization=administration.organization,
+                 target=administration, request=request, extra={"member": member.pk})
+    has_account = MemberAccount.objects.filter(member=member, is_active=True).exists()
+    return render(request, "safety/crisis.html", {
+        **page_context(member), "member": member, "has_account": has_account, "language": administration.language,
+        "signed_in": request.user.is_authenticated and getattr(request.user, "member_account", None) is not None,
+    })
+
+
+# --- the team's side -----------------------------------------------------------
+
+@urgent.register
+def follow_ups_panel(membership: Membership, member_ids: list[int] | None) -> urgent.UrgentPanel | None:
+    items = list(selectors.open_follow_ups(membership, member_ids))
+    if not items:
+        return None
+    now = timezone.now()
+    return urgent.UrgentPanel(
+        template="safety/_urgent_follow_ups.html",
+        title=_("Safety follow-ups"),
+        context={"items": items, "now": now, "overdue": sum(1 for i in items if i.is_overdue(now))},
+        order=0,
+        member_ids=frozenset(i.member_id for i in items),
+    )
+
+
+@urgent.register
+def kiosk_calls_panel(membership: Membership, member_ids: list[int] | None) -> urgent.UrgentPanel | None:
+    if member_ids is not None:
+        return None  # dashboards only: the caseload is not where a facilitator looks during a session
+    calls = selectors.open_kiosk_calls(membership)
+    if not calls:
+        return None
+    return urgent.UrgentPanel(template="safety/_urgent_kiosk_calls.html",
+                              title=_("Asked to speak with a facilitator now"), context={"calls": calls}, order=1)
+
+
+@panels.register
+def member_safety_panel(member: Member, membership: Membership) -> panels.Panel | None:
+    """Open follow-ups, the history, and the safety plan (clinical staff); a peer
+    leader sees only a plan the member shared with their peer mentor."""
+    plan = selectors.current_plan(member)
+    if can(membership, Perm.SAFETY_FOLLOW_UP):
+        items = selectors.member_follow_ups(membership, member)
+        now = timezone.now()
+        return panels.Panel(
+            template="safety/_member_panel.html", title=_("Safety"),
+            context={"items": items, "open": [i for i in items if i.state == "open"], "plan": plan, "now": now,
+                     "may_edit": can(membership, Perm.SAFETY_PLAN)},
+            wide=True, urgent=any(i.state == "open" for i in items),
+        )
+    if selectors.may_see_plan(membership, plan):
+        return panels.Panel(template="safety/_member_panel.html", title=_("Safety plan"),
+                            context={"items": [], "open": [], "plan": plan, "may_edit": False})
+    return None
+
+
+@timeline.register
+def safety_entries(member: Member) -> list[TimelineEntry]:
+    entries: list[TimelineEntry] = []
+    for f in SafetyFollowUp.objects.filter(organization_id=member.organization_id, member=member):
+        entries.append(TimelineEntry(
+            date=timezone.localdate(f.opened_at), kind="safety.opened", title=_("Safety follow-up opened"),
+            detail=_("Due by %(due)s") % {"due": timezone.localtime(f.due_at).strftime("%Y-%m-%d %H:%M")},
+            track=Track.PROFESSIONAL, clinical=True, sort_key=(f.opened_at.isoformat(),),
+        ))
+    for c in FollowUpContact.objects.filter(organization_id=member.organization_id, member=member) \
+            .select_related("recorded_by"):
+        entries.append(TimelineEntry(
+            date=timezone.localdate(c.contacted_at), kind="safety.contact",
+            title=_("Safety follow-up: %(outcome)s") % {"outcome": rules.Outcome(c.outcome).label},
+            detail=str(rules.Method(c.method).label), by=c.recorded_by.get_full_name() or c.recorded_by.username,
+            track=Track.PROFESSIONAL, clinical=True, sort_key=(c.contacted_at.isoformat(),),
+        ))
+    for p in SafetyPlan.objects.filter(organization_id=member.organization_id, member=member):
+        entries.append(TimelineEntry(
+            date=timezone.localdate(p.created_at), kind="safety.plan",
+            title=_("Safety plan, version %(n)s") % {"n": p.version},
+            track=Track.PROFESSIONAL, clinical=True, sort_key=(p.created_at.isoformat(),),
+        ))
+    return entries
+
+
+# --- the member's side ---------------------------------------------------------
+
+@sections.register
+def portal_crisis_section(account: MemberAccount) -> sections.PortalSection | None:
+    follow_up = selectors.open_follow_up_of(account.member)
+    plan = selectors.current_plan(account.member)
+    if follow_up is None and plan is None:
+        return None
+    return sections.PortalSection(
+        template="safety/_portal_section.html",
+        title=_("Your answer was seen") if follow_up else _("My safety plan"),
+        context={"follow_up": follow_up, "plan": plan, "crisis_url": reverse("portal_safety")},
+        first=follow_up is not None,
+    )
+
+
+@sections.register
+def portal_mentee_plans(account: MemberAccount) -> sections.PortalSection | None:
+    shared = selectors.mentee_plans(account.member)
+    if not shared:
+        return None
+    return sections.PortalSection(
+        template="safety/_portal_mentee_plans.html", title=_("Safety plans shared with you"),
+        context={"shared": [(m, p, _step_list(p)) for m, p in shared]},
+    )
+
+
+def _step_list(plan: SafetyPlan) -> list[tuple[str, str]]:
+    return [(SafetyPlan.step_label(s), getattr(plan, s)) for s in SafetyPlan.STEPS
+            if getattr(plan, s)]

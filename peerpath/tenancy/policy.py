@@ -66,6 +66,12 @@ class Perm(StrEnum):
     REPORT_VIEW = "report.view"  # programme reports (aggregated; researchers: research-consented only)
     FIDELITY_REVIEW = "fidelity.review"  # record an IPS-25 fidelity review
     MEMBER_REPORT = "member.report"  # one member's progress report for a case conference
+    # Safety
+    SAFETY_FOLLOW_UP = "safety.follow_up"  # see and record safety follow-ups (clinical)
+    SAFETY_PLAN = "safety.plan"  # write a member's safety plan with them (clinical)
+    SAFETY_ESCALATED = "safety.escalated"  # receive overdue safety follow-ups of every member
+    SAFETY_SETTINGS = "safety.settings"  # the organisation's crisis contacts and follow-up time
+    KIOSK_CALL = "safety.kiosk_call"  # be called to a member at the group kiosk (no clinical detail)
 
 
 _CLINICAL_STAFF = {
@@ -99,6 +105,9 @@ _CLINICAL_STAFF = {
     Perm.NETWORK_VIEW,
     Perm.REPORT_VIEW,
     Perm.MEMBER_REPORT,
+    Perm.SAFETY_FOLLOW_UP,
+    Perm.SAFETY_PLAN,
+    Perm.KIOSK_CALL,
 }
 
 # Peer leaders run groups and accompany members at work from the peer track: they
@@ -118,6 +127,7 @@ _PEER_LEADER = {
     Perm.PATHWAY_VIEW,
     Perm.HELPING_LOG,
     Perm.NETWORK_VIEW,
+    Perm.KIOSK_CALL,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -125,13 +135,13 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         _CLINICAL_STAFF
         | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING, Perm.ALERT_SETTINGS,
            Perm.MENTOR_MATCH, Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT,
-           Perm.EXPORT_IDENTIFIABLE, Perm.FIDELITY_REVIEW}
+           Perm.EXPORT_IDENTIFIABLE, Perm.FIDELITY_REVIEW, Perm.SAFETY_ESCALATED, Perm.SAFETY_SETTINGS}
     ),
     Role.COORDINATOR: frozenset(
         _CLINICAL_STAFF
         | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN, Perm.ALERT_SETTINGS, Perm.MENTOR_MATCH,
            Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT, Perm.EXPORT_RESEARCH,
-           Perm.FIDELITY_REVIEW}
+           Perm.FIDELITY_REVIEW, Perm.SAFETY_ESCALATED, Perm.SAFETY_SETTINGS}
     ),
     Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF | {Perm.API_TOKEN}),
     # Peer leaders see who members are and how to reach them, and the recovery

@@ -1,0 +1,215 @@
+"""Scoped reads of the safety path. Every function takes the acting membership
+(or, for the member's own pages, the member) and filters by its organisation in
+the query; clinical reads need the safety capabilities of the policy module."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from peerpath.members.models import CareRole, CareTeamAssignment, Member
+from peerpath.safety import rules
+from peerpath.safety.models import (
+    CrisisContact,
+    FollowUpState,
+    KioskCall,
+    SafetyFollowUp,
+    SafetyPlan,
+    SafetySettings,
+)
+from peerpath.tenancy.models import Membership, Organization, Role
+from peerpath.tenancy.policy import Perm, can
+
+
+def follow_up_hours(organization_id: int) -> int:
+    hours = SafetySettings.objects.filter(organization_id=organization_id).values_list("follow_up_hours", flat=True)
+    return next(iter(hours), rules.DEFAULT_FOLLOW_UP_HOURS)
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    name: str
+    number: str
+    hours: str
+    note: str
+    tel: str
+
+
+def crisis_contacts(organization_id: int) -> list[ContactLine]:
+    """The crisis contacts a member of the organisation is shown, in the active
+    language for the shipped defaults (2 queries)."""
+    edited = SafetySettings.objects.filter(organization_id=organization_id, contacts_edited=True).exists()
+    if edited:
+        return [
+            ContactLine(c.name, c.number, c.hours, c.note, c.tel)
+            for c in CrisisContact.objects.filter(organization_id=organization_id)
+        ]
+    return [
+        ContactLine(str(d.name), d.number, str(d.hours), str(d.note), rules.tel_uri(d.number))
+        for d in rules.default_contacts(settings.LANGUAGE_CODE)
+    ]
+
+
+def _current_professional(user_id: int) -> Exists:
+    today = timezone.localdate()
+    return Exists(
+        CareTeamAssignment.objects.filter(
+            member_id=OuterRef("member_id"), role=CareRole.PROFESSIONAL, professional_id=user_id,
+            started_on__lte=today,
+        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+    )
+
+
+def open_follow_ups(membership: Membership, member_ids: list[int] | None = None) -> QuerySet[Any]:
+    """The open follow-ups this membership must act on, soonest due first:
+
+    * with ``member_ids`` (a caseload): every open follow-up of those members;
+    * without: those of members in the viewer's care team, and — for the roles
+      that receive escalations — every overdue one (plus every one of a member
+      with no professional assigned, who has nobody else).
+    Nothing for roles without the safety capability."""
+    if not can(membership, Perm.SAFETY_FOLLOW_UP):
+        return SafetyFollowUp.objects.none()
+    qs = SafetyFollowUp.objects.for_org(membership.organization).filter(state=FollowUpState.OPEN)
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
+    else:
+        mine = Q(_mine=True)
+        if can(membership, Perm.SAFETY_ESCALATED):
+            today = timezone.localdate()
+            unassigned = ~Exists(
+                CareTeamAssignment.objects.filter(
+                    member_id=OuterRef("member_id"), role=CareRole.PROFESSIONAL, started_on__lte=today,
+                ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            )
+            mine |= Q(due_at__lte=timezone.now()) | Q(_unassigned=True)
+            qs = qs.annotate(_unassigned=unassigned)
+        qs = qs.annotate(_mine=_current_professional(membership.user_id)).filter(mine)
+    return qs.select_related("member").order_by("due_at", "pk")
+
+
+def member_follow_ups(membership: Membership, member: Member) -> list[SafetyFollowUp]:
+    """Every follow-up of one member, newest first, with its contacts (2 queries)."""
+    if not can(membership, Perm.SAFETY_FOLLOW_UP):
+        return []
+    return list(
+        SafetyFollowUp.objects.for_org(membership.organization).filter(member=member)
+        .prefetch_related("contacts").order_by("-opened_at")
+    )
+
+
+def get_follow_up(membership: Membership, member: Member, pk: int) -> SafetyFollowUp:
+    if not can(membership, Perm.SAFETY_FOLLOW_UP):
+        raise Http404("No such follow-up")
+    found = (
+        SafetyFollowUp.objects.for_org(membership.organization).filter(member=member, pk=pk)
+        .select_related("administration").prefetch_related("contacts").first()
+    )
+    if found is None:
+        raise Http404("No such follow-up")
+    return found
+
+
+def open_follow_up_of(member: Member) -> SafetyFollowUp | None:
+    """For the member's own portal: their open follow-up, if any (soonest due)."""
+    return (
+        SafetyFollowUp.objects.filter(organization_id=member.organization_id, member=member,
+                                      state=FollowUpState.OPEN)
+        .order_by("due_at").first()
+    )
+
+
+def current_plan(member: Member) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(organization_id=member.organization_id, member=member).order_by("-version").first()
+
+
+def may_see_plan(membership: Membership, plan: SafetyPlan | None) -> bool:
+    """Clinical staff see every plan; a peer leader only a plan the member chose to
+    share with their peer mentor; nobody else."""
+    if plan is None or plan.organization_id != membership.organization_id:
+        return False
+    if can(membership, Perm.SAFETY_PLAN):
+        return True
+    return membership.role == Role.PEER_LEADER and plan.share_with_mentor
+
+
+def plan_versions(member: Member) -> list[SafetyPlan]:
+    return list(SafetyPlan.objects.filter(organization_id=member.organization_id, member=member).order_by("-version"))
+
+
+def mentee_plans(mentor: Member) -> list[tuple[Member, SafetyPlan]]:
+    """Plans of the member's current mentees who ticked that their peer mentor may
+    see them (newest version only)."""
+    today = timezone.localdate()
+    mentee_ids = list(
+        CareTeamAssignment.objects.filter(
+            organization_id=mentor.organization_id, mentor=mentor, role=CareRole.PEER_MENTOR, started_on__lte=today,
+        ).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today)).values_list("member_id", flat=True)
+    )
+    if not mentee_ids:
+        return []
+    latest: dict[int, SafetyPlan] = {}
+    for plan in SafetyPlan.objects.filter(organization_id=mentor.organization_id, member_id__in=mentee_ids) \
+            .select_related("member").order_by("member_id", "-version"):
+        latest.setdefault(plan.member_id, plan)
+    return [(p.member, p) for p in latest.values() if p.share_with_mentor]
+
+
+def open_kiosk_calls(membership: Membership) -> list[KioskCall]:
+    """Unanswered kiosk calls of today for sessions this membership facilitates,
+    recorded or (for coordinators and admins) of the whole organisation."""
+    if not can(membership, Perm.KIOSK_CALL):
+        return []
+    since = timezone.now() - dt.timedelta(hours=12)
+    qs = KioskCall.objects.for_org(membership.organization).filter(answered_at__isnull=True, raised_at__gte=since)
+    if membership.role not in (Role.COORDINATOR, Role.ADMIN):
+        qs = qs.filter(Q(session__facilitators=membership.user_id) | Q(session__recorded_by=membership.user_id))
+    return list(qs.select_related("member", "session__group").distinct().order_by("raised_at"))
+
+
+def get_kiosk_call(membership: Membership, pk: int) -> KioskCall:
+    for call in open_kiosk_calls(membership):
+        if call.pk == pk:
+            return call
+    raise Http404("No such call")
+
+
+@dataclass(frozen=True)
+class FollowUpFigures:
+    flags: int  # questionnaires with a safety answer in the period (follow-ups opened)
+    closed: int
+    within_due: int
+    median_hours: float | None
+    members: int  # distinct members, for small-cell checks
+
+
+def follow_up_figures(organizations: list[Organization], start: dt.date, end: dt.date,
+                      member_ids: Any = None) -> FollowUpFigures:
+    """Safety follow-ups opened in [start, end] (local dates): how many, how many were
+    followed up within the due time, and the median hours to follow-up (open ones
+    still count in the share's denominator: not followed up in time)."""
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    qs = SafetyFollowUp.objects.filter(organization__in=organizations, opened_at__gte=lo, opened_at__lt=hi)
+    if member_ids is not None:
+        qs = qs.filter(member_id__in=member_ids)
+    rows = list(qs.values_list("member_id", "opened_at", "first_due_at", "closed_at"))
+    hours = sorted((c - o).total_seconds() / 3600 for _m, o, _d, c in rows if c is not None)
+    median = None
+    if hours:
+        mid = len(hours) // 2
+        median = hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2
+    return FollowUpFigures(
+        flags=len(rows),
+        closed=sum(1 for r in rows if r[3] is not None),
+        within_due=sum(1 for _m, _o, d, c in rows if c is not None and c <= d),
+        median_hours=median,
+        members=len({r[0] for r in rows}),
+    )

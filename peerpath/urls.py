@@ -12,6 +12,7 @@ from peerpath.measures import plan_views, wording_views
 from peerpath.measures.selfreport import self_report
 from peerpath.measures.urls import member_urlpatterns as member_questionnaire_urls
 from peerpath.portal.views import staff_account
+from peerpath.safety.urls import portal_urlpatterns as safety_portal_urls
 from peerpath.tenancy import auth_views as pp_auth
 from peerpath.tenancy import staff
 
@@ -80,9 +81,11 @@ urlpatterns = [
     path("", include("peerpath.exchange.urls")),
     path("", include("peerpath.exports.urls")),
     path("", include("peerpath.outcomes.urls")),
+    path("", include("peerpath.safety.urls")),
     path("", include("peerpath.api.urls")),
     path("account/", include(account)),
     path("me/", include("peerpath.portal.urls")),
+    path("me/", include(safety_portal_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),
     path("r/<str:token>/", self_report, name="self_report"),

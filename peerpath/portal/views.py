@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import segno
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -98,11 +97,7 @@ def staff_account(request: HttpRequest, code: str) -> HttpResponse:
     context: dict[str, object] = {"member": member, "account": account}
     if request.method == "POST":
         if account is None:
-            try:
-                account, path = actions.create_account(membership, member, request=request)
-            except ValidationError as exc:
-                context["errors"] = exc.messages
-                return render(request, "portal/staff_account.html", context)
+            account, path = actions.create_account(membership, member, request=request)
         else:
             path = actions.password_link(account)
         url = request.build_absolute_uri(path)

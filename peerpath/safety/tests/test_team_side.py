@@ -173,3 +173,26 @@ def test_follow_up_figures_count_the_share_within_due_and_the_median(flagged):
     figures = selectors.follow_up_figures([flagged.org], today - dt.timedelta(days=1), today)
     assert (figures.flags, figures.closed, figures.within_due, figures.members) == (1, 1, 1, 1)
     assert figures.median_hours == pytest.approx(2.0)
+
+
+def test_the_escalate_command_escalates_overdue_follow_ups_once(flagged):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    SafetyFollowUp.objects.filter(pk=flagged.follow_up.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    out = StringIO()
+    call_command("safety", "escalate", stdout=out)
+    assert "escalated 1 overdue" in out.getvalue()
+    call_command("safety", "escalate", stdout=out)
+    assert "escalated 0 overdue" in out.getvalue()
+    assert AccessLog.objects.filter(event="safety.escalated").count() == 1
+
+
+def test_a_safety_answer_on_a_paper_form_opens_a_follow_up_too(team_a):
+    from peerpath.measures import actions as measure_actions
+
+    measure_actions.record_paper_form(team_a.staff["professional"], team_a.member, "phq9",
+                                      answers={str(i): 2 for i in range(1, 10)},
+                                      taken_on=timezone.localdate(), reason="ad_hoc")
+    assert SafetyFollowUp.objects.filter(member=team_a.member).count() == 1

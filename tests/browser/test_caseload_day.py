@@ -59,6 +59,12 @@ def row(page: Page, code: str):
     return page.locator(f"#row-{code}")
 
 
+def row_action(page: Page, code: str, name: str) -> None:
+    """Open the row's actions menu and follow one of its links."""
+    row(page, code).locator("details.menu summary").click()
+    row(page, code).get_by_role("link", name=tr(name), exact=True).click()
+
+
 def open_rules(code: str) -> set[str]:
     return set(Alert.objects.filter(member__code=code, state__in=["open", "acknowledged"]).values_list("rule", flat=True))
 
@@ -76,20 +82,21 @@ def test_a_professional_works_the_day_from_the_caseload(browser_page: Page, case
     expect(row(page, "M0002").locator("td.contact")).to_contain_text(tr("No contact yet"))
 
     # A workplace visit to M0001: logged from the caseload row; the alert clears.
-    row(page, "M0001").get_by_role("link", name=tr("Log a contact"), exact=True).click()
+    row_action(page, "M0001", "Log a contact")
     page.get_by_label(label(SupportContactForm, "track")).select_option(**option("Professional track"))
     page.get_by_label(label(SupportContactForm, "kind")).select_option(**option("Job coaching"))
     page.get_by_label(label(SupportContactForm, "place")).select_option(**option("Workplace"))
     page.get_by_label(label(SupportContactForm, "minutes")).fill("45")
     page.get_by_role("button", name=tr("Save"), exact=True).click()
+    # Back on the caseload, at the member's row, with the change in it.
+    expect(page).to_have_url(re.compile(r"/caseload/\?.*#row-M0001$|/caseload/#row-M0001$"))
     expect(page.get_by_role("status")).to_be_visible()
-    page.get_by_role("link", name=tr("Caseload"), exact=True).click()
     expect(row(page, "M0001").locator("li.alert-no_contact")).to_have_count(0)
     expect(row(page, "M0001").locator("td.contact")).to_contain_text(re.compile(r"\b0\b"))
     assert "no_contact" not in open_rules("M0001")
 
     # M0002 found a job six weeks ago and it ended eight days ago: both recorded now.
-    row(page, "M0002").get_by_role("link", name=tr("Record a job start"), exact=True).click()
+    row_action(page, "M0002", "Record a job start")
     page.get_by_label(label(JobForm, "new_employer_name")).fill("示範晨光烘焙坊")
     page.get_by_label(label(JobForm, "new_employer_sector")).select_option(**option("Food service"))
     page.get_by_label(label(JobForm, "title")).fill("包裝助理")
@@ -100,7 +107,8 @@ def test_a_professional_works_the_day_from_the_caseload(browser_page: Page, case
         page.get_by_label(label(JobForm, name)).check()
     page.get_by_label(label(JobForm, "disclosure")).select_option(**option("Disclosed to one person at work only"))
     page.get_by_role("button", name=tr("Save"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/members/M0002/employment/$"))
+    expect(page).to_have_url(re.compile(r"/caseload/.*#row-M0002$"))
+    row_action(page, "M0002", "Work")
     page.get_by_role("link", name=tr("Record the ending"), exact=True).click()
     page.get_by_label(label(JobEndingForm, "ended_on")).fill(days_ago(8).isoformat())
     page.get_by_label(label(JobEndingForm, "reason")).select_option(**option("Quit"))
@@ -117,13 +125,12 @@ def test_a_professional_works_the_day_from_the_caseload(browser_page: Page, case
     assert set(alert.audience) == {"professional", "peer_mentor"}
 
     # A follow-up call clears it.
-    ended.get_by_role("link", name=tr("Log a contact"), exact=True).click()
+    row_action(page, "M0002", "Log a contact")
     page.get_by_label(label(SupportContactForm, "track")).select_option(**option("Professional track"))
     page.get_by_label(label(SupportContactForm, "kind")).select_option(**option("Follow-along support"))
     page.get_by_label(label(SupportContactForm, "place")).select_option(**option("Phone"))
     page.get_by_label(label(SupportContactForm, "minutes")).fill("20")
     page.get_by_role("button", name=tr("Save"), exact=True).click()
-    expect(page.get_by_role("status")).to_be_visible()
-    page.get_by_role("link", name=tr("Caseload"), exact=True).click()
+    expect(page).to_have_url(re.compile(r"/caseload/.*#row-M0002$"))
     expect(row(page, "M0002").locator("li.alert-job_ended")).to_have_count(0)
     assert "job_ended" not in open_rules("M0002")

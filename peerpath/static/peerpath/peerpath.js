@@ -5,3 +5,16 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 });
+
+// Row menus (<details class="menu">): Escape closes the open one and returns focus to
+// its button; a click elsewhere closes it. Without this script they still open and close.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Escape") { return; }
+  var open = document.querySelector("details.menu[open]");
+  if (open) { open.removeAttribute("open"); open.querySelector("summary").focus(); }
+});
+document.addEventListener("click", function (event) {
+  document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+    if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
+  });
+});

@@ -46,12 +46,11 @@ def _position(request: HttpRequest, answered: dict[str, float], item_ids: list[s
     return next((i for i, item_id in enumerate(item_ids) if item_id not in answered), len(item_ids))
 
 
-def _finished(request: HttpRequest, administration: Administration, token: str) -> HttpResponse:
+def _finished(request: HttpRequest, administration: Administration, back: str | None) -> HttpResponse:
     """The page after the answers are sent, the same for the request that finished
     the questionnaire and for any that lost the race: the closing functions first
     (e.g. the crisis page after a safety answer), then the return path (the kiosk),
     then the thank-you page. ``administration`` is read again from the database."""
-    back = _return_path(request, token)
     stored = Administration.objects.select_related("organization", "member").get(pk=administration.pk)
     if stored.status != AdministrationStatus.COMPLETED:  # closed without being finished (expired)
         return render(request, "measures/self_report_closed.html", {"why": "expired"}, status=410)
@@ -101,9 +100,10 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     if administration is None:
         if why == "used" and request.method == "POST" and request.POST.get("action") == "finish":
             # another request (a second tap, a retry) finished it a moment ago
+            back = _return_path(request, token)
             if (completed := actions.completed_for_token(token)) is not None:
                 with translation.override(completed.language):
-                    return _finished(request, completed, token)
+                    return _finished(request, completed, back)
         status = 404 if why == "unknown" else 410
         return render(request, "measures/self_report_closed.html", {"why": why}, status=status)
     instrument = get_instrument(administration.instrument_id)
@@ -111,8 +111,11 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     with translation.override(administration.language):
         if request.method == "POST":
             if request.POST.get("action") == "finish":
+                # The return path is read first: a second tap in the same browser session
+                # then finds it too, before the first request's session is saved.
+                back = _return_path(request, token)
                 actions.complete_link(administration, request=request)  # None: another request finished it
-                return _finished(request, administration, token)
+                return _finished(request, administration, back)
             item_id = request.POST.get("item", "")
             if item_id not in item_ids:
                 return redirect(request.path)

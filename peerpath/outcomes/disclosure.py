@@ -38,7 +38,9 @@ from typing import Any
 from peerpath.outcomes.cells import Cell
 
 Relation = tuple[str, tuple[str, ...]]  # total, parts: total = sum(parts)
+Bound = tuple[str, str]  # larger, smaller: larger >= smaller
 TOLERANCE = 1e-6
+COVER_TRIES = 12  # counts tried as the cover of one hidden count before taking the smallest
 
 
 class DisclosureError(RuntimeError):
@@ -68,6 +70,7 @@ class Range:
 
 
 def _components(keys: Iterable[str], relations: Sequence[Relation]) -> dict[str, list[int]]:
+    # (an inequality larger >= smaller is linked like a relation of one part)
     """The relations (indices) of each key's connected component."""
     parent: dict[str, str] = {k: k for k in keys}
 
@@ -88,22 +91,28 @@ def _components(keys: Iterable[str], relations: Sequence[Relation]) -> dict[str,
     return {k: by_root.get(find(k), []) for k in parent}
 
 
-def ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation]) -> list[Range]:
+def ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation],
+           bounds: Sequence[Bound] = (), latent: set[str] | frozenset[str] = frozenset()) -> list[Range]:
     """For every hidden count, its smallest and largest value consistent with the
-    shown counts, the relations and non-negativity (``math.inf`` when unbounded)."""
+    shown counts, the relations (equalities), the bounds (one count at least
+    another) and non-negativity (``math.inf`` when unbounded). ``latent``: counts
+    not printed, unknown like the hidden ones."""
     from scipy.optimize import linprog
 
-    component = _components(values, relations)
+    links: list[Relation] = [*relations, *((big, (small,)) for big, small in bounds)]
+    n_eq = len(relations)
+    component = _components(values, links)
     out = []
     for key in sorted(hidden):
-        rels = [relations[i] for i in component.get(key, [])]
+        rels = [(i, links[i]) for i in component.get(key, [])]
         if not rels:
             out.append(Range(key, values[key], 0.0, math.inf))
             continue
-        unknowns = sorted({k for total, parts in rels for k in (total, *parts) if k in hidden})
+        unknowns = sorted({k for _i, (total, parts) in rels for k in (total, *parts)
+                           if k in hidden or k in latent})
         index = {k: i for i, k in enumerate(unknowns)}
-        rows, rhs = [], []
-        for total, parts in rels:
+        eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
+        for i, (total, parts) in rels:
             row = [0.0] * len(unknowns)
             b = 0.0
             for k, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
@@ -111,24 +120,34 @@ def ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relat
                     row[index[k]] += sign
                 else:
                     b -= sign * values[k]
-            if any(row):
-                rows.append(row)
-                rhs.append(b)
-        bounds = [(0, None)] * len(unknowns)
+            if not any(row):
+                continue
+            if i < n_eq:  # total - sum(parts) = 0
+                eq_rows.append(row)
+                eq_rhs.append(b)
+            else:  # larger - smaller >= 0, as smaller - larger <= 0
+                ub_rows.append([-x for x in row])
+                ub_rhs.append(-b)
+        problem: dict[str, Any] = {"bounds": [(0, None)] * len(unknowns), "method": "highs"}
+        if eq_rows:
+            problem.update(A_eq=eq_rows, b_eq=eq_rhs)
+        if ub_rows:
+            problem.update(A_ub=ub_rows, b_ub=ub_rhs)
         target = [0.0] * len(unknowns)
         target[index[key]] = 1.0
-        low = linprog(target, A_eq=rows or None, b_eq=rhs or None, bounds=bounds, method="highs")
-        high = linprog([-x for x in target], A_eq=rows or None, b_eq=rhs or None, bounds=bounds, method="highs")
+        low = linprog(target, **problem)
+        high = linprog([-x for x in target], **problem)
         lo = float(low.fun) if low.status == 0 else 0.0
-        hi = math.inf if high.status == 3 else (-float(high.fun) if high.status == 0 else math.inf)
+        hi = -float(high.fun) if high.status == 0 else math.inf
         out.append(Range(key, values[key], lo, hi))
     return out
 
 
 def audit_ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation],
-                 threshold: int) -> list[Finding]:
+                 threshold: int, bounds: Sequence[Bound] = (),
+                 latent: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
     """The hidden counts narrowed to a range less than ``threshold`` wide."""
-    return [Finding(r.key, r.value, r.low, r.high) for r in ranges(values, hidden, relations)
+    return [Finding(r.key, r.value, r.low, r.high) for r in ranges(values, hidden, relations, bounds, latent)
             if r.high - r.low < threshold - TOLERANCE]
 
 
@@ -143,6 +162,7 @@ class Ledger:
         self.displayed: dict[str, bool] = {}
         self.forced: set[str] = set()
         self.relations: list[Relation] = []
+        self.bounds: list[Bound] = []
         self.statistics: dict[str, tuple[tuple[str, ...], int]] = {}  # key: (basis, members)
         self._hidden: set[str] | None = None
         self._read: dict[str, bool] = {}
@@ -185,6 +205,8 @@ class Ledger:
         without a denominator)."""
         den = self.values[denominator]
         value = self.values[numerator] / den if den else None
+        # both are published through the share (when it is shown)
+        self.displayed[numerator] = self.displayed[denominator] = True
         return self.figure(key, value, int(self.members[denominator]), basis=(numerator, denominator))
 
     def total(self, total: str, parts: Iterable[str]) -> None:
@@ -195,6 +217,18 @@ class Ledger:
             raise DisclosureError(f"{total}: {', '.join(unknown)} not declared as counts")
         self.relations.append((total, parts))
         self._changed()
+
+    def at_least(self, larger: str, smaller: str) -> None:
+        """The count ``larger`` is never below ``smaller`` (jobs started and the
+        members who started them; a period's members and a quarter's)."""
+        unknown = [k for k in (larger, smaller) if k not in self.values]
+        if unknown:
+            raise DisclosureError(f"{larger}: {', '.join(unknown)} not declared as counts")
+        self.bounds.append((larger, smaller))
+        self._changed()
+
+    def _links(self) -> list[Relation]:
+        return [*self.relations, *((big, (small,)) for big, small in self.bounds)]
 
     # -- decisions ---------------------------------------------------------------
     def _cell(self, key: str, value: Any, n: int) -> Cell:
@@ -222,14 +256,23 @@ class Ledger:
             self._hidden = set()
             return self._hidden
         hidden = {k for k in self.values if k in self.forced or self._small(self.members[k])}
-        while True:
-            findings = audit_ranges(self.values, hidden, self.relations, self.threshold)
-            if not findings:
-                break
-            cover = self._cover(findings[0].key, hidden)
-            if cover is None:
-                break
-            hidden.add(cover)
+        links = self._links()
+        component = _components(self.values, links)
+        groups: dict[tuple[int, ...], set[str]] = defaultdict(set)
+        for key in self.values:
+            if component.get(key):
+                groups[tuple(component[key])].add(key)
+        latent = self._latent()
+        for keys in groups.values():  # each connected table on its own
+            while True:
+                findings = audit_ranges(self.values, hidden & keys, self.relations, self.threshold, self.bounds,
+                                        latent)
+                if not findings:
+                    break
+                cover = self._cover(findings[0].key, hidden, latent)
+                if cover is None:
+                    break
+                hidden.add(cover)
         decided = set(hidden)
         for key in self.statistics:
             if self._statistic_hidden(key, hidden, set()):
@@ -250,20 +293,38 @@ class Ledger:
         return key in self.forced or self._small(n) or any(
             self._statistic_hidden(k, counts_hidden, seen | {key}) for k in basis)
 
-    def _cover(self, key: str, hidden: set[str]) -> str | None:
-        """The next count to hide so that ``key`` gets a wider range: one that
-        shares a relation with it (else one of its component), latent first, then
-        the smallest; never a zero (a zero hides nothing)."""
-        def candidates(keys: Iterable[str]) -> list[str]:
-            return sorted((k for k in set(keys) if k not in hidden and self.values[k] > 0),
-                          key=lambda k: (self.displayed[k], self.values[k], k))
+    def _latent(self) -> set[str]:
+        return {k for k, shown in self.displayed.items() if not shown}
 
-        near = candidates(k for total, parts in self.relations if key in (total, *parts) for k in (total, *parts))
-        if near:
-            return near[0]
-        component = _components(self.values, self.relations).get(key, [])
-        far = candidates(k for i in component for k in (self.relations[i][0], *self.relations[i][1]))
-        return far[0] if far else None
+    def _cover(self, key: str, hidden: set[str], latent: set[str]) -> str | None:
+        """The next printed count to hide so that ``key`` gets a range at least the
+        threshold wide. Only the *frontier* can pin ``key`` down: the shown counts
+        linked to it directly or through hidden and latent counts. Of those
+        (smallest first, never a zero: a zero hides nothing), the first that is
+        enough on its own, else the smallest."""
+        links = self._links()
+        unknown = hidden | latent
+        neighbours: dict[str, set[str]] = defaultdict(set)
+        for total, parts in links:
+            group = (total, *parts)
+            for k in group:
+                neighbours[k].update(group)
+        frontier: set[str] = set()
+        seen, todo = {key}, [key]
+        while todo:
+            for k in neighbours[todo.pop()]:
+                if k in seen:
+                    continue
+                seen.add(k)
+                if k in unknown:
+                    todo.append(k)
+                elif self.values[k] > 0:
+                    frontier.add(k)
+        options = sorted(frontier, key=lambda k: (self.values[k], k))
+        for k in options[:COVER_TRIES]:
+            if not audit_ranges(self.values, {key}, self.relations, self.threshold, self.bounds, unknown | {k}):
+                return k
+        return options[0] if options else None
 
     # -- audit -------------------------------------------------------------------
     def hidden_keys(self) -> set[str]:
@@ -276,7 +337,8 @@ class Ledger:
         """Every hidden count with the range it can be narrowed to."""
         if not self.active:
             return []
-        return ranges(self.values, self.hidden_keys() & set(self.values), self.relations)
+        return ranges(self.values, self.hidden_keys() & set(self.values), self.relations, self.bounds,
+                      self._latent())
 
     def audit(self) -> list[Finding]:
         """Hidden counts that can be narrowed to less than the threshold: none when

@@ -48,28 +48,40 @@ def benchmark_lines() -> list[tuple[float, str]]:
     return sorted((threshold, names[name]) for name, threshold in BENCHMARKS)
 
 
-def quarter_rows(scope: ReportScope, *, out_of_work_at_entry: bool = False) -> list[dict[str, Any]]:
-    """One row per quarter: served, worked (a part of served: hidden whenever the
-    share is) and the share as cells, and the benchmark level reached (None when
-    the share is hidden or cannot be computed). The benchmarks are quarterly: a
+def quarter_rows(scope: ReportScope, *, out_of_work_at_entry: bool = False, prefix: str = "quarter"
+                 ) -> list[dict[str, Any]]:
+    """One row per quarter: served, worked (a part of served) and the share as
+    declared figures (``<prefix>.<label>.served`` …); the benchmark level is set by
+    ``grade`` once every figure of the report is declared."""
+    rows = []
+    for q in quarterly_employment(scope, scope.period.quarters(), out_of_work_at_entry=out_of_work_at_entry):
+        key = f"{prefix}.{q.quarter.label}"
+        served = scope.count(q.served, key=f"{key}.served")
+        worked = scope.part(q.worked, q.served, key=f"{key}.worked", denominator_key=f"{key}.served")
+        share = scope.share(q.worked, q.served, key=f"{key}.share", numerator_key=f"{key}.worked",
+                            denominator_key=f"{key}.served")
+        rows.append({"label": q.quarter.label, "quarter": q.quarter, "served": served, "worked": worked,
+                     "share": share, "level": None, "level_label": ""})
+    return rows
+
+
+def grade(scope: ReportScope, rows: list[dict[str, Any]]) -> None:
+    """The benchmark level reached by each row of ``quarter_rows`` (None when the
+    share is hidden or cannot be computed). The benchmarks are quarterly: a
     quarter cut to the period, or not over yet, is labelled by its days and not
     graded ("partial")."""
     labels = level_labels()
-    rows = []
-    for q in quarterly_employment(scope, scope.period.quarters(), out_of_work_at_entry=out_of_work_at_entry):
-        share = scope.share(q.worked, q.served)
-        whole = q.quarter.is_whole_quarter and q.quarter.end <= scope.today
-        level = level_reached(share.shown) if whole else None
-        rows.append({
-            "label": q.quarter.label, "served": scope.count(q.served), "worked": scope.part(q.worked, q.served),
-            "share": share, "level": level, "level_label": labels[level if whole else "partial"],
-        })
-    return rows
+    for row in rows:
+        quarter = row["quarter"]
+        whole = quarter.is_whole_quarter and quarter.end <= scope.today
+        row["level"] = level_reached(row["share"].shown) if whole else None
+        row["level_label"] = labels[row["level"] if whole else "partial"]
 
 
 def build(scope: ReportScope) -> dict[str, Any]:
     out_of_work = bool(scope.options.get("out_of_work_at_entry"))
     rows = quarter_rows(scope, out_of_work_at_entry=out_of_work)
+    grade(scope, rows)
     chart = bar_chart(
         [row["label"] for row in rows],
         [(_("Worked competitively"), [row["share"].shown for row in rows])],

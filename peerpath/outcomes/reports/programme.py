@@ -13,7 +13,7 @@ from peerpath.outcomes import survival
 from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import bar_chart, line_chart
 from peerpath.outcomes.registry import ReportSpec
-from peerpath.outcomes.reports.ips_quarterly import quarter_rows
+from peerpath.outcomes.reports.ips_quarterly import grade, quarter_rows
 from peerpath.outcomes.scope import ReportScope
 
 SPEC = ReportSpec(
@@ -41,46 +41,74 @@ def first_job(scope: ReportScope) -> dict[str, Any]:
     km = survival.kaplan_meier(d)
     n = d.members
     low, high = km.median_ci if km is not None else (None, None)
+    members = scope.count(n, key="first.members")
+    basis = ("first.members",)
     return {
-        "members": scope.count(n),
-        "started": scope.part(km.events if km is not None else 0, n),
-        "median": scope.cell(km.median if km is not None else None, n),
-        "median_low": scope.cell(low, n), "median_high": scope.cell(high, n),
+        "members": members,
+        "started": scope.part(km.events if km is not None else 0, n, key="first.started",
+                              denominator_key="first.members"),
+        "median": scope.cell(km.median if km is not None else None, n, key="first.median", basis=basis),
+        "median_low": scope.cell(low, n, key="first.median_low", basis=basis),
+        "median_high": scope.cell(high, n, key="first.median_high", basis=basis),
     }
 
 
 def retention(scope: ReportScope) -> dict[str, Any]:
+    """Competitive jobs kept 6 and 12 months: each estimate is hidden with the jobs,
+    or when fewer members than the threshold are still at risk that day."""
     d = survival.job_tenure(scope, competitive_only=True)
     km = survival.kaplan_meier(d)
     n = d.members
+    members = scope.count(n, key="retention.members")
+    jobs = scope.count(n, value=len(d), key="retention.jobs")
     rows = []
     for days, label in RETENTION_DAYS:
         est, low, high = _estimate_at(km, days)
-        rows.append({"days": days, "label": label, "estimate": scope.cell(est, n),
-                     "low": scope.cell(low, n), "high": scope.cell(high, n)})
-    return {"jobs": scope.cell(len(d), n), "members": scope.count(n), "rows": rows}
+        at_risk = f"retention.at_risk_{days}"
+        scope.count(d.members_at_risk(days), key=at_risk, displayed=False)
+        basis = ("retention.jobs", at_risk)
+        rows.append({"days": days, "label": label,
+                     "estimate": scope.cell(est, n, key=f"retention.{days}", basis=basis),
+                     "low": scope.cell(low, n, key=f"retention.{days}.low", basis=basis),
+                     "high": scope.cell(high, n, key=f"retention.{days}.high", basis=basis)})
+    return {"jobs": jobs, "members": members, "rows": rows}
 
 
 def starts_rows(scope: ReportScope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Job starts in the whole period and by quarter (label and cells). The
-    quarters add up to the total shown below them: a lone hidden quarter takes the
-    next smallest figure along (``Suppression.hidden_with_total``), all jobs and
-    competitive jobs each on their own."""
+    """Job starts in the whole period and by quarter (label and cells). Declared
+    relations: the quarters' jobs (all, competitive, and the others, which are not
+    printed) add up to the period's; in each row, all jobs are competitive jobs
+    plus the others, and the members who started a job are those who started a
+    competitive one plus those who started only other jobs; there are at least as
+    many jobs as members who started them, and at least as many members in the
+    period as in any of its quarters."""
     total, quarters = figures.job_starts(scope)
     every = [*quarters, total]
-    hide_all = scope.suppression.hidden_with_total([s.members for s in every])
-    hide_competitive = scope.suppression.hidden_with_total([s.competitive_members for s in every])
-    rows = [
-        {
+    rows = []
+    for s in every:
+        key = f"starts.{s.quarter.label if s.quarter is not None else 'all'}"
+        row = {
             "label": s.quarter.label if s.quarter is not None else scope.period.label,
-            "jobs": scope.suppression.cell(s.jobs, s.members, hidden=hide),
-            "members": scope.suppression.cell(s.members, s.members, hidden=hide),
-            "competitive_jobs": scope.suppression.cell(s.competitive_jobs, s.competitive_members, hidden=hide_c),
-            "competitive_members": scope.suppression.cell(s.competitive_members, s.competitive_members,
-                                                          hidden=hide_c),
+            "jobs": scope.count(s.members, value=s.jobs, key=f"{key}.jobs"),
+            "members": scope.count(s.members, key=f"{key}.members"),
+            "competitive_jobs": scope.count(s.competitive_members, value=s.competitive_jobs,
+                                            key=f"{key}.competitive_jobs"),
+            "competitive_members": scope.count(s.competitive_members, key=f"{key}.competitive_members"),
         }
-        for s, hide, hide_c in zip(every, hide_all, hide_competitive, strict=True)
-    ]
+        scope.count(s.jobs - s.competitive_jobs, key=f"{key}.other_jobs", displayed=False)
+        scope.count(s.members - s.competitive_members, key=f"{key}.other_members", displayed=False)
+        scope.total(f"{key}.jobs", [f"{key}.competitive_jobs", f"{key}.other_jobs"])
+        scope.total(f"{key}.members", [f"{key}.competitive_members", f"{key}.other_members"])
+        for kind in ("", "competitive_", "other_"):  # every member who started a job started one at least
+            scope.at_least(f"{key}.{kind}jobs", f"{key}.{kind}members")
+        rows.append(row)
+    labels = [f"starts.{s.quarter.label}" for s in quarters if s.quarter is not None]
+    if labels:
+        for kind in ("jobs", "competitive_jobs", "other_jobs"):
+            scope.total(f"starts.all.{kind}", [f"{label}.{kind}" for label in labels])
+        for kind in ("members", "competitive_members", "other_members"):  # a member may start in two quarters
+            for label in labels:
+                scope.at_least(f"starts.all.{kind}", f"{label}.{kind}")
     return rows[-1], rows[:-1]
 
 
@@ -97,6 +125,27 @@ def build(scope: ReportScope) -> dict[str, Any]:
     due = figures.questionnaires_due(scope)
     first = first_job(scope)
     kept = retention(scope)
+    # Every figure is declared before the charts read which are hidden.
+    caseload_cell = scope.count(caseload["active"], key="caseload")
+    employed_now = scope.count(caseload["employed_now"], key="employed_now")
+    hours = {
+        "jobs": scope.count(hw.members, value=hw.jobs, key="hours.jobs"),
+        "mean_hours": scope.cell(hw.mean_hours, hw.members, key="hours.mean", basis=("hours.jobs",)),
+        "wages": [{"currency": w.currency,
+                   "median": scope.cell(w.median, w.members, key=f"hours.wage.{w.currency}", basis=("hours.jobs",))}
+                  for w in hw.wages],
+        "hours_worked": scope.cell(hw.hours_worked, hw.hours_members, key="hours.worked"),
+    }
+    helping_cells = {
+        "helpers": scope.count(helping["helpers"], key="helping.helpers"),
+        "helped": scope.count(helping["helped"], key="helping.helped"),
+        "contacts": scope.count(helping["helpers"], value=helping["contacts"], key="helping.contacts"),
+    }
+    helping_cells["hours"] = scope.cell(helping["minutes"] / 60, helping["helpers"], key="helping.hours",
+                                        basis=("helping.helpers",))
+    due_cells = {"due": scope.count(due["due"], key="due")}
+    due_cells["overdue"] = scope.part(due["overdue"], due["due"], key="due.overdue", denominator_key="due")
+    grade(scope, employment)
     labels = [row["label"] for row in starts]
     starts_chart = bar_chart(
         labels,
@@ -115,11 +164,10 @@ def build(scope: ReportScope) -> dict[str, Any]:
                   "numbers are in the table below."),
         empty=_("No one was served in this period."), percent=True, salt="programme-employment",
     )
-    helping_hours = helping["minutes"] / 60
     return {
         "day": survival.censoring_day(scope),
-        "caseload": scope.count(caseload["active"]),
-        "employed_now": scope.count(caseload["employed_now"]),
+        "caseload": caseload_cell,
+        "employed_now": employed_now,
         "starts_total": starts_total,
         "starts": starts,
         "starts_chart": starts_chart,
@@ -128,16 +176,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
         "first_job": first,
         "retention": kept,
         "retention_6": kept["rows"][0]["estimate"],
-        "hours": {
-            "jobs": scope.cell(hw.jobs, hw.members), "mean_hours": scope.cell(hw.mean_hours, hw.members),
-            "wages": [{"currency": w.currency, "median": scope.cell(w.median, w.members)} for w in hw.wages],
-            "hours_worked": scope.cell(hw.hours_worked, hw.hours_members),
-        },
-        "helping": {
-            "hours": scope.cell(helping_hours, helping["helpers"]),
-            "contacts": scope.cell(helping["contacts"], helping["helpers"]),
-            "helpers": scope.count(helping["helpers"]), "helped": scope.count(helping["helped"]),
-        },
-        "due": {"due": scope.count(due["due"]), "overdue": scope.part(due["overdue"], due["due"])},
+        "hours": hours,
+        "helping": helping_cells,
+        "due": due_cells,
         "due_horizon_days": figures.DUE_HORIZON_DAYS, "due_grace_days": figures.DUE_GRACE_DAYS,
     }

@@ -17,6 +17,7 @@ from peerpath.demo.generator import EXTENSIONS, DemoPlan
 from peerpath.measures.actions import store_scores
 from peerpath.measures.library import library
 from peerpath.measures.models import Administration, AdministrationStatus, PlanRule, ResultFlag
+from peerpath.members import rules
 from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
 from peerpath.members.search import refresh_tokens
 from peerpath.portal.models import MemberAccount
@@ -75,8 +76,30 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
 
 
 @transaction.atomic
+def broken_rules(plan: DemoPlan, today: Any = None) -> list[str]:
+    """Every value of the plan that the rules of ``members.rules`` refuse (the rules the
+    forms, the API and the imports use): a demo never holds what a user could not enter."""
+    today = today or timezone.localdate()
+    found: list[str] = []
+    codes: dict[tuple[str, str], str] = {}
+    for p in plan.members:
+        key = (p.org, rules.member_code_key(p.code))
+        if key in codes:
+            found.append(f"{p.org}/{p.code}: the member code is also {codes[key]!r}")
+        codes.setdefault(key, p.code)
+        dates = [("enrolment_date", p.enrolment_date, rules.past_date(p.enrolment_date, today))]
+        dates += [("consent given_on", c.given_on, rules.past_date(c.given_on, today)) for c in p.consents]
+        dates += [(f"{q.instrument_id} taken_on", q.taken_on, rules.answered_date(q.taken_on, p.enrolment_date, today))
+                  for q in p.questionnaires]
+        found += [f"{p.org}/{p.code}: {name} {value}: {broken.field_message}"
+                  for name, value, broken in dates if broken is not None]
+    return found
+
+
 def _load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     password = password or settings.DEMO_PASSWORD
+    if found := broken_rules(plan):
+        raise ValueError("the demo plan breaks the rules of members.rules:\n" + "\n".join(found))
     User = get_user_model()
     orgs = {
         o.key: Organization.objects.create(name=o.name, slug=o.slug) for o in plan.orgs

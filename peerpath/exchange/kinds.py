@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from peerpath.exchange import aliases, columns
 from peerpath.exchange.redcap_records import RecordOptions, read_records
-from peerpath.exchange.responses import IN_FUTURE, FlatOptions, Responses, read_responses
+from peerpath.exchange.responses import FlatOptions, Responses, read_responses
 from peerpath.exchange.tabular import Problem, Table, gettext_noop
 from peerpath.exchange.values import CellError, parse_choice, parse_date, parse_year
 from peerpath.exchange.writer import ResponsesPlan, existing_keys, matrix_keys, write_responses
 from peerpath.measures.definitions import Instrument
 from peerpath.measures.library import library
 from peerpath.members import actions as member_actions
+from peerpath.members import rules
 from peerpath.members.forms import NewMemberForm
 from peerpath.members.models import ConsentKind, Member
 from peerpath.tenancy.models import Membership
@@ -140,8 +141,9 @@ def _member_row(
             except CellError as exc:
                 problems.append(exc.problem(row, column("consent_date")))
             else:
-                if given_on > today:
-                    problems.append(Problem(row, column("consent_date"), IN_FUTURE, {"value": given}))
+                if (broken := rules.past_date(given_on, today)) is not None:
+                    problems.append(Problem(row, column("consent_date"), broken.cell_message,
+                                            broken.cell_params(given)))
                 elif version and len(version) <= 40:
                     consent = (version, given_on)
     if problems:
@@ -157,7 +159,10 @@ def check_members(membership: Membership, table: Table, mapping: Mapping[int, st
     if problems:
         return check
     by_key = {key: index for index, key in mapping.items() if key}
-    existing = set(Member.objects.for_org(membership.organization).values_list("code", flat=True))
+    # Codes are the same whatever their case (members.rules): the same code again is a member
+    # already present, the code in another case is a problem.
+    existing = {rules.member_code_key(code): code
+                for code in Member.objects.for_org(membership.organization).values_list("code", flat=True)}
     today = timezone.localdate()
     seen: dict[str, int] = {}
     plan: list[MemberRow] = []
@@ -170,14 +175,20 @@ def check_members(membership: Membership, table: Table, mapping: Mapping[int, st
             return " ".join(cells[by_key[key]].split()) if key in by_key else ""
 
         code = get("code")
-        if code in seen:
+        key = rules.member_code_key(code)
+        if key in seen:
             message = gettext_noop("member code %(value)r is also in row %(row)s: each member once per file")
-            check.problems.append(Problem(row, column("code"), message, {"value": code, "row": seen[code]}))
+            check.problems.append(Problem(row, column("code"), message, {"value": code, "row": seen[key]}))
             continue
         if code:
-            seen[code] = row
-        if code in existing:
+            seen[key] = row
+        if existing.get(key) == code:
             check.n_present += 1
+            continue
+        if key in existing:
+            taken = rules.CODE_TAKEN
+            check.problems.append(Problem(row, column("code"), taken.cell_message,
+                                          {"value": code, "existing": existing[key]}))
             continue
         parsed, found = _member_row(row, get, column, today)
         check.problems.extend(found)
@@ -213,11 +224,12 @@ def _plan_responses(
 ) -> list[ResponsesPlan]:
     """Members by code (one query), duplicates against the database and within the file."""
     members = {
-        code: (pk, language)
-        for code, pk, language in Member.objects.for_org(membership.organization).values_list(
-            "code", "pk", "preferred_language"
+        rules.member_code_key(code): (pk, language, enrolled)
+        for code, pk, language, enrolled in Member.objects.for_org(membership.organization).values_list(
+            "code", "pk", "preferred_language", "enrolment_date"
         )
     }
+    today = timezone.localdate()
     bad_rows = {p.row for p in problems}
     plans = []
     for group in groups:
@@ -226,16 +238,22 @@ def _plan_responses(
         ids: list[int] = []
         languages: list[str] = []
         for r, code in enumerate(group.member_codes):
-            found = members.get(code)
+            found = members.get(rules.member_code_key(code))
             if found is None:
                 message = gettext_noop("no member with code %(value)r in this organisation")
                 problems.append(Problem(group.rows[r], member_column, message, {"value": code}))
                 bad_rows.add(group.rows[r])
                 ids.append(0)
                 languages.append("")
-            else:
-                ids.append(found[0])
-                languages.append(found[1])
+                continue
+            ids.append(found[0])
+            languages.append(found[1])
+            # The same rule as the paper form: not before the member's enrolment.
+            broken = rules.answered_date(group.taken_on[r], found[2], today)
+            if broken is not None:
+                problems.append(Problem(group.rows[r], group.date_column, broken.cell_message,
+                                        broken.cell_params(group.taken_on[r].isoformat())))
+                bad_rows.add(group.rows[r])
         known = [i for i in ids if i]
         present = existing_keys(membership.organization_id, group.instrument, known)
         keys = matrix_keys(group.answers)

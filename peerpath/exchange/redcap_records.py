@@ -25,10 +25,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from peerpath.exchange.responses import IN_FUTURE, Responses, read_answers
+from peerpath.exchange.responses import Responses, read_answers
 from peerpath.exchange.tabular import Problem, Table, gettext_noop, normal
 from peerpath.exchange.values import CellError, parse_date
 from peerpath.measures.definitions import Instrument
+from peerpath.members import rules
 
 EVENT = "redcap_event_name"
 REPEAT_INSTRUMENT = "redcap_repeat_instrument"
@@ -230,8 +231,8 @@ def read_records(
                 result.problems.extend(found)
                 continue
         assert taken_on is not None
-        if taken_on > today:
-            result.problems.append(Problem(row, header[date_col], IN_FUTURE, {"value": raw}))
+        if (broken := rules.past_date(taken_on, today)) is not None:
+            result.problems.append(Problem(row, header[date_col], broken.cell_message, broken.cell_params(raw)))
             continue
         responses.rows.append(row)
         responses.member_codes.append(code)
@@ -240,6 +241,7 @@ def read_records(
         responses.reasons.append(options.reason)
         picked.append(cells)
     responses = result.responses
+    responses.date_column = header[date_col]
     responses.columns = {item_id: header[c] for item_id, c in items.items()}
     cells_by_item = {item_id: (header[c], [cells[c] for cells in picked]) for item_id, c in items.items()}
     responses.answers, found = read_answers(instrument, cells_by_item, responses.rows)

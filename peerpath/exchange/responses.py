@@ -22,8 +22,7 @@ from peerpath.exchange.tabular import Problem, Table, gettext_noop, normal
 from peerpath.exchange.values import CellError, parse_choice, parse_date
 from peerpath.measures.definitions import Instrument
 from peerpath.measures.scoring import TOLERANCE, FloatArray
-
-IN_FUTURE = gettext_noop("%(value)s is in the future")
+from peerpath.members import rules
 
 
 @dataclass
@@ -38,6 +37,7 @@ class Responses:
     reasons: list[str] = field(default_factory=list)
     answers: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
     columns: dict[str, str] = field(default_factory=dict)  # item id → the column read
+    date_column: str | None = None  # the column of the date answered
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -191,8 +191,8 @@ def read_responses(
         raw_date = get("taken_on")
         try:
             taken_on = dates[raw_date] if raw_date in dates else dates.setdefault(raw_date, parse_date(raw_date))
-            if taken_on > today:
-                found.append(Problem(row, column("taken_on"), IN_FUTURE, {"value": raw_date}))
+            if (broken := rules.past_date(taken_on, today)) is not None:
+                found.append(Problem(row, column("taken_on"), broken.cell_message, broken.cell_params(raw_date)))
         except CellError as exc:
             if raw_date:
                 found.append(exc.problem(row, column("taken_on")))
@@ -213,7 +213,7 @@ def read_responses(
         problems.extend(found)
         if instrument is None or found or taken_on is None:
             continue
-        group = groups.setdefault(instrument.id, Responses(instrument))
+        group = groups.setdefault(instrument.id, Responses(instrument, date_column=column("taken_on")))
         group.rows.append(row)
         group.member_codes.append(code)
         group.taken_on.append(taken_on)

@@ -14,15 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from peerpath.groups.codesets import CodeSet, code_sets
 from peerpath.groups.models import Norm, PeerGroup
 from peerpath.measures.library import interface_language
+from peerpath.members import rules
 from peerpath.members.forms import CHOOSE, DateInput, FormBase, MentorChoiceField, StaffChoiceField
 from peerpath.members.models import Member, Status
 from peerpath.tenancy.models import Membership, Role
 
 
 def not_in_future(value: dt.date) -> dt.date:
-    if value > timezone.localdate():
-        raise forms.ValidationError(_("This date is in the future."))
-    return value
+    """A date that has happened: from 1900 to today (members.rules.past_date)."""
+    return rules.clean_past_date(value)
 
 
 def staff_of(organization: Any, roles: list[str]) -> Any:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from peerpath.measures.definitions import Instrument
 from peerpath.measures.library import member_instruments
 from peerpath.measures.models import Reason
+from peerpath.members import rules
 from peerpath.members.forms import DateInput, FormBase
 
 Wording = dict[tuple[str, str], str]  # (item id, language) → text entered by the organisation
@@ -70,12 +71,8 @@ class PaperForm(FormBase, forms.Form):
             )
 
     def clean_taken_on(self) -> dt.date:
-        value: dt.date = self.cleaned_data["taken_on"]
-        if value > timezone.localdate():
-            raise forms.ValidationError(_("This date is in the future."))
-        if value < self.enrolment:
-            raise forms.ValidationError(_("The date is before the member's enrolment."))
-        return value
+        # From 1900 to today and not before enrolment: the rule the imports use too.
+        return rules.clean_answered_date(self.cleaned_data["taken_on"], self.enrolment)
 
     def answers(self) -> dict[str, float]:
         return {

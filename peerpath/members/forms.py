@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peerpath.members import rules
 from peerpath.members.models import CareTeamAssignment, ConsentKind, Member, Stage, Status
 from peerpath.members.validators import phone_is_valid, taiwan_id_is_valid
 from peerpath.tenancy.models import Membership, Role, display_name
@@ -24,9 +25,8 @@ class DateInput(forms.DateInput):
 
 
 def _not_in_future(value: dt.date) -> dt.date:
-    if value > timezone.localdate():
-        raise forms.ValidationError(_("This date is in the future."))
-    return value
+    """A date that has happened: from 1900 to today (the rule every entry point uses)."""
+    return rules.clean_past_date(value)
 
 
 class FormBase:

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from peerpath.members import rules
 from peerpath.members.forms import CHOOSE, DateInput, FormBase
 from peerpath.members.models import Gender, Member, Stage, Status
 from peerpath.pathway.models import (
@@ -28,9 +29,8 @@ from peerpath.pathway.sectors import Sector
 
 
 def _not_in_future(value: dt.date) -> dt.date:
-    if value > timezone.localdate():
-        raise forms.ValidationError(_("This date is in the future."))
-    return value
+    """A date that has happened: from 1900 to today (members.rules.past_date)."""
+    return rules.clean_past_date(value)
 
 
 class MemberCodeChoiceField(forms.ModelChoiceField):

@@ -8,7 +8,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -19,6 +19,7 @@ from peerpath.audit.models import Event
 from peerpath.measures.actions import token_hash
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.models import Administration, AdministrationStatus, Mode
+from peerpath.members import rules
 from peerpath.members.models import Member
 from peerpath.portal.models import MemberAccount
 from peerpath.tenancy.models import Membership
@@ -30,8 +31,16 @@ def create_account(membership: Membership, member: Member, request: HttpRequest 
     """A portal sign-in for the member; returns the account and the path of a
     one-time link on which the member chooses a password."""
     require(membership, Perm.MEMBER_EDIT)
-    username = f"{membership.organization.slug}-{member.code}".lower()
-    user = get_user_model().objects.create_user(username=username)
+    username = portal_username(membership.organization.slug, member.code)
+    # Any user of any organisation may already have the name (a staff user, or another
+    # organisation's "a-b" + "c" against "a" + "b-c"): a clear message, never a 500.
+    if (broken := rules.username_taken(username)) is not None:
+        raise broken.error()
+    try:
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(username=username)
+    except IntegrityError:  # taken between the check and the insert
+        raise rules.username_taken(username).error() from None  # type: ignore[union-attr]
     user.set_unusable_password()
     user.save(update_fields=["password"])
     account = MemberAccount.objects.create(
@@ -39,6 +48,11 @@ def create_account(membership: Membership, member: Member, request: HttpRequest 
     )
     audit.record_by(membership, Event.PORTAL_ACCOUNT_CREATED, target=member, request=request)
     return account, password_link(account)
+
+
+def portal_username(slug: str, code: str) -> str:
+    """The user name of a member's portal account: the organisation's slug and the code."""
+    return f"{slug}-{code}".lower()
 
 
 def password_link(account: MemberAccount) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import segno
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -97,7 +98,11 @@ def staff_account(request: HttpRequest, code: str) -> HttpResponse:
     context: dict[str, object] = {"member": member, "account": account}
     if request.method == "POST":
         if account is None:
-            account, path = actions.create_account(membership, member, request=request)
+            try:
+                account, path = actions.create_account(membership, member, request=request)
+            except ValidationError as exc:
+                context["errors"] = exc.messages
+                return render(request, "portal/staff_account.html", context)
         else:
             path = actions.password_link(account)
         url = request.build_absolute_uri(path)

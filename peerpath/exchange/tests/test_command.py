@@ -18,6 +18,7 @@ from peerpath.measures.models import Administration
 from peerpath.members.models import Member
 from tests.factories import MemberFactory
 
+ENROLLED = dt.date(2024, 1, 1)  # before the sample records begin (2025-01-06)
 MEMBERS = "會員編號,姓名,收案日期\nN0001,陳小華,2026-01-05\nN0002,林美,2026-01-06\n"
 
 
@@ -85,7 +86,7 @@ def test_only_importers_of_the_organisation_may_run_it(org_a, org_b, members_fil
 
 def test_redcap_records_import_with_a_mapped_member_field(org_a, tmp_path):
     for i in range(3):
-        MemberFactory(organization=org_a.org, code=f"M{i + 1:05d}")
+        MemberFactory(organization=org_a.org, code=f"M{i + 1:05d}", enrolment_date=ENROLLED)
     path = tmp_path / "records.csv"
     path.write_text(redcap_records(library()["phq9"], records=3, events=("baseline_arm_1", "m3_arm_1")))
     out = run("redcap", str(path), "--instrument", "phq9", "--date-field", "visit_date", "--member-field",

@@ -3,6 +3,8 @@ the project's data dictionary (the real complex_2.csv of measures/tests/data/red
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from peerpath.exchange import actions
@@ -16,6 +18,7 @@ from peerpath.measures.tests._redcap_helpers import convert, shared_file
 from tests.factories import MemberFactory
 
 FORM = "agitated_behavior_scale"
+ENROLLED = dt.date(2024, 1, 1)  # before the sample records begin (2025-01-06)
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ OPTIONS = {"form": FORM, "date_field": "abs_start", "member_field": "member_code
 
 def test_a_longitudinal_export_round_trips_into_scored_responses(run_import, org_a, abs_scale):
     for i in range(3):
-        MemberFactory(organization=org_a.org, code=f"M{i + 1:05d}")
+        MemberFactory(organization=org_a.org, code=f"M{i + 1:05d}", enrolment_date=ENROLLED)
     data = redcap_records(abs_scale, records=3, events=("admission_arm_1", "week_2_arm_1"), seed=3, form=FORM)
     data = data.replace("visit_date", "abs_start")
     batch, check = run_import("redcap", data, options={"instrument": "abs", **OPTIONS})
@@ -53,7 +56,7 @@ def test_a_longitudinal_export_round_trips_into_scored_responses(run_import, org
 
 
 def test_unknown_members_and_incomplete_forms_stop_the_import_until_corrected(run_import, org_a, abs_scale):
-    MemberFactory(organization=org_a.org, code="M00001")
+    MemberFactory(organization=org_a.org, code="M00001", enrolment_date=ENROLLED)
     data = redcap_records(abs_scale, records=2, seed=4, form=FORM).replace("visit_date", "abs_start")
     lines = data.splitlines()
     lines[1] = lines[1][: -1] + "0"  # record 1: form marked Incomplete
@@ -68,14 +71,14 @@ def test_unknown_members_and_incomplete_forms_stop_the_import_until_corrected(ru
     with pytest.raises(actions.ImportRefused):
         actions.commit(org_a.staff["coordinator"], batch)
     assert counts()["measures.Administration"] == before["measures.Administration"]
-    MemberFactory(organization=org_a.org, code="M00002")
+    MemberFactory(organization=org_a.org, code="M00002", enrolment_date=ENROLLED)
     batch, check = run_import("redcap", data, options={"instrument": "abs", **OPTIONS, "skip_incomplete": True})
     assert check.problems == [] and check.n_skipped == 1 and batch.result["administrations"] == 1
 
 
 def test_the_shipped_phq9_exported_as_a_redcap_form_imports_back(run_import, org_a):
     for i in range(4):
-        MemberFactory(organization=org_a.org, code=f"M{i + 1:05d}")
+        MemberFactory(organization=org_a.org, code=f"M{i + 1:05d}", enrolment_date=ENROLLED)
     data = redcap_records(library()["phq9"], records=4, events=("baseline_arm_1", "month_3_arm_1"), seed=9)
     options = {"instrument": "phq9", "form": "phq9", "date_field": "visit_date", "member_field": "member_code"}
     batch, check = run_import("redcap", data, options=options)

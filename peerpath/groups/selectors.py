@@ -143,6 +143,14 @@ def sessions_of(group: PeerGroup, limit: int = 20) -> list[Session]:
     )
 
 
+def recent_session_dates(group: PeerGroup, limit: int = 8) -> list[dt.date]:
+    """Dates of the group's latest sessions, newest first (one query)."""
+    return list(
+        Session.objects.for_org(group.organization).filter(group=group)
+        .order_by("-date").values_list("date", flat=True)[:limit]
+    )
+
+
 def session_contents(session: Session) -> dict[str, list]:
     """Attendance, norm observations, feedback notes and incidents (with their codings) of one session."""
     org = session.organization_id

@@ -26,7 +26,7 @@ from peerpath.groups.models import (
     PeerGroup,
     RosterEntry,
 )
-from peerpath.members.forms import CHOOSE, FormBase
+from peerpath.members.forms import CHOOSE, DateInput, FormBase
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Role, display_name
 
@@ -37,8 +37,11 @@ class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class SessionForm(FormBase, forms.Form):
-    # Chosen before the page is built (the roster and norms of that day are shown).
-    date = forms.DateField(label=gettext_lazy("Date of the session"), widget=forms.HiddenInput)
+    # The date that is saved is the one in this box. The roster and norms shown are
+    # those of ``shown`` (the day the page was built for); if the date is changed
+    # without showing that day's roster, saving compares the two rosters.
+    date = forms.DateField(label=gettext_lazy("Date of the session"), widget=DateInput())
+    shown = forms.DateField(widget=forms.HiddenInput, required=False)
     theme = forms.CharField(label=gettext_lazy("Theme"), max_length=200, required=False)
     facilitators = StaffMultipleChoiceField(
         label=gettext_lazy("Facilitators present"), queryset=get_user_model().objects.none(),
@@ -48,6 +51,7 @@ class SessionForm(FormBase, forms.Form):
     def __init__(self, *args: Any, group: PeerGroup, day: dt.date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = day
+        self.fields["shown"].initial = day
         field = self.fields["facilitators"]
         field.queryset = staff_of(group.organization, [Role.PEER_LEADER, Role.PROFESSIONAL, Role.COORDINATOR, Role.ADMIN])  # type: ignore[attr-defined]
         field.initial = [u for u in (group.peer_leader_id, group.co_facilitator_id) if u]
@@ -183,10 +187,19 @@ class SessionRecording:
         if self.session.is_valid() and self.session.cleaned_data["date"] != self.day:
             self.page_errors.append(_("The date of the session changed: choose it again and save."))
             valid = False
+        shown = self.session.cleaned_data.get("shown") if self.session.is_valid() else None
         if self.attendance.is_valid():
             posted = {f.cleaned_data["member"]: f.cleaned_data["status"] for f in self.attendance.forms}
             if set(posted) != set(self.members):
-                self.page_errors.append(_("The roster changed while the page was open: check the attendance and save again."))
+                if shown and shown != self.day:
+                    self.page_errors.append(
+                        _("The roster of %(day)s is not the one shown for %(shown)s: check the attendance and save again.")
+                        % {"day": self.day.isoformat(), "shown": shown.isoformat()}
+                    )
+                else:
+                    self.page_errors.append(
+                        _("The roster changed while the page was open: check the attendance and save again.")
+                    )
                 valid = False
                 # Show the roster as it is now, keeping what was marked for members still on it.
                 self.attendance = AttendanceFormSet(prefix="att", initial=[

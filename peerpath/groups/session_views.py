@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,11 +20,13 @@ from peerpath.audit.models import Event
 from peerpath.groups import actions, permissions, selectors
 from peerpath.groups.codesets import code_set as get_code_set
 from peerpath.groups.forms import CodingForm
+from peerpath.groups.meeting_days import is_meeting_day, meeting_weekdays
 from peerpath.groups.models import ATTENDED, AttendanceStatus, IncidentCoding
 from peerpath.groups.session_forms import LateIncidents, SessionRecording
 from peerpath.groups.views import rule_message
 from peerpath.measures.library import interface_language
 from peerpath.tenancy.access import staff_view
+from peerpath.tenancy.back import back_or, next_url
 from peerpath.tenancy.policy import Perm
 
 
@@ -43,6 +47,11 @@ def session_record(request: HttpRequest, pk: int) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     group = selectors.get_group_for_write(membership, pk, Perm.SESSION_RECORD)
     day = _day(request.POST.get("s-date") if request.method == "POST" else request.GET.get("date"))
+    if request.method == "POST" and "show_roster" in request.POST:
+        # The same form's other button: show that day's roster and norms (nothing saved).
+        query = {"date": day.isoformat(), **({"next": back} if (back := next_url(request)) else {})}
+        return redirect(f"{request.path}?{urlencode(query)}")
+    weekdays = meeting_weekdays(group.schedule, selectors.recent_session_dates(group))
     roster = selectors.roster_on(group, day)
     page = SessionRecording(
         request.POST if request.method == "POST" else None,
@@ -55,11 +64,31 @@ def session_record(request: HttpRequest, pk: int) -> HttpResponse:
             page.page_errors.append(_("A session of this group is already recorded on that date."))
         else:
             messages.success(request, _("Session recorded."))
-            return redirect("session_detail", pk=group.pk, session_id=session.pk)
+            if not is_meeting_day(session.date, weekdays):
+                messages.warning(request, off_day_message(session.date, weekdays))
+            return redirect(back_or(request, reverse("session_detail", args=[group.pk, session.pk])))
     # The page lists the roster's members: a read of member data.
     audit.record_by(membership, Event.GROUP_VIEW, target=group, request=request, extra={"page": "session_record"})
-    return render(request, "groups/session_record.html",
-                  {"group": group, "page": page, "day": day, "statuses": AttendanceStatus.choices})
+    context = {
+        "group": group, "page": page, "day": day, "statuses": AttendanceStatus.choices, "next": next_url(request),
+        "meeting_days": sorted(weekdays),
+        "off_day": None if is_meeting_day(day, weekdays) else off_day_message(day, weekdays),
+    }
+    return render(request, "groups/session_record.html", context)
+
+
+def weekday_names(weekdays: set[int]) -> str:
+    """Weekday names in the interface language, e.g. "Wednesday" or "週三、週五"."""
+    names = [formats.date_format(dt.date(2024, 1, 1) + dt.timedelta(days=d), "l") for d in sorted(weekdays)]
+    return "、".join(names) if translation.get_language() == "zh-hant" else ", ".join(names)
+
+
+def off_day_message(day: dt.date, weekdays: set[int]) -> str:
+    """The warning for a session dated on a day the group does not meet (not refused:
+    groups sometimes move a session)."""
+    return _("%(date)s is a %(weekday)s; this group meets on %(days)s. Check the date.") % {
+        "date": day.isoformat(), "weekday": formats.date_format(day, "l"), "days": weekday_names(weekdays),
+    }
 
 
 @staff_view(Perm.GROUP_VIEW)

@@ -28,7 +28,7 @@ def sessions(org_a, g, start: int, stop: int) -> None:
 DETAIL_QUERIES = 4 + 1 + 5 + 7 + 3
 # The recording page: the group; roster and norms of the day; the facilitator
 # choices; the audit entry (5); 3 after.
-RECORD_QUERIES = 4 + 1 + 2 + 1 + 5 + 3
+RECORD_QUERIES = 4 + 1 + 1 + 2 + 1 + 5 + 3  # (+1: the dates of the last sessions, for the meeting days)
 
 
 def test_the_group_page_costs_the_same_with_3_or_30_sessions(client_for, org_a, group_a):

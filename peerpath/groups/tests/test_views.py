@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from peerpath.groups.models import (
@@ -182,3 +184,68 @@ def test_a_member_sees_only_their_own_reflections(org_a, group_a):
     assert "我的反思" in html and "別人的反思" not in html and group_a.group.name in html
     home = client.get("/me/").content.decode()
     assert group_a.group.name in home and "/me/groups/reflections/" in home
+
+
+# -- the date in the one form -----------------------------------------------------------
+
+
+def test_the_date_saved_is_the_date_in_the_form(client_for, group_a):
+    """Typing another date without showing that day's roster saves that date (the
+    roster is the same), not the day the page was opened for."""
+    url = f"/groups/{group_a.group.pk}/sessions/new/"
+    client = client_for("peer_leader")
+    page = client.get(url, {"date": days_ago(1).isoformat()}).content.decode()
+    assert 'type="date" name="s-date"' in page
+    response = client.post(url, recording_post(group_a, day=days_ago(3), **{"s-shown": days_ago(1).isoformat()}))
+    assert response.status_code == 302
+    assert Session.objects.get().date == days_ago(3)
+
+
+def test_a_date_whose_roster_differs_is_not_saved_and_shows_that_days_roster(client_for, org_a, group_a):
+    RosterEntry.objects.filter(member=group_a.members[3]).update(joined_on=days_ago(2))
+    url = f"/groups/{group_a.group.pk}/sessions/new/"
+    response = client_for("peer_leader").post(
+        url, recording_post(group_a, day=days_ago(5), **{"s-shown": days_ago(1).isoformat()}))
+    assert response.status_code == 200 and not Session.objects.exists()
+    errors = response.context["page"].page_errors
+    assert any(days_ago(5).isoformat() in e and days_ago(1).isoformat() in e for e in errors), errors
+    assert len(response.context["page"].attendance.forms) == 3
+    assert f'name="s-shown" value="{days_ago(5).isoformat()}"' in response.content.decode()
+
+
+def test_show_the_roster_of_that_day_saves_nothing_and_opens_that_day(client_for, group_a):
+    url = f"/groups/{group_a.group.pk}/sessions/new/"
+    response = client_for("peer_leader").post(url, {**recording_post(group_a, day=days_ago(4)), "show_roster": "1"})
+    assert response.status_code == 302 and response["Location"] == f"{url}?date={days_ago(4).isoformat()}"
+    assert not Session.objects.exists()
+
+
+def _weekday_ago(weekday: int, min_days: int = 1):
+    day = days_ago(min_days)
+    while day.weekday() != weekday:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def test_a_day_the_group_does_not_meet_is_warned_about_not_refused(client_for, group_a):
+    """The group meets on Wednesdays (每週三); a Thursday session is saved with a warning."""
+    url = f"/groups/{group_a.group.pk}/sessions/new/"
+    client = client_for("peer_leader")
+    thursday, wednesday = _weekday_ago(3), _weekday_ago(2)
+    assert "this group meets on Wednesday" in client.get(url, {"date": thursday.isoformat()}).content.decode()
+    assert "this group meets on" not in client.get(url, {"date": wednesday.isoformat()}).content.decode()
+    response = client.post(url, recording_post(group_a, day=thursday), follow=True)
+    assert Session.objects.get().date == thursday
+    assert any("this group meets on Wednesday" in str(m) for m in response.context["messages"])
+
+
+def test_saving_from_a_list_returns_to_it(client_for, group_a):
+    url = f"/groups/{group_a.group.pk}/sessions/new/"
+    response = client_for("peer_leader").post(url, {**recording_post(group_a), "next": "/dashboard/#group-1"})
+    assert response["Location"] == "/dashboard/#group-1"
+
+
+def test_the_save_button_sits_in_a_summary_bar(client_for, group_a):
+    page = client_for("peer_leader").get(f"/groups/{group_a.group.pk}/sessions/new/").content.decode()
+    bar = page[page.index('class="actions form-bar"'):]
+    assert "4 members on the roster" in bar[:600] and "Save the session" in bar[:800]

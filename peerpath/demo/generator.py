@@ -99,6 +99,7 @@ EXTENSIONS = (
     "peerpath.employment.demo",
     "peerpath.groups.demo",
     "peerpath.pathway.demo",
+    "peerpath.safety.demo",
     "peerpath.alerts.demo",
     "peerpath.exchange.demo",
     "peerpath.outcomes.demo",

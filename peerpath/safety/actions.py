@@ -121,7 +121,10 @@ def _link(name: str, **kwargs: Any) -> str:
 def notify_care_team(follow_up_ids: list[int]) -> int:
     """E-mail each professional of the member's care team at once (not in the daily
     digest): the member code, the due time and a link. Never a name or an answer."""
-    follow_ups = list(SafetyFollowUp.objects.filter(pk__in=follow_up_ids).select_related("member", "organization"))
+    follow_ups = list(
+        SafetyFollowUp.objects.filter(pk__in=follow_up_ids, state=FollowUpState.OPEN)
+        .select_related("member", "organization")
+    )
     if not follow_ups:
         return 0
     team = _care_team_professionals([f.member_id for f in follow_ups], timezone.localdate())

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from peerpath.audit import actions as audit
@@ -22,7 +23,8 @@ from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
-LANGUAGES = (("zh-hant", "中文"), ("en", "English"))
+# (language code, its name in the interface, the HTML lang of its text boxes)
+LANGUAGES = (("zh-hant", gettext_lazy("Traditional Chinese"), "zh-Hant"), ("en", gettext_lazy("English"), "en"))
 
 
 class WordingForm(forms.Form):
@@ -32,19 +34,19 @@ class WordingForm(forms.Form):
         self.instrument = instrument
         super().__init__(*args, **kwargs)
         for item in instrument.items:
-            for code, label in LANGUAGES:
+            for code, label, lang in LANGUAGES:
                 shipped = item.text.get(code) if item.text else ""
                 self.fields[f"{item.id}__{code}"] = forms.CharField(
                     label=f"{item.id}. {label}", required=False, max_length=1000,
                     initial=current.get((item.id, code), ""),
-                    widget=forms.Textarea(attrs={"rows": 2, "placeholder": shipped}),
+                    widget=forms.Textarea(attrs={"rows": 2, "placeholder": shipped, "lang": lang}),
                 )
 
     def wording(self) -> dict[tuple[str, str], str]:
         return {
             (item.id, code): " ".join(self.cleaned_data[f"{item.id}__{code}"].split())
             for item in self.instrument.items
-            for code, _label in LANGUAGES
+            for code, _label, _lang in LANGUAGES
         }
 
 

@@ -1,11 +1,10 @@
-"""One result flag per safety item or score of an administration.
-
-Before the constraint, simultaneous finishes of one self-report could store the
+"""Before one result flag per safety item or score of an administration is enforced
+(0003): simultaneous finishes of one self-report could store the
 same flag several times. Each set of copies is merged into its first row (keeping
 a follow-up recorded on any copy) and the other copies are deleted.
 """
 
-from django.db import migrations, models
+from django.db import migrations
 from django.db.models import Count, Min
 
 
@@ -33,10 +32,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(merge_copies, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="resultflag",
-            constraint=models.UniqueConstraint(
-                fields=("administration", "kind", "item_id", "score_id"), name="result_flag_once_per_administration"
-            ),
-        ),
     ]

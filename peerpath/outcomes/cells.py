@@ -44,7 +44,11 @@ class Cell:
     @property
     def secondary(self) -> bool:
         """Hidden although not small itself: so that a small figure cannot be worked out."""
-        return self.hidden and not 0 < self.n < self.threshold
+        if not self.hidden:
+            return False
+        if self.ledger is not None:
+            return not self.ledger.primary(self.key)
+        return not 0 < self.n < self.threshold
 
     @property
     def shown(self) -> Any:

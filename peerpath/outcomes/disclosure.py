@@ -284,6 +284,14 @@ class Ledger:
         self._hidden = decided
         return decided
 
+    def primary(self, key: str) -> bool:
+        """Hidden for its own sake: a small count, or a statistic built from a
+        small number of members or on a small count (not only to protect another)."""
+        if key in self.values:
+            return self._small(self.members[key])
+        basis, n = self.statistics[key]
+        return self._small(n) or any(self.primary(k) for k in basis)
+
     def _statistic_hidden(self, key: str, counts_hidden: set[str], seen: set[str]) -> bool:
         if key in self.values:
             return key in counts_hidden

@@ -158,19 +158,26 @@ def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs,
     score = instrument.primary_score
     n = len(pairs.pre)
     summary = paired_summary(pairs.pre, pairs.post)
-    cell = scope.cell
+    key = f"change.{instrument.id}"
+    n_cell = scope.count(n, key=f"{key}.n")
+
+    def cell(value: Any, name: str) -> Any:
+        return scope.cell(value, n, key=f"{key}.{name}", basis=(f"{key}.n",))
+
     row: dict[str, Any] = {
         "id": instrument.id,
         "short_name": instrument.short_name,
         "score": score.label.get(scope.language),
         "higher_is_better": score.direction == "higher_is_better",
-        "n": scope.count(n),
-        "baseline_mean": cell(summary.baseline_mean, n), "baseline_sd": cell(summary.baseline_sd, n),
-        "followup_mean": cell(summary.followup_mean, n), "followup_sd": cell(summary.followup_sd, n),
-        "change": cell(summary.mean_change, n),
-        "change_low": cell(summary.change_low, n), "change_high": cell(summary.change_high, n),
-        "p": cell(summary.p, n),
-        "g": cell(summary.g, n), "g_low": cell(summary.g_low, n), "g_high": cell(summary.g_high, n),
+        "n": n_cell,
+        "baseline_mean": cell(summary.baseline_mean, "baseline_mean"),
+        "baseline_sd": cell(summary.baseline_sd, "baseline_sd"),
+        "followup_mean": cell(summary.followup_mean, "followup_mean"),
+        "followup_sd": cell(summary.followup_sd, "followup_sd"),
+        "change": cell(summary.mean_change, "change"),
+        "change_low": cell(summary.change_low, "change_low"), "change_high": cell(summary.change_high, "change_high"),
+        "p": cell(summary.p, "p"),
+        "g": cell(summary.g, "g"), "g_low": cell(summary.g_low, "g_low"), "g_high": cell(summary.g_high, "g_high"),
         "rci_basis": None, "improved": None, "unchanged": None, "deteriorated": None,
         "recovered": None, "cutoff": None,
     }
@@ -181,12 +188,23 @@ def _row(scope: ReportScope, instrument: Instrument, pairs: Pairs,
         return row
     reliable, clinical, cutoff, basis = classes
     row["rci_basis"] = basis
-    row["improved"] = scope.share(reliable.count(ReliableChangeClass.IMPROVED), n)
-    row["unchanged"] = scope.share(reliable.count(ReliableChangeClass.UNCHANGED), n)
-    row["deteriorated"] = scope.share(reliable.count(ReliableChangeClass.DETERIORATED), n)
+    # Improved, unchanged and deteriorated add up to n; recovered members are some of
+    # the improved ones (the rest, improved but not recovered, is not printed).
+    classes_ = (("improved", ReliableChangeClass.IMPROVED), ("unchanged", ReliableChangeClass.UNCHANGED),
+                ("deteriorated", ReliableChangeClass.DETERIORATED))
+    for name, klass in classes_:
+        scope.count(reliable.count(klass), key=f"{key}.{name}.n", displayed=False)
+    scope.total(f"{key}.n", [f"{key}.{name}.n" for name, _klass in classes_])
+    for name, _klass in classes_:
+        row[name] = scope.disclosure.share(f"{key}.{name}", f"{key}.{name}.n", f"{key}.n")
     if clinical is not None:
+        recovered = clinical.count(ClinicalChangeClass.RECOVERED)
+        improved = reliable.count(ReliableChangeClass.IMPROVED)
+        scope.count(recovered, key=f"{key}.recovered.n", displayed=False)
+        scope.count(improved - recovered, key=f"{key}.improved_only.n", displayed=False)
+        scope.total(f"{key}.improved.n", [f"{key}.recovered.n", f"{key}.improved_only.n"])
         row["cutoff"] = cutoff
-        row["recovered"] = scope.share(clinical.count(ClinicalChangeClass.RECOVERED), n)
+        row["recovered"] = scope.disclosure.share(f"{key}.recovered", f"{key}.recovered.n", f"{key}.n")
     return row
 
 

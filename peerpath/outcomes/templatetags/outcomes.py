@@ -2,7 +2,8 @@
 hidden small cell. Formats: ``count`` (default), ``pct`` (a share 0–1 as 41.3%),
 ``num`` (one decimal), ``num2`` (two decimals), ``p`` (a p-value: two decimals,
 three below 0.01, "< 0.001" below that), ``days`` (whole number), ``money``
-(whole number with thousands separators)."""
+(whole number with thousands separators). A figure hidden only so that a small
+one cannot be worked out (complementary suppression) reads "hidden"."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ def format_value(value: Any, kind: str) -> str:
 @register.filter
 def figure(cell: Any, kind: str = "count") -> SafeString | str:
     if isinstance(cell, Cell):
+        if cell.secondary:  # not small itself: "< 5" would be false
+            return format_html(
+                '<abbr class="suppressed" title="{}">{}</abbr>',
+                _("Hidden so that a small figure cannot be worked out from the figures beside it"),
+                _("hidden"),
+            )
         if cell.hidden:
             return format_html(
                 '<abbr class="suppressed" title="{}">&lt; {}</abbr>',

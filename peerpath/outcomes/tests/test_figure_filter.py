@@ -30,3 +30,17 @@ def test_a_hidden_small_cell_prints_the_threshold_not_the_value():
         shown = str(figure(cell, "count"))
     assert "&lt; 5" in shown and "3" not in shown.replace("&lt; 5", "")
     assert figure(Suppression(active=False, threshold=5).count(3)) == "3"
+
+
+def test_a_figure_hidden_to_protect_another_says_hidden_not_below_the_threshold():
+    from peerpath.outcomes.disclosure import Ledger
+
+    ledger = Ledger(active=True, threshold=5)
+    ledger.count("n", 30)
+    small, cover = ledger.count("a", 2), ledger.count("b", 12)
+    ledger.count("c", 16)
+    ledger.total("n", ["a", "b", "c"])
+    with translation.override("en"):
+        assert "&lt; 5" in str(figure(small))
+        shown = str(figure(cover))
+    assert "hidden" in shown and "12" not in shown and "&lt;" not in shown

@@ -20,7 +20,7 @@ from peerpath.alerts.compute import compute_alerts
 from peerpath.alerts.models import Alert
 from peerpath.employment import actions as employment
 from peerpath.employment.forms import JobEndingForm, JobForm, SupportContactForm
-from tests.browser.test_member_flow import label, option, sign_in_first_time, tr
+from tests.browser.test_member_flow import label, nav_link, option, sign_in_first_time, tr
 from tests.factories import CareTeamFactory, MemberFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.browser
@@ -74,7 +74,7 @@ def test_a_professional_works_the_day_from_the_caseload(browser_page: Page, case
     sign_in_first_time(page, "specialist_day")
 
     # Morning: the caseload, most urgent first; M0001 works and nobody has been in touch.
-    page.get_by_role("link", name=tr("Caseload"), exact=True).click()
+    nav_link(page, "Caseload").click()
     expect(page).to_have_url(re.compile(r"/caseload/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(tr("Caseload"))
     expect(row(page, "M0001").locator("li.alert-no_contact")).to_have_count(1)
@@ -116,7 +116,7 @@ def test_a_professional_works_the_day_from_the_caseload(browser_page: Page, case
     expect(page.get_by_role("status")).to_contain_text(tr("Job ending recorded."))
 
     # Back on the caseload: the ending, a week on with no contact, prompts both tracks.
-    page.get_by_role("link", name=tr("Caseload"), exact=True).click()
+    nav_link(page, "Caseload").click()
     ended = row(page, "M0002")
     expect(ended.locator("td.job")).to_contain_text(tr("Not working"))
     expect(ended.locator("li.alert-job_ended")).to_have_count(1)

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from peerpath.alerts.compute import compute_alerts
 from peerpath.employment import actions as employment
-from tests.browser.test_member_flow import sign_in_first_time, tr
+from tests.browser.test_member_flow import nav_link, sign_in_first_time, tr
 from tests.factories import CareTeamFactory, MemberFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.browser
@@ -110,7 +110,11 @@ def test_on_a_phone_the_caseload_and_the_dashboard_fit_the_width(browser_page: P
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in_first_time(page, "ot_layout")
     assert overflow(page) <= 0  # the dashboard, with its alert suggestions
-    page.goto("/caseload/")
+    # The grouped main menu opens on a phone and fits it.
+    link = nav_link(page, "Caseload")
+    expect(link).to_be_visible()
+    assert overflow(page) <= 0
+    link.click()
     expect(page.locator("table.caseload tbody tr")).to_have_count(15)
     page.locator("details.alert-line summary").first.click()
     assert overflow(page) <= 0, widest(page)

@@ -63,6 +63,16 @@ def region(page: Page, heading: str, lang: str = ZH) -> Locator:
     return page.get_by_role("region", name=tr(heading, lang), exact=True)
 
 
+def nav_link(page: Page, msgid: str, lang: str = ZH) -> Locator:
+    """A link of the main menu, opening its group first when it sits in one."""
+    nav = page.get_by_role("navigation", name=tr("Main", lang))
+    name = tr(msgid, lang)
+    group = nav.locator("details.nav-group").filter(has=page.locator("a", has_text=re.compile(rf"^{re.escape(name)}$")))
+    if group.count() and group.first.get_attribute("open") is None:
+        group.first.locator("summary").click()
+    return nav.get_by_role("link", name=name, exact=True)
+
+
 def field_box(page: Page, control: Locator) -> Locator:
     """The ``.field`` wrapper (label, help, errors, control) of one form control."""
     return page.locator(".field").filter(has=control)
@@ -116,7 +126,7 @@ def test_coordinator_adds_member_records_consent_and_stage(browser_page: Page, c
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hant-TW")
 
     # Members → Add a member.
-    page.get_by_role("navigation", name=tr("Main")).get_by_role("link", name=tr("Members"), exact=True).click()
+    nav_link(page, "Members").click()
     expect(page).to_have_url(re.compile(r"/members/$"))
     page.get_by_role("link", name=tr("Add a member"), exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(tr("Add a member"))

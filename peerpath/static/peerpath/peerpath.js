@@ -6,15 +6,17 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) { summary.focus(); }
 });
 
-// Row menus (<details class="menu">): Escape closes the open one and returns focus to
-// its button; a click elsewhere closes it. Without this script they still open and close.
+// Menus (<details class="menu"> in rows, <details class="nav-group"> in the main menu):
+// Escape closes the open one and returns focus to its button; a click elsewhere, or
+// opening another, closes it. Without this script they still open and close.
+var MENUS = "details.menu[open], details.nav-group[open]";
 document.addEventListener("keydown", function (event) {
   if (event.key !== "Escape") { return; }
-  var open = document.querySelector("details.menu[open]");
+  var open = document.querySelector(MENUS);
   if (open) { open.removeAttribute("open"); open.querySelector("summary").focus(); }
 });
 document.addEventListener("click", function (event) {
-  document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+  document.querySelectorAll(MENUS).forEach(function (menu) {
     if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
   });
 });

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from matplotlib.colors import LinearSegmentedColormap, to_hex
 from matplotlib.figure import Figure
@@ -21,9 +21,6 @@ from matplotlib.lines import Line2D
 from .change import ReliableChangeClass
 from .chart_text import _lang, _t, format_number
 from .definitions import Direction, Score
-
-if TYPE_CHECKING:
-    from .charts import ChartPoint
 
 WIDTH, HEIGHT = 640, 360  # SVG user units (the SVG backend draws at 72 dpi: 1 pt = 1 unit)
 
@@ -37,6 +34,16 @@ BAND_COLOURS = LinearSegmentedColormap.from_list("bands", ["#e3f2e6", "#fdf5d8",
 NEUTRAL_BAND = "#eef1f5"
 
 MARKERS = {ReliableChangeClass.IMPROVED: "▲", ReliableChangeClass.DETERIORATED: "▼"}
+
+
+class ChartPoint(NamedTuple):
+    """One point of a progress chart (``charts`` re-exports it; defined here, below
+    ``charts``, so that the drawing module never imports the module that calls it)."""
+
+    date: dt.date
+    value: float
+    band_label: str | None = None
+    rci_class: str | None = None  # a ReliableChangeClass value, relative to the baseline
 
 
 def _band_spans(score: Score, y_range: tuple[float, float]) -> list[tuple[float, float, int]]:

@@ -55,7 +55,7 @@ import threading
 import warnings
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib import font_manager
@@ -73,6 +73,7 @@ from .chart_draw import MUTED_COLOUR as MUTED_COLOUR
 from .chart_draw import NEUTRAL_BAND as NEUTRAL_BAND
 from .chart_draw import TEXT_COLOUR as TEXT_COLOUR
 from .chart_draw import WIDTH as WIDTH
+from .chart_draw import ChartPoint as ChartPoint
 from .chart_draw import _draw_bands, _draw_points
 from .chart_svg import PRESENTATION_ATTRIBUTES as PRESENTATION_ATTRIBUTES
 from .chart_svg import SVG_FONT_STACK as SVG_FONT_STACK
@@ -113,13 +114,6 @@ _LOCK = threading.Lock()
 
 
 # --- points ----------------------------------------------------------------------
-
-
-class ChartPoint(NamedTuple):
-    date: dt.date
-    value: float
-    band_label: str | None = None
-    rci_class: str | None = None  # a ReliableChangeClass value, relative to the baseline
 
 
 SeriesInput = Iterable[tuple[dt.date, float, str | None, str | None]]

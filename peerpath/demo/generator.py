@@ -100,6 +100,7 @@ EXTENSIONS = (
     "peerpath.groups.demo",
     "peerpath.pathway.demo",
     "peerpath.safety.demo",
+    "peerpath.portal.demo",
     "peerpath.alerts.demo",
     "peerpath.exchange.demo",
     "peerpath.outcomes.demo",

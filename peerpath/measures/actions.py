@@ -38,6 +38,7 @@ from peerpath.measures.models import (
 from peerpath.measures.scoring import score_one
 from peerpath.measures.stats import programme_baseline_sd
 from peerpath.members.models import Member
+from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
@@ -282,7 +283,7 @@ def completed_for_token(token: str) -> Administration | None:
     return found
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def save_link_answer(administration: Administration, item_id: str, value: Any) -> bool:
     """Keep one answer of a self-report in progress (so it can be resumed). Only an
     open administration takes answers: False (nothing written) when it was finished

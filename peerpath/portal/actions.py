@@ -22,6 +22,7 @@ from peerpath.measures.models import Administration, AdministrationStatus, Mode
 from peerpath.members import rules
 from peerpath.members.models import Member
 from peerpath.portal.models import MemberAccount
+from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
@@ -60,7 +61,7 @@ def password_link(account: MemberAccount) -> str:
     return f"/account/reset/{uid}/{default_token_generator.make_token(account.user)}/"
 
 
-@transaction.atomic(durable=True)
+@durable_action
 def start_questionnaire(account: MemberAccount, instrument_id: str, request: HttpRequest | None = None) -> str:
     """Begin a questionnaire the member chose in the portal, or resume the one of that
     instrument they left part-way (open, not expired); returns the token of its

@@ -18,7 +18,13 @@ from django.test import Client
 from peerpath.alerts.models import Alert, Rule
 from peerpath.audit.models import AccessLog, Event
 from peerpath.measures import actions, completion
-from peerpath.measures.models import Administration, AdministrationStatus, Mode, ResultFlag, StoredScore
+from peerpath.measures.models import (
+    Administration,
+    AdministrationStatus,
+    Mode,
+    ResultFlag,
+    StoredScore,
+)
 
 THREADS = 6
 PHQ9_RISK = {**{str(i): 1.0 for i in range(1, 9)}, "9": 2.0}  # item 9 above 0: a safety answer

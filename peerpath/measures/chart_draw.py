@@ -24,6 +24,31 @@ from .definitions import Direction, Score
 
 WIDTH, HEIGHT = 640, 360  # SVG user units (the SVG backend draws at 72 dpi: 1 pt = 1 unit)
 
+
+@dataclass(frozen=True)
+class Layout:
+    """The size a chart is drawn at and its type sizes, in SVG units. A chart is
+    drawn for the width it is shown at, so that its text keeps its size: ``WIDE``
+    for a page column (about 640 px), ``PHONE`` for a 360–400 px phone screen, where
+    every text is at least 12 units (12 px when shown at about 360 px)."""
+
+    width: int
+    height: int
+    title: float
+    note: float  # the direction line, the legend
+    tick: float
+    band: float
+    value: float  # first and latest values beside their points
+    band_wrap_zh: int  # characters a line of a band label
+    band_wrap_en: int
+    right: float  # where the axes end (band labels to the right of it)
+    left: float
+    tick_gap: float  # share of the date span between two labelled dates
+
+
+WIDE = Layout(WIDTH, HEIGHT, 13, 10, 9, 8.5, 9, 12, 22, 0.775, 0.075, 0.16)
+PHONE = Layout(360, 340, 15, 12, 12, 12, 12, 5, 10, 0.68, 0.13, 0.42)
+
 LINE_COLOUR = "#1f4e79"
 IMPROVED_COLOUR = "#1b7f3b"  # green ▲
 DETERIORATED_COLOUR = "#c62828"  # red ▼
@@ -64,7 +89,8 @@ def _band_spans(score: Score, y_range: tuple[float, float]) -> list[tuple[float,
 
 
 def _draw_bands(
-    axes: Any, score: Score, language: str, y_range: tuple[float, float], families: list[str]
+    axes: Any, score: Score, language: str, y_range: tuple[float, float], families: list[str],
+    layout: Layout = WIDE,
 ) -> None:
     spans = _band_spans(score, y_range)
     if not spans:
@@ -75,7 +101,7 @@ def _draw_bands(
         by_min.reverse()
     severity = {index: rank for rank, index in enumerate(by_min)}
     count = len(score.bands)
-    axes_height = 0.6 * HEIGHT
+    axes_height = 0.6 * layout.height
     span_units = y_range[1] - y_range[0]
     labels: list[_BandLabel] = []
     for start, end, index in spans:
@@ -84,10 +110,10 @@ def _draw_bands(
             start, end, facecolor=colour, edgecolor="none", zorder=0, gid=f"pp-band-{index}"
         )
         label = score.bands[index].label.get(language)
-        width = 12 if _lang(language) == "zh-hant" else 22
+        width = layout.band_wrap_zh if _lang(language) == "zh-hant" else layout.band_wrap_en
         lines = textwrap.wrap(" ".join(label.split()), width=width) or [label]
         centre = ((start + end) / 2 - y_range[0]) / span_units * axes_height
-        labels.append(_BandLabel(centre, len(lines) * 11.0, "\n".join(lines)))
+        labels.append(_BandLabel(centre, len(lines) * layout.band * 1.3, "\n".join(lines)))
     # Keep the labels of narrow bands from overlapping: push up, then back down from the top.
     labels.sort(key=lambda entry: entry.centre)
     for below, current in zip(labels, labels[1:], strict=False):
@@ -101,7 +127,7 @@ def _draw_bands(
             )
     for entry in labels:
         axes.text(
-            1.02, entry.centre / axes_height, entry.text, transform=axes.transAxes, fontsize=8.5,
+            1.02, entry.centre / axes_height, entry.text, transform=axes.transAxes, fontsize=layout.band,
             ha="left", va="center", linespacing=1.15, family=families, color=TEXT_COLOUR,
             clip_on=False,
         )  # fmt: skip
@@ -114,14 +140,14 @@ class _BandLabel:
     text: str
 
 
-def _date_ticks(dates: list[dt.date]) -> list[dt.date]:
+def _date_ticks(dates: list[dt.date], gap: float = WIDE.tick_gap) -> list[dt.date]:
     """The dates to label: the points' own dates, thinned so that no two labels touch
     (each is ~55 units wide), always the first and the latest."""
     unique = sorted(set(dates))
     if len(unique) <= 1:
         return unique
     span = (unique[-1] - unique[0]).days
-    min_gap = span * 0.16
+    min_gap = span * gap
     kept = [unique[0]]
     for date in unique[1:]:
         if (date - kept[-1]).days >= min_gap:
@@ -140,6 +166,7 @@ def _draw_points(
     language: str,
     families: list[str],
     y_range: tuple[float, float],
+    layout: Layout = WIDE,
 ) -> None:
     dates = [p.date for p in points]
     xs = [d.toordinal() for d in dates]
@@ -147,7 +174,7 @@ def _draw_points(
     span = xs[-1] - xs[0]
     pad = max(span * 0.05, 10)
     axes.set_xlim(xs[0] - pad, xs[-1] + pad)
-    ticks = _date_ticks(dates)
+    ticks = _date_ticks(dates, layout.tick_gap)
     axes.set_xticks([d.toordinal() for d in ticks], labels=[d.isoformat() for d in ticks])
 
     axes.plot(xs, ys, color=LINE_COLOUR, linewidth=2, zorder=3, clip_on=False, gid="pp-score-line")
@@ -178,7 +205,7 @@ def _draw_points(
     if handles:
         figure.legend(
             handles=handles, loc="lower left", bbox_to_anchor=(0.065, 0.0), ncol=2,
-            frameon=False, prop={"family": families, "size": 9}, handletextpad=0.3,
+            frameon=False, prop={"family": families, "size": layout.note}, handletextpad=0.3,
             columnspacing=1.5,
         )  # fmt: skip
 
@@ -189,6 +216,6 @@ def _draw_points(
         near_top = (y - y_range[0]) / span_units > 0.85
         axes.annotate(
             format_number(y), (x, y), xytext=(0, -16 if near_top else 9), textcoords="offset points",
-            ha="center", fontsize=9, fontweight="bold", family=families, color=LINE_COLOUR,
+            ha="center", fontsize=layout.value, fontweight="bold", family=families, color=LINE_COLOUR,
             zorder=6, annotation_clip=False,
         )  # fmt: skip

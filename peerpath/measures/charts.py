@@ -71,9 +71,12 @@ from .chart_draw import LINE_COLOUR as LINE_COLOUR
 from .chart_draw import MARKERS as MARKERS
 from .chart_draw import MUTED_COLOUR as MUTED_COLOUR
 from .chart_draw import NEUTRAL_BAND as NEUTRAL_BAND
+from .chart_draw import PHONE as PHONE
 from .chart_draw import TEXT_COLOUR as TEXT_COLOUR
+from .chart_draw import WIDE as WIDE
 from .chart_draw import WIDTH as WIDTH
 from .chart_draw import ChartPoint as ChartPoint
+from .chart_draw import Layout as Layout
 from .chart_draw import _draw_bands, _draw_points
 from .chart_svg import PRESENTATION_ATTRIBUTES as PRESENTATION_ATTRIBUTES
 from .chart_svg import SVG_FONT_STACK as SVG_FONT_STACK
@@ -341,9 +344,11 @@ def progress_svg(
     language: str,
     title: str | None = None,
     score_range: tuple[float, float],
+    layout: Layout = WIDE,
 ) -> str:
     """The progress chart of ``series`` as a standalone SVG document (a string); see
-    the module docstring. An empty series gives a chart that says so."""
+    the module docstring. An empty series gives a chart that says so. ``layout``:
+    ``WIDE`` for a page column, ``PHONE`` for a phone screen (text of 12 units or more)."""
     low, high = (float(score_range[0]), float(score_range[1]))
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(f"score_range must be (low, high) with low < high, got {score_range!r}")
@@ -360,7 +365,7 @@ def progress_svg(
         if not has_cjk_font():
             # Degraded but working: logged once in font_families(), not a warning per label.
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
-        figure = _draw(points, score, language, heading, (low, high))
+        figure = _draw(points, score, language, heading, (low, high), layout)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     return _finalise(buffer.getvalue(), heading, summary)
@@ -372,36 +377,37 @@ def _draw(
     language: str,
     heading: str,
     score_range: tuple[float, float],
+    layout: Layout = WIDE,
 ) -> Figure:
     families = list(font_families())
-    figure = Figure(figsize=(WIDTH / 72, HEIGHT / 72), dpi=72)
+    figure = Figure(figsize=(layout.width / 72, layout.height / 72), dpi=72)
     FigureCanvasAgg(figure)
     figure.patch.set_facecolor("white")
     text: dict[str, Any] = {"family": families, "color": TEXT_COLOUR}
-    figure.text(0.02, 0.96, heading, fontsize=13, fontweight="bold", va="top", ha="left", **text)
+    figure.text(0.02, 0.96, heading, fontsize=layout.title, fontweight="bold", va="top", ha="left", **text)
     if not points:
         figure.text(
-            0.5, 0.5, _t(language, "empty_chart"), fontsize=14, ha="center", va="center",
+            0.5, 0.5, _t(language, "empty_chart"), fontsize=max(14, layout.note), ha="center", va="center",
             family=families, color=MUTED_COLOUR,
         )  # fmt: skip
         return figure
     figure.text(
-        0.02, 0.875, _t(language, score.direction.value), fontsize=10, va="top", ha="left",
+        0.02, 0.875, _t(language, score.direction.value), fontsize=layout.note, va="top", ha="left",
         family=families, color=MUTED_COLOUR,
     )  # fmt: skip
-    right = 0.775 if score.bands else 0.96
-    axes = figure.add_axes((0.075, 0.2, right - 0.075, 0.6))
+    right = layout.right if score.bands else 0.96
+    axes = figure.add_axes((layout.left, 0.2, right - layout.left, 0.6))
     low, high = score_range
     values = [p.value for p in points]
     y_low, y_high = min(low, *values), max(high, *values)  # never hide an out-of-range value
     axes.set_ylim(y_low, y_high)
-    _draw_bands(axes, score, language, (y_low, y_high), families)
-    _draw_points(axes, figure, points, language, families, (y_low, y_high))
+    _draw_bands(axes, score, language, (y_low, y_high), families, layout)
+    _draw_points(axes, figure, points, language, families, (y_low, y_high), layout)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         axes.spines[side].set_color("#888888")
-    axes.tick_params(labelsize=9, colors=MUTED_COLOUR, labelcolor=TEXT_COLOUR)
+    axes.tick_params(labelsize=layout.tick, colors=MUTED_COLOUR, labelcolor=TEXT_COLOUR)
     for label in axes.get_xticklabels() + axes.get_yticklabels():
         label.set_fontfamily(families)
     return figure

@@ -24,10 +24,13 @@ from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm
 
 
-def chart_response(member: Member, instrument_id: str, score_id: str, language: str) -> HttpResponse:
+def chart_response(
+    member: Member, instrument_id: str, score_id: str, language: str, *, phone: bool = False
+) -> HttpResponse:
     """The progress chart of one score of one member, as an SVG document (shown as
-    an <img>). Access is the caller's: staff views and the member portal."""
-    from peerpath.measures.charts import progress_svg  # matplotlib loads only when a chart is drawn
+    an <img>). Access is the caller's: staff views and the member portal (``phone``:
+    drawn for a phone's width, with text of 12 px or more)."""
+    from peerpath.measures.charts import PHONE, WIDE, progress_svg  # matplotlib loads only when drawn
     from peerpath.measures.scoring import score_range
 
     instrument, series = selectors.series_of(member, instrument_id, score_id, language)
@@ -35,7 +38,7 @@ def chart_response(member: Member, instrument_id: str, score_id: str, language: 
     svg = progress_svg(
         points, score=series.score, language=language,
         title=f"{instrument.short_name} · {series.score.label.get(language)}",
-        score_range=score_range(instrument, score_id),
+        score_range=score_range(instrument, score_id), layout=PHONE if phone else WIDE,
     )
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     response["Cache-Control"] = "private, no-store"

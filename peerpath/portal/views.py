@@ -84,7 +84,7 @@ def progress(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def chart(request: HttpRequest, instrument_id: str, score_id: str) -> HttpResponse:
     account = request.account  # type: ignore[attr-defined]
-    return chart_response(account.member, instrument_id, score_id, interface_language())
+    return chart_response(account.member, instrument_id, score_id, interface_language(), phone=True)
 
 
 @never_cache

@@ -95,13 +95,10 @@ def open_follow_ups(membership: Membership, member_ids: list[int] | None = None)
 
 
 def member_follow_ups(membership: Membership, member: Member) -> list[SafetyFollowUp]:
-    """Every follow-up of one member, newest first, with its contacts (2 queries)."""
+    """Every follow-up of one member, newest first (1 query)."""
     if not can(membership, Perm.SAFETY_FOLLOW_UP):
         return []
-    return list(
-        SafetyFollowUp.objects.for_org(membership.organization).filter(member=member)
-        .prefetch_related("contacts").order_by("-opened_at")
-    )
+    return list(SafetyFollowUp.objects.for_org(membership.organization).filter(member=member).order_by("-opened_at"))
 
 
 def get_follow_up(membership: Membership, member: Member, pk: int) -> SafetyFollowUp:

@@ -46,7 +46,17 @@ def test_a_safety_answer_raises_a_flag_until_followed_up(org_a, coordinator):
     assert flag.item_id == "9"
     page = coordinator.get(f"/members/{org_a.member.code}/questionnaires/").content.decode()
     assert "Results to follow up" in page
-    coordinator.post(f"/members/{org_a.member.code}/questionnaires/flags/{flag.pk}/")
+    # A safety answer is not followed up with one click: the button leads to its
+    # safety follow-up, where the contact (when, how, outcome) is recorded.
+    follow_up = flag.administration.safety_follow_up
+    response = coordinator.post(f"/members/{org_a.member.code}/questionnaires/flags/{flag.pk}/")
+    assert response["Location"] == f"/members/{org_a.member.code}/safety/{follow_up.pk}/"
+    flag.refresh_from_db()
+    assert flag.followed_up_at is None
+    coordinator.post(response["Location"], {
+        "contacted_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"), "method": "phone", "outcome": "safe",
+        "plan": "reviewed",
+    })
     flag.refresh_from_db()
     assert flag.followed_up_at is not None
     assert "Results to follow up" not in coordinator.get(

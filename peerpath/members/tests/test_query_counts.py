@@ -41,6 +41,7 @@ APP_DETAIL_QUERIES = {
     "groups": 7,  # four timeline providers (roster, sessions, incidents, feedback), the Peer groups panel (3)
     "pathway": 8,  # four timeline providers; the pathway and helping panels (history, training, criteria, hours)
     "alerts": 2,  # the open-alerts panel (one query) and the alerts timeline provider (one)
+    "safety": 5,  # the safety panel (follow-ups, plan) and the timeline (follow-ups, contacts, plan versions)
 }
 # ... and for a peer leader, who is shown less of some apps (nothing clinical).
 APP_DETAIL_QUERIES_PEER_LEADER = {
@@ -48,6 +49,7 @@ APP_DETAIL_QUERIES_PEER_LEADER = {
     "groups": 7,  # four timeline providers (roster, sessions, incidents, feedback), the Peer groups panel (3)
     "pathway": 8,  # four timeline providers; the pathway and helping panels (history, training, criteria, hours)
     "alerts": 2,  # the open-alerts panel (one query) and the alerts timeline provider (one)
+    "safety": 4,  # the plan (shown only if shared with the mentor); the timeline's three (clinical, left out)
 }
 DETAIL_QUERIES = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 2 + 3 + sum(APP_DETAIL_QUERIES.values())
 DETAIL_QUERIES_PEER_LEADER = 4 + 1 + 5 + 1 + 1 + 1 + 4 + 2 + 3 + sum(APP_DETAIL_QUERIES_PEER_LEADER.values())

@@ -191,11 +191,6 @@ def test_1900_itself_and_today_are_accepted_on_every_path(org_a, entry):
         assert PAST_DATE_ENTRY_POINTS[entry](org_a, value) == [], (entry, value)
 
 
-def test_the_database_refuses_an_enrolment_before_1900_that_slips_past_every_form(org_a):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Member.objects.filter(pk=org_a.member.pk).update(enrolment_date=dt.date(1, 1, 1))
-
-
 # ---- the date a questionnaire was answered -------------------------------------------------------
 
 
@@ -318,6 +313,12 @@ def test_a_member_code_in_another_case_is_the_same_code_on_every_path(org_a, ent
     messages = action(org_a, "a0001" if entry != "one import file" else "n0009")
     assert any(expected in m for m in messages), messages
     assert Member.objects.count() == before
+
+
+def test_a_code_made_by_peerpath_skips_a_code_taken_in_another_case(org_a):
+    MemberFactory(organization=org_a.org, code="m0007")
+    assert member_form(org_a, today().isoformat()) == []
+    assert Member.objects.filter(organization=org_a.org).latest("pk").code == "M0008"
 
 
 def test_the_same_code_in_another_organisation_is_another_member(org_a, org_b):

@@ -218,6 +218,12 @@ def write_members(membership: Membership, plan: list[MemberRow]) -> dict[str, in
 # --- questionnaire responses ------------------------------------------------------------
 
 
+TWO_ANSWERS_IN_FILE = gettext_noop("two different answers for one administration: %(instrument)s of %(member)s on "
+                                   "%(date)s is also in row %(row)s with other answers")
+TWO_ANSWERS_IN_PEERPATH = gettext_noop("two different answers for one administration: %(instrument)s of %(member)s "
+                                       "on %(date)s is already in Peerpath with other answers")
+
+
 def _plan_responses(
     membership: Membership, groups: list[Responses], problems: list[Problem], member_column: str | None,
     check: Check,
@@ -256,6 +262,9 @@ def _plan_responses(
                 bad_rows.add(group.rows[r])
         known = [i for i in ids if i]
         present = existing_keys(membership.organization_id, group.instrument, known)
+        # One administration per member, questionnaire and day: where it is (None: in
+        # Peerpath already, else the file's row), so that other answers are a problem.
+        administered: dict[tuple[int, dt.date], int | None] = {(m, d): None for m, d, _ in present}
         keys = matrix_keys(group.answers)
         write: list[int] = []
         for r in range(len(group)):
@@ -263,10 +272,20 @@ def _plan_responses(
                 continue
             key = (ids[r], group.taken_on[r], keys[r])
             if key in present:
-                check.n_present += 1
-            else:
-                present.add(key)  # a second identical row in the file is present too
-                write.append(r)
+                check.n_present += 1  # a second identical row in the file is present too
+                continue
+            day = (ids[r], group.taken_on[r])
+            if day in administered:
+                where = administered[day]
+                params = {"instrument": group.instrument.id, "member": group.member_codes[r],
+                          "date": group.taken_on[r].isoformat(), "row": where}
+                message = (TWO_ANSWERS_IN_PEERPATH if where is None else TWO_ANSWERS_IN_FILE)
+                problems.append(Problem(group.rows[r], group.date_column, message, params))
+                bad_rows.add(group.rows[r])
+                continue
+            present.add(key)
+            administered[day] = group.rows[r]
+            write.append(r)
         plans.append(ResponsesPlan(group, ids, languages, write))
         check.n_new += len(write)
         if len(check.sample) < SAMPLE_ROWS:
@@ -292,7 +311,7 @@ def check_responses(
     flat = FlatOptions(options.get("instrument", ""), options.get("reason", "ad_hoc"), "staff")
     groups, found = read_responses(
         table, mapping, flat, instrument_for=member_instrument, modes=aliases.aliases("mode"),
-        reasons=aliases.aliases("reason"), today=timezone.localdate(),
+        reasons=aliases.aliases("reason"), today=timezone.localdate(), instrument_ids=library().keys(),
     )
     check.problems.extend(found)
     member_index = next((i for i, k in mapping.items() if k == "member_code"), None)

@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from peerpath.exchange.responses import Responses, read_answers
+from peerpath.exchange.responses import Responses, read_answers, stray_item_columns
 from peerpath.exchange.tabular import Problem, Table, gettext_noop, normal
 from peerpath.exchange.values import CellError, parse_date
 from peerpath.measures.definitions import Instrument
@@ -124,6 +124,9 @@ def _header_problems(
     if options.events and lay.event is None:
         message = gettext_noop("events were chosen but the records have no redcap_event_name column")
         problems.append(Problem(1, EVENT, message))
+    # A variable of the form named like an item that the questionnaire does not have.
+    problems.extend(stray_item_columns(table.header, set(items.values()), [instrument],
+                                       [instrument.id, options.form], bare=False, own_prefixes=[options.form]))
     unknown = [e for e in options.events if e not in lay.events]
     if unknown and lay.event is not None:
         message = gettext_noop("no rows of the event(s) %(events)s")

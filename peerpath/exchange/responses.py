@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,6 +139,58 @@ def item_columns(
     return found
 
 
+_ITEM_LIKE = r"[ _.-]?(?:q|item)?[ _.-]?\d+[a-z]?"
+
+
+def items_text(instrument: Instrument) -> str:
+    """The item ids of an instrument, as "1-9" when they are 1 to n, else listed."""
+    ids = [i.id for i in instrument.items]
+    if ids == [str(n) for n in range(1, len(ids) + 1)]:
+        return f"1-{len(ids)}"
+    return ", ".join(ids)
+
+
+def stray_item_columns(
+    header: Sequence[str], read: set[int], instruments: Sequence[Instrument], prefixes: Iterable[str],
+    *, bare: bool = True, own_prefixes: Iterable[str] = (),
+) -> list[Problem]:
+    """A problem for each column not read that is named like an item (``10``, ``q10``,
+    ``item10``; ``<prefix>_10`` for each of ``prefixes``, e.g. questionnaire ids or a
+    REDCap form) but names no item of ``instruments`` (by ``item_names``, or
+    ``<own prefix>_<item>``): its answers would be dropped. A column that does name an
+    item but was left out of the mapping is the person's choice, not a problem."""
+    if not instruments:
+        return []
+    own = tuple(own_prefixes)
+    known = {
+        normal(name)
+        for instrument in instruments
+        for item in instrument.items
+        for name in (*item_names(instrument.id, item.id), *(f"{p}_{item.id}" for p in own))
+    }
+    patterns = [re.escape(p.lower()) + _ITEM_LIKE for p in sorted(set(prefixes), key=len, reverse=True) if p]
+    if bare:
+        patterns.append(_ITEM_LIKE.removeprefix("[ _.-]?"))
+    if not patterns:
+        return []
+    looks = re.compile("|".join(f"(?:{p})" for p in patterns))
+    problems = []
+    for index, name in enumerate(header):
+        if index in read or not name or not looks.fullmatch(name.strip().lower()) or normal(name) in known:
+            continue
+        if len(instruments) == 1:
+            message = gettext_noop("this column looks like an item, but %(instrument)s has no such item (it has "
+                                   "items %(items)s): rename or delete the column, or its answers are lost")
+            params = {"instrument": instruments[0].id, "items": items_text(instruments[0])}
+        else:
+            message = gettext_noop("this column looks like an item, but none of the questionnaires of the file "
+                                   "(%(instruments)s) has such an item: rename or delete the column, or its "
+                                   "answers are lost")
+            params = {"instruments": ", ".join(i.id for i in instruments)}
+        problems.append(Problem(1, name, message, params))
+    return problems
+
+
 @dataclass(frozen=True)
 class FlatOptions:
     """How to read a flat file of responses (besides the column mapping)."""
@@ -157,10 +209,12 @@ def read_responses(
     modes: Mapping[str, str],
     reasons: Mapping[str, str],
     today: dt.date,
+    instrument_ids: Iterable[str] = (),
 ) -> tuple[list[Responses], list[Problem]]:
     """The rows of a flat questionnaire file grouped by instrument, and every problem.
     ``instrument_for(id)``: the member-level instrument with that id, or None;
-    ``modes`` and ``reasons``: normalised alias → code."""
+    ``modes`` and ``reasons``: normalised alias → code; ``instrument_ids``: the ids a
+    column name may begin with (``phq9_10``), to find columns that name no item."""
     by_key = {key: index for index, key in mapping.items() if key and not key.startswith("item:")}
     header = table.header
     problems: list[Problem] = []
@@ -220,8 +274,10 @@ def read_responses(
         group.modes.append(mode)
         group.reasons.append(reason)
         picked.setdefault(instrument.id, []).append(cells)
+    read = set(by_key.values())
     for instrument_id, group in groups.items():
         columns = item_columns(group.instrument, header, mapping)
+        read.update(columns.values())
         group.answers = np.full((len(group), len(group.instrument.items)), np.nan)
         if not columns:
             message = gettext_noop("no column holds the answers to %(instrument)s: name the columns by item (e.g. "
@@ -239,4 +295,7 @@ def read_responses(
         for r in unanswered:
             message = gettext_noop("no answers to %(instrument)s in this row")
             problems.append(Problem(group.rows[r], None, message, {"instrument": instrument_id}))
+    chosen = instrument_for(options.instrument_id) if options.instrument_id else None
+    in_play = [g.instrument for g in groups.values()] or ([chosen] if chosen is not None else [])
+    problems.extend(stray_item_columns(header, read, in_play, [*instrument_ids, *(i.id for i in in_play)]))
     return list(groups.values()), sorted(problems, key=lambda p: p.row)

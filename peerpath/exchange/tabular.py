@@ -11,7 +11,9 @@ columns (comma on a tie). Quoted cells may span lines; a stray quote, a NUL byte
 with more cells than the header, a header cell that is empty above values or repeated,
 an empty file and too many rows are refused with a message that names the row.
 
-XLSX: the first worksheet, read in streaming mode (openpyxl ``read_only``); dates become
+XLSX: the first worksheet, read in streaming mode (openpyxl ``read_only``) from its real
+cells, whatever its stored dimension claims; a value beyond the column limit is refused at
+its row, and rows beyond the row limit as soon as they are met. Dates become
 ``YYYY-MM-DD`` (with the time when it is not midnight), whole numbers lose their ``.0``.
 An old ``.xls`` workbook or a damaged one is refused with a message that says so.
 """
@@ -187,13 +189,27 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, int, list[str]]]:
+def _xlsx_rows(data: bytes, max_columns: int) -> Iterator[tuple[int, int, list[str]]]:
+    """The rows of the first sheet as its cells really are. The sheet's stored
+    ``<dimension>`` is never trusted: one claiming two rows would hide the rest, one
+    claiming column XFD would pad every row to 16,384 cells. A value beyond
+    ``max_columns`` is refused at the row that has it, before the rest is read."""
     try:
         from openpyxl import load_workbook
+        from openpyxl.utils import get_column_letter
 
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
+        sheet.reset_dimensions()
         for row, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if len(values) > max_columns:
+                beyond = [i for i, v in enumerate(values) if i >= max_columns and _cell(v).strip()]
+                if beyond:
+                    message = gettext_noop("a value in column %(column)s (%(n)s): at most %(max)s columns can be "
+                                           "imported; delete what is beyond them")
+                    raise _fail(row, message, column=get_column_letter(beyond[-1] + 1), n=beyond[-1] + 1,
+                                max=max_columns)
+                values = values[:max_columns]
             yield row, row, [_cell(v) for v in values]
         book.close()
     except FileError:
@@ -286,7 +302,7 @@ def read_table(
                                "spreadsheet as an Excel workbook (.xlsx) or as 'CSV UTF-8'")
         raise _fail(1, message)
     if data.startswith(XLSX_MAGIC):
-        header, rows = _table(_xlsx_rows(data), max_rows=max_rows, max_columns=max_columns)
+        header, rows = _table(_xlsx_rows(data, max_columns), max_rows=max_rows, max_columns=max_columns)
         return Table(header, rows, "xlsx")
     text, codec = _decode(data, encoding)
     if not text.strip():

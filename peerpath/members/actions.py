@@ -43,9 +43,10 @@ def on_consent_withdrawn(hook: ConsentHook) -> ConsentHook:
 
 
 def next_member_code(membership: Membership) -> str:
-    """The next free code of the form ``M0001`` in the organisation."""
+    """The next free code of the form ``M0001`` in the organisation (an imported ``m0008``
+    takes ``M0008`` too: codes are the same whatever their case, members.rules)."""
     codes = Member.objects.for_org(membership.organization).values_list("code", flat=True)
-    numbers = [int(m.group(1)) for c in codes if (m := re.fullmatch(r"M(\d+)", c))]
+    numbers = [int(m.group(1)) for c in codes if (m := re.fullmatch(r"M(\d+)", c, flags=re.IGNORECASE))]
     return f"M{(max(numbers, default=0) + 1):04d}"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -89,9 +87,6 @@ class Member(TenantModel):
             models.UniqueConstraint(fields=["organization", "code"], name="member_unique_code"),
             # m0008 is M0008 (members.rules.member_code_key): one member per code in any case.
             models.UniqueConstraint(Lower("code"), "organization", name="member_unique_code_any_case"),
-            # A date that has happened (members.rules.past_date); "not in the future" needs today.
-            models.CheckConstraint(condition=models.Q(enrolment_date__gte=dt.date(1900, 1, 1)),
-                                   name="member_enrolled_from_1900"),
         ]
         indexes = [models.Index(fields=["organization", "status"])]
 

@@ -7,8 +7,8 @@ these functions, so that a value refused on one path is refused on every path:
 * ``past_date``: a date that has happened (enrolment, birth, job start and end, a
   questionnaire answered, a consent given, …) lies between 1900-01-01 and today;
 * ``answered_date``: a questionnaire's date is also not before the member's enrolment;
-* ``member_code_key`` and ``member_code_taken``: member codes are unique in an
-  organisation without regard to case (``m0008`` is ``M0008``; the database backs it
+* ``member_code_key``: member codes are unique in an organisation without regard to
+  case (``m0008`` is ``M0008``; the database backs it
   with a unique index on the lowered code);
 * ``username_taken``: a user name is free only if no user of any organisation has it,
   in any case (portal accounts derive theirs; staff choose theirs).
@@ -115,18 +115,6 @@ def member_code_key(code: str) -> str:
     """What makes two codes the same: ``m0008`` and ``M0008`` are one code. The
     database's unique index uses ``Lower(code)``, so this is ``str.lower`` too."""
     return code.strip().lower()
-
-
-def member_code_taken(organization_id: int, code: str, exclude_pk: int | None = None) -> Broken | None:
-    """The code clashes with a member of the organisation, whatever the case."""
-    from peerpath.members.models import Member
-
-    found = (Member.objects.filter(organization_id=organization_id, code__iexact=code.strip())
-             .exclude(pk=exclude_pk).values_list("code", flat=True).first())
-    if found is None:
-        return None
-    return Broken(CODE_TAKEN.code, CODE_TAKEN.field_message, CODE_TAKEN.cell_message, {"existing": found})
-
 
 # --- user names ---------------------------------------------------------------------------
 

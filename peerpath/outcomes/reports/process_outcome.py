@@ -20,7 +20,7 @@ from peerpath.outcomes import participation, process_stats, survival, timevaryin
 from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import step_chart
 from peerpath.outcomes.registry import ReportSpec
-from peerpath.outcomes.reports.tenure import complements, curve_figures, empty_text, split_counts
+from peerpath.outcomes.reports.tenure import curve_figures, empty_text, finish_curve
 from peerpath.outcomes.scope import ReportScope
 
 SPEC = ReportSpec(
@@ -94,29 +94,38 @@ def _refusal(result: process_stats.CoxRefusal, time_varying: bool, hidden: bool)
     return _("The Cox model could not be fitted on these data (%(detail)s).") % {"detail": result.detail}
 
 
-def _counts(scope: ReportScope, member_ids: np.ndarray, kept: np.ndarray, observed: np.ndarray) -> dict[str, Any]:
-    """The jobs of a model (``kept``) and those left out for lack of a GSES score,
-    the model's members and its ended jobs, as cells: the kept and dropped jobs
-    are hidden together (``split_counts``), and the members and ended jobs with
-    them."""
-    jobs, dropped = split_counts(scope, member_ids, kept)
-    events, _rest = split_counts(scope, member_ids[kept], observed[kept], jobs.hidden)
-    members = len(set(member_ids[kept].tolist()))
-    return {"jobs": jobs, "dropped": dropped, "events": events, "members": _with(scope, jobs, members, members)}
+def _counts(scope: ReportScope, key: str, member_ids: np.ndarray, kept: np.ndarray, observed: np.ndarray,
+            total: str) -> dict[str, Any]:
+    """The jobs of a model (``kept``) and those left out for lack of a GSES score
+    (together the count ``total``), the model's members and its ended jobs, as
+    declared figures under ``key``."""
+    def members_of(mask: np.ndarray) -> int:
+        return len(set(member_ids[mask].tolist()))
+
+    jobs = scope.count(members_of(kept), value=int(kept.sum()), key=f"{key}.jobs")
+    dropped = scope.count(members_of(~kept), value=int((~kept).sum()), key=f"{key}.dropped")
+    scope.total(total, [f"{key}.jobs", f"{key}.dropped"])
+    ended = kept & observed
+    events = scope.count(members_of(ended), value=int(ended.sum()), key=f"{key}.events")
+    scope.count(members_of(kept & ~observed), value=int((kept & ~observed).sum()), key=f"{key}.ongoing",
+                displayed=False)
+    scope.total(f"{key}.jobs", [f"{key}.events", f"{key}.ongoing"])
+    members = scope.count(members_of(kept), key=f"{key}.members")
+    scope.at_least(f"{key}.jobs", f"{key}.members")
+    return {"jobs": jobs, "dropped": dropped, "events": events, "members": members}
 
 
-def _with(scope: ReportScope, jobs: Cell, value: Any, members: int) -> Cell:
-    """A figure of the model's jobs: hidden with them, or when small itself."""
-    return Cell(value, members, hidden=jobs.hidden or scope.suppression.hides(members),
-                threshold=scope.suppression.threshold)
-
-
-def _rows(scope: ReportScope, result: process_stats.CoxResult, labels: dict[str, Any], members: int
+def _rows(scope: ReportScope, key: str, result: process_stats.CoxResult, labels: dict[str, Any], members: int
           ) -> list[dict[str, Any]]:
+    basis = (f"{key}.jobs", f"{key}.events")
+
+    def cell(value: Any, name: str) -> Cell:
+        return scope.cell(value, members, key=f"{key}.{name}", basis=basis)
+
     return [
-        {"name": c.name, "label": labels[c.name], "hr": scope.cell(c.hazard_ratio, members),
-         "low": scope.cell(c.low, members), "high": scope.cell(c.high, members), "p": scope.cell(c.p, members),
-         "ph_statistic": scope.cell(c.ph_statistic, members), "ph_p": scope.cell(c.ph_p, members),
+        {"name": c.name, "label": labels[c.name], "hr": cell(c.hazard_ratio, f"{c.name}.hr"),
+         "low": cell(c.low, f"{c.name}.low"), "high": cell(c.high, f"{c.name}.high"), "p": cell(c.p, f"{c.name}.p"),
+         "ph_statistic": cell(c.ph_statistic, f"{c.name}.ph"), "ph_p": cell(c.ph_p, f"{c.name}.ph_p"),
          "ph_violated": c.ph_violated}
         for c in result.covariates
     ]
@@ -125,15 +134,16 @@ def _rows(scope: ReportScope, result: process_stats.CoxResult, labels: dict[str,
 def _cox(scope: ReportScope, d: survival.Durations, cov: dict[str, np.ndarray]) -> dict[str, Any]:
     frame, _dropped = process_stats.cox_frame(d.durations, d.observed, d.member_ids, cov["attendance"],
                                               cov["helping"], cov["gses"])
-    out = _counts(scope, d.member_ids, ~np.isnan(cov["gses"]), d.observed)
+    out = _counts(scope, "cox", d.member_ids, ~np.isnan(cov["gses"]), d.observed, "jobs")
     members = int(frame["member"].nunique())
     result = process_stats.fit_cox(frame)
     if isinstance(result, process_stats.CoxRefusal):
-        hidden = out["jobs"].hidden or out["events"].hidden
-        return {**out, "fitted": False, "message": _refusal(result, False, hidden)}
+        return {**out, "fitted": False, "refusal": result}
     violated = [str(COVARIATE_LABELS[name]) for name in result.ph_violated]
-    return {**out, "fitted": True, "rows": _rows(scope, result, COVARIATE_LABELS, members),
-            "concordance": scope.cell(result.concordance, members), "ph_violated": ", ".join(violated)}
+    return {**out, "fitted": True, "rows": _rows(scope, "cox", result, COVARIATE_LABELS, members),
+            "concordance": scope.cell(result.concordance, members, key="cox.concordance",
+                                      basis=("cox.jobs", "cox.events")),
+            "ph_violated": ", ".join(violated)}
 
 
 def _cox_tv(scope: ReportScope, qs: QuerySet[Job], jobs: list[tuple[Any, ...]], d: survival.Durations,
@@ -155,36 +165,67 @@ def _cox_tv(scope: ReportScope, qs: QuerySet[Job], jobs: list[tuple[Any, ...]], 
     # one row per job with an interval: kept (a GSES score) or not, ended or not
     per_job = long.groupby("job", sort=True).agg(member=("member", "first"), gses=("gses", "first"),
                                                    event=("event", "max"))
-    out = _counts(scope, per_job["member"].to_numpy(dtype=int), per_job["gses"].notna().to_numpy(),
-                  per_job["event"].to_numpy(dtype=bool))
+    member_ids = per_job["member"].to_numpy(dtype=int)
+    # the jobs with an interval: not printed, the kept and left-out ones add up to them
+    scope.count(len(set(member_ids.tolist())), value=len(per_job), key="cox_tv.all", displayed=False)
+    scope.at_least("jobs", "cox_tv.all")
+    out = _counts(scope, "cox_tv", member_ids, per_job["gses"].notna().to_numpy(),
+                  per_job["event"].to_numpy(dtype=bool), "cox_tv.all")
     members = int(table["member"].nunique())
     intervals = len(table)
     out.update({"interval_days": timevarying.INTERVAL_DAYS,
-                "intervals": _with(scope, out["jobs"], intervals, members)})
+                "intervals": scope.cell(intervals, members, key="cox_tv.intervals", basis=("cox_tv.jobs",))})
     result = timevarying.fit_cox_tv(table)
     if isinstance(result, process_stats.CoxRefusal):
-        hidden = out["jobs"].hidden or out["events"].hidden
-        return {**out, "fitted": False, "message": _refusal(result, True, hidden)}
+        return {**out, "fitted": False, "refusal": result}
     constant = ", ".join(str(TV_COVARIATE_LABELS[name]) for name in result.constant)
-    return {**out, "fitted": True, "rows": _rows(scope, result, TV_COVARIATE_LABELS, members), "constant": constant}
+    return {**out, "fitted": True, "rows": _rows(scope, "cox_tv", result, TV_COVARIATE_LABELS, members),
+            "constant": constant}
+
+
+def _explain(model: dict[str, Any], time_varying: bool) -> dict[str, Any]:
+    """A refused model's message, once every figure is declared (without counts
+    when they are hidden)."""
+    if not model["fitted"]:
+        hidden = model["jobs"].hidden or model["events"].hidden
+        model["message"] = _refusal(model.pop("refusal"), time_varying, hidden)
+    return model
 
 
 def build(scope: ReportScope) -> dict[str, Any]:
     qs = survival.tenure_jobs(scope, competitive_only=True)
-    jobs = survival.job_tenure_rows(qs)
-    d = survival.make_durations([(s, e, m) for s, e, m, _ in jobs], survival.censoring_day(scope))
-    cov = covariates(qs, jobs)
+    jobs_rows = survival.job_tenure_rows(qs)
+    d = survival.make_durations([(s, e, m) for s, e, m, _ in jobs_rows], survival.censoring_day(scope))
+    cov = covariates(qs, jobs_rows)
     cuts = process_stats.tertiles(cov["attendance"])
     masks = [cuts.codes == i for i in range(cuts.bins)] + [cuts.codes == -1]
     labels = [tertile_label(i, cuts.bins, cuts.edges) for i in range(cuts.bins)]
     labels.append(_("No group sessions before the job"))
-    # the rows add up to the jobs shown above the table: a hidden row hides another
-    hide = complements(scope, [d.subset(mask).members for mask in masks])
-    groups = [curve_figures(scope, d.subset(mask), label, hidden)
-              for mask, label, hidden in zip(masks, labels, hide, strict=True)]
+    # the rows add up to the jobs shown above the table (members may have jobs in several)
+    jobs = scope.count(d.members, value=len(d), key="jobs")
+    members = scope.count(d.members, key="members")
+    scope.at_least("jobs", "members")
+    groups = [curve_figures(scope, d.subset(mask), label, key=f"band{i}")
+              for i, (mask, label) in enumerate(zip(masks, labels, strict=True))]
+    scope.total("jobs", [f"band{i}.rows" for i in range(len(groups))])
+    for kind in ("events", "censored"):
+        scope.count(int(d.observed.sum()) if kind == "events" else int((~d.observed).sum()), key=f"all.{kind}",
+                    displayed=False)
+        scope.total(f"all.{kind}", [f"band{i}.{kind}" for i in range(len(groups))])
+    for i in range(len(groups)):
+        scope.at_least("members", f"band{i}.members")
     in_tertiles = cuts.codes >= 0
     test = process_stats.logrank(d.durations[in_tertiles], d.observed[in_tertiles], cuts.codes[in_tertiles])
     tested_members = d.subset(in_tertiles).members
+    bands = tuple(f"band{i}.rows" for i in range(cuts.bins))
+    logrank = None if test is None else {
+        "statistic": scope.cell(test.statistic, tested_members, key="logrank.statistic", basis=bands),
+        "df": test.df, "p": scope.cell(test.p, tested_members, key="logrank.p", basis=bands),
+    }
+    cox = _cox(scope, d, cov)
+    cox_tv = _cox_tv(scope, qs, jobs_rows, d, cov)
+    # every figure is declared: now the curves, messages and chart read what is hidden
+    groups = [finish_curve(scope, g) for g in groups]
     window = participation.WINDOW_DAYS
     chart = step_chart(
         [g["curve"] for g in groups],
@@ -196,12 +237,6 @@ def build(scope: ReportScope) -> dict[str, Any]:
         x_label=_("Days since the job started"), y_label=_("Jobs still held (%)"), salt="process-outcome",
     )
     return {
-        "window": window, "jobs": scope.cell(len(d), d.members), "members": scope.count(d.members),
-        "groups": groups, "chart": chart,
-        "logrank": None if test is None else {
-            "statistic": scope.cell(test.statistic, tested_members), "df": test.df,
-            "p": scope.cell(test.p, tested_members),
-        },
-        "cox": _cox(scope, d, cov),
-        "cox_tv": _cox_tv(scope, qs, jobs, d, cov),
+        "window": window, "jobs": jobs, "members": members, "groups": groups, "chart": chart, "logrank": logrank,
+        "cox": _explain(cox, False), "cox_tv": _explain(cox_tv, True),
     }

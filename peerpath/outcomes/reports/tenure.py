@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from peerpath.exports.tables import suppress_small
 from peerpath.outcomes import survival
 from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import step_chart
@@ -41,65 +39,94 @@ def estimable(km: survival.KaplanMeier | None, days: float) -> bool:
     return km is not None and bool(km.times) and (km.times[-1] >= days or km.survival[-1] == 0)
 
 
-def split_counts(scope: ReportScope, member_ids: np.ndarray, mask: np.ndarray,
-                 hide: bool = False) -> tuple[Cell, Cell]:
-    """The rows in ``mask`` and the other rows, as counts hidden together (the
-    semantics of ``scope.share``, on members): both are hidden when the members of
-    all the rows, or the members of either side alone, are a small cell — or when
-    ``hide`` — so that neither can be read off the other and the total."""
-    members = [len(set(member_ids[m].tolist())) for m in (np.ones(len(mask), dtype=bool), mask, ~mask)]
-    hidden = hide or any(scope.suppression.hides(k) for k in members)
-    threshold = scope.suppression.threshold
-    return (Cell(int(mask.sum()), members[0], hidden=hidden, threshold=threshold),
-            Cell(int((~mask).sum()), members[0], hidden=hidden, threshold=threshold))
+def disclosed_curve(km: survival.KaplanMeier, d: survival.Durations, threshold: int
+                    ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """The Kaplan–Meier curve as shown where small cells are hidden: it stops before
+    fewer than ``threshold`` members remain at risk, and its drops are merged so
+    that each step shown covers at least ``threshold`` events (no step reveals a
+    single event, nor any number below the threshold)."""
+    times, values, lower, upper = [0.0], [1.0], [1.0], [1.0]
+    pending = 0
+    for t in km.times:
+        if t <= 0:
+            continue
+        if d.members_at_risk(t) < threshold:
+            break
+        pending += int(((d.durations == t) & d.observed).sum())
+        if pending >= threshold:
+            estimate, low, high = km.at(t)
+            times.append(t)
+            values.append(estimate)
+            lower.append(low)
+            upper.append(high)
+            pending = 0
+    return times, values, lower, upper
 
 
-def complements(scope: ReportScope, members: list[int]) -> list[bool]:
-    """Which rows of a table (each built from ``members[i]`` members; the rows add
-    up to a total shown elsewhere) to hide: the small cells, and when exactly one
-    row is hidden the next smallest too (``exports.tables.suppress_small``), so
-    that no hidden row is the total minus the shown ones. Empty rows stay shown."""
-    if not scope.suppression.active:
-        return [False] * len(members)
-    filled = [i for i, k in enumerate(members) if k > 0]
-    shown = suppress_small([members[i] for i in filled], scope.suppression.threshold)
-    hidden = [False] * len(members)
-    for i, value in zip(filled, shown, strict=True):
-        hidden[i] = value is None
-    return hidden
-
-
-def curve_figures(scope: ReportScope, d: survival.Durations, label: str = "", hide: bool = False) -> dict[str, Any]:
-    """The Kaplan–Meier figures of ``d`` as cells (each built from the members of
-    ``d``): rows, members, events and censored rows (hidden together, see
-    ``split_counts``), median with CI, estimates at the usual days with the number
-    at risk, and the curve itself (empty when hidden). ``hide``: hide every figure
-    (a complement of a hidden row, see ``complements``)."""
+def curve_figures(scope: ReportScope, d: survival.Durations, label: str = "", hide: bool = False,
+                  key: str = "curve") -> dict[str, Any]:
+    """The Kaplan–Meier figures of ``d`` declared under ``key``: rows, members,
+    events and censored rows (the rows are events plus censored), median with CI
+    and estimates at the usual days (hidden with the rows, or where few remain at
+    risk), the number at risk (never above the rows, never rising), and the curve
+    (empty when hidden; ``disclosed_curve`` where small cells are hidden).
+    ``hide``: hide every figure whatever its size."""
     km = survival.kaplan_meier(d)
     n = d.members
-    hidden = hide or scope.suppression.hides(n)
+    rows = scope.count(n, value=len(d), key=f"{key}.rows", hidden=hide)
+    members = scope.count(n, key=f"{key}.members", hidden=hide)
+    scope.at_least(f"{key}.rows", f"{key}.members")
+    events_n = int(d.observed.sum())
+    events = scope.count(len(set(d.member_ids[d.observed].tolist())), value=events_n, key=f"{key}.events",
+                         hidden=hide)
+    censored = scope.count(len(set(d.member_ids[~d.observed].tolist())), value=len(d) - events_n,
+                           key=f"{key}.censored", hidden=hide)
+    scope.total(f"{key}.rows", [f"{key}.events", f"{key}.censored"])
+    base = (f"{key}.rows",)
 
-    def cell(value: Any, members: int) -> Cell:
-        if hide and members > 0:
-            return Cell(value, members, hidden=True, threshold=scope.suppression.threshold)
-        return scope.cell(value, members)
-
-    def estimates(days: float) -> dict[str, Cell]:
+    def estimates(days: float, name: str) -> dict[str, Cell]:
         est, lo, hi = km.at(days) if km is not None and estimable(km, days) else (None, None, None)
-        return {"estimate": cell(est, n), "low": cell(lo, n), "high": cell(hi, n)}
+        basis = (*base, f"{key}.at_risk_{days:g}")
+        return {"estimate": scope.cell(est, n, key=f"{key}.{name}", basis=basis),
+                "low": scope.cell(lo, n, key=f"{key}.{name}.low", basis=basis),
+                "high": scope.cell(hi, n, key=f"{key}.{name}.high", basis=basis)}
 
-    points = [{"days": days, "at_risk": cell(d.at_risk(days), d.members_at_risk(days)), **estimates(days)}
-              for days in AT_RISK_DAYS]
-    retention = [{"days": days, "label": name, **estimates(days)} for days, name in RETENTION]
+    points = []
+    before = f"{key}.rows"
+    for days in AT_RISK_DAYS:
+        at_risk = scope.count(d.members_at_risk(days), value=d.at_risk(days), key=f"{key}.at_risk_{days:g}",
+                              hidden=hide)
+        if days == 0:  # every row is at risk at the start
+            scope.total(before, [f"{key}.at_risk_0"])
+        else:
+            scope.at_least(before, f"{key}.at_risk_{days:g}")
+        before = f"{key}.at_risk_{days:g}"
+        points.append({"days": days, "at_risk": at_risk, **estimates(days, f"at_{days:g}")})
+    retention = [{"days": days, "label": name, **estimates(days, f"at_{days:g}")} for days, name in RETENTION]
     low, high = km.median_ci if km is not None else (None, None)
-    curve = (label, [], [], None, None) if km is None or hidden else (label, km.times, km.survival, km.lower, km.upper)
-    events, censored = split_counts(scope, d.member_ids, d.observed, hide)
     return {
-        "label": label, "rows": cell(len(d), n), "members": cell(n, n), "events": events, "censored": censored,
-        "median": cell(km.median if km is not None else None, n),
-        "median_low": cell(low, n), "median_high": cell(high, n),
-        "points": points, "retention": retention, "hidden": hidden, "curve": curve,
+        "label": label, "rows": rows, "members": members, "events": events, "censored": censored,
+        "median": scope.cell(km.median if km is not None else None, n, key=f"{key}.median", basis=base),
+        "median_low": scope.cell(low, n, key=f"{key}.median_low", basis=base),
+        "median_high": scope.cell(high, n, key=f"{key}.median_high", basis=base),
+        "points": points, "retention": retention, "km": km, "durations": d,
     }
+
+
+def finish_curve(scope: ReportScope, figures: dict[str, Any]) -> dict[str, Any]:
+    """Add the curve and whether the figures are hidden, once every figure of the
+    report is declared."""
+    km, d = figures["km"], figures["durations"]
+    hidden = figures["rows"].hidden
+    label = figures["label"]
+    if km is None or hidden:
+        figures["curve"] = (label, [], [], None, None)
+    elif scope.suppression.active:
+        figures["curve"] = (label, *disclosed_curve(km, d, scope.suppression.threshold))
+    else:
+        figures["curve"] = (label, km.times, km.survival, km.lower, km.upper)
+    figures["hidden"] = hidden
+    return figures
 
 
 def empty_text(scope: ReportScope, hidden: bool) -> str:
@@ -111,8 +138,10 @@ def empty_text(scope: ReportScope, hidden: bool) -> str:
 def build(scope: ReportScope) -> dict[str, Any]:
     all_jobs = bool(scope.options.get("all_jobs"))
     tenure = curve_figures(scope, survival.job_tenure(scope, competitive_only=not all_jobs),
-                           _("All jobs") if all_jobs else _("Competitive jobs"))
-    first = curve_figures(scope, survival.time_to_first_job(scope), _("Members"))
+                           _("All jobs") if all_jobs else _("Competitive jobs"), key="tenure")
+    first = curve_figures(scope, survival.time_to_first_job(scope), _("Members"), key="first_job")
+    finish_curve(scope, tenure)
+    finish_curve(scope, first)
     tenure_chart = step_chart(
         [tenure["curve"]], heading=_("Still in the job"),
         summary=_("Kaplan–Meier estimate of the share of jobs still held, by days since the job started, "

@@ -13,8 +13,9 @@ REDCap's 12 field types is read. A dictionary that cannot be read raises ``Dicti
 listing every problem as "row N, column 'X': message" (row as a spreadsheet counts it,
 header = row 1); nothing is returned then. Variable and form names must follow REDCap's
 rules (lowercase letters, digits, underscores, starting with a letter); a form whose rows
-are not together is still read as one form. With ``form=`` only that form is returned, but
-the whole file must still be valid. ``sql`` fields (choices from a query on the REDCap
+are not together is still read as one form. With ``form=`` only that form is returned, and
+only the header and that form's rows must be valid (a problem in another form of a
+project's dictionary does not refuse it); an empty descriptive field is read past. ``sql`` fields (choices from a query on the REDCap
 server) are read and reported in ``form.warnings``, never imported. Unknown columns are
 ignored; "Custom Alignment" and "Question Number" are read past.
 

@@ -313,7 +313,7 @@ def _read_field(get: Callable[[str], str], row: int, add: Add) -> DictionaryFiel
         problem("type", f"unknown field type {raw_type!r}; REDCap's field types are {', '.join(FIELD_TYPES)}"
                 if raw_type else "the field type is empty")
     label = plain_text(get("label"))
-    if not label:
+    if not label and field_type != "descriptive":  # an empty display text shows nothing: harmless
         problem("label", "the field label is empty")
     raw_choices = get("choices")
     choices: tuple[Choice, ...] = {"yesno": YES_NO, "truefalse": TRUE_FALSE}.get(field_type, ())
@@ -387,7 +387,10 @@ def _check_matrices(
 def parse_data_dictionary(source: str | bytes, *, form: str | None = None) -> list[DictionaryForm]:
     """The forms of a REDCap data dictionary (one ``DictionaryForm`` per form, in file
     order), or only ``form``. Raises ``DictionaryError`` listing every problem as
-    "row N, column 'X': message"; nothing is returned unless the whole file is valid."""
+    "row N, column 'X': message". Without ``form`` nothing is returned unless the whole
+    file is valid; with it, only the header and that form's rows must be (a project's
+    dictionary of many forms is not refused for a problem in a form not imported; a
+    variable name used twice counts when either row is of the chosen form)."""
     text = _decode(source)
     if not text.strip():
         expected = "expected a REDCap data dictionary (CSV with a header row)"
@@ -415,34 +418,45 @@ def parse_data_dictionary(source: str | bytes, *, form: str | None = None) -> li
 
     fields: list[DictionaryField] = []
     lines: dict[int, int] = {}
-    first_row: dict[str, int] = {}  # variable name → the row that has it first
+    first_row: dict[str, tuple[int, str]] = {}  # variable name → the row that has it first, its form
+    everywhere = form is None
+
+    def report(problem: Problem, *forms: str) -> None:
+        """A problem of rows of ``forms``: it counts without a chosen form, or for it."""
+        if everywhere or form in forms:
+            problems.append(problem)
+
     for row, line, cells in records[1:]:
         if not any(c.strip() for c in cells):
             continue
         lines[row] = line
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
-            message = f"{len(cells)} cells, but the header has {len(header)} columns"
-            problems.append(Problem(row, None, message, line))
 
         def get(key: str, cells: list[str] = cells) -> str:
             i = index.get(key)
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
-        def add(key: str, message: str, row: int = row, line: int = line) -> None:
-            problems.append(Problem(row, column(key), message, line))
+        row_form = get("form")
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            message = f"{len(cells)} cells, but the header has {len(header)} columns"
+            report(Problem(row, None, message, line), row_form)
+
+        def add(key: str, message: str, row: int = row, line: int = line, row_form: str = row_form) -> None:
+            report(Problem(row, column(key), message, line), row_form)
 
         field = _read_field(get, row, add)
         name = get("name")
         if name in first_row:
-            add("name", f"variable name {name!r} is already used in row {first_row[name]}; each must be unique")
+            first, first_form = first_row[name]
+            message = f"variable name {name!r} is already used in row {first}; each must be unique"
+            report(Problem(row, column("name"), message, line), row_form, first_form)
         elif name:
-            first_row[name] = row
+            first_row[name] = (row, row_form)
         if field is not None:
             fields.append(field)
     if not fields and not problems:
         problems.append(Problem(2, None, "the dictionary has a header row but no fields"))
     _check_matrices(
-        fields, lambda f, key, message: problems.append(Problem(f.row, column(key), message, lines[f.row]))
+        fields, lambda f, key, message: report(Problem(f.row, column(key), message, lines[f.row]), f.form)
     )
     if problems:
         raise DictionaryError(sorted(problems, key=lambda p: p.row))

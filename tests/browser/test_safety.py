@@ -23,7 +23,13 @@ from peerpath.portal.models import MemberAccount
 from peerpath.safety import actions as safety_actions
 from peerpath.safety.models import SafetyFollowUp
 from tests.browser.test_member_flow import PASSWORD, sign_in_first_time, tr
-from tests.factories import CareTeamFactory, MemberFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tests.factories import (
+    CareTeamFactory,
+    MemberFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.browser
 

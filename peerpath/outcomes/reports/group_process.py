@@ -211,27 +211,31 @@ def build(scope: ReportScope) -> dict[str, Any]:
 
     def attendance_cells(group_id: int | None) -> list[Cell]:
         out = []
-        for key in keys:
+        for i, key in enumerate(keys):
             attended, expected, members = attendance.get((group_id, key), (0, 0, 0))
-            out.append(scope.cell(rate(attended, expected), members))
+            out.append(scope.cell(rate(attended, expected), members, key=f"attendance.{group_id}.{i}"))
         return out
 
     def retention_cells(group_id: int | None) -> list[Cell]:
-        """The share of places kept, built from (and hidden as ``scope.share`` on) members."""
+        """The share of places kept, built from members: hidden when the members who
+        kept their place, or those who left, are few (the counts are not printed)."""
         out = []
         for i in range(len(quarters)):
             start, kept, members, kept_members, left_members = retention.get((group_id, i), (0, 0, 0, 0, 0))
-            hides = scope.suppression.hides
-            out.append(Cell(kept / start if start else None, members,
-                            hidden=hides(members) or hides(kept_members) or hides(left_members),
-                            threshold=scope.suppression.threshold))
+            key = f"retention.{group_id}.{i}"
+            scope.count(members, key=f"{key}.members", displayed=False)
+            scope.count(kept_members, key=f"{key}.kept", displayed=False)
+            scope.count(left_members, key=f"{key}.left", displayed=False)
+            out.append(scope.cell(kept / start if start else None, members, key=key,
+                                  basis=(f"{key}.members", f"{key}.kept", f"{key}.left")))
         return out
 
     rows: list[dict[str, Any]] = [
         {
             "label": g["label"],
             # Sessions are the programme's activity, not a figure about members.
-            "sessions": [scope.cell(sessions.get((g["pk"], key), 0), 0) for key in keys],
+            "sessions": [scope.cell(sessions.get((g["pk"], key), 0), 0, key=f"sessions.{g['pk']}.{i}")
+                         for i, key in enumerate(keys)],
             "attendance": attendance_cells(g["pk"]),
             "retention": retention_cells(g["pk"]),
         }
@@ -239,7 +243,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
     ]
     total: dict[str, Any] = {
         "label": _("All groups"),
-        "sessions": [scope.cell(sum(sessions.get((g, key), 0) for g in ids), 0) for key in keys],
+        "sessions": [scope.cell(sum(sessions.get((g, key), 0) for g in ids), 0, key=f"sessions.all.{i}")
+                     for i, key in enumerate(keys)],
         "attendance": attendance_cells(None),
         "retention": retention_cells(None),
     }
@@ -264,28 +269,34 @@ def build(scope: ReportScope) -> dict[str, Any]:
         whole = factors.get((set_id, None))
         if whole is None:
             continue
+        # coded incidents of the quarters add up to the period's
+        prefix = f"factors.{set_id}"
+        quarter_incidents = []
+        for i, key in enumerate(keys):
+            r = factors.get((set_id, key))
+            quarter_incidents.append(scope.count(r["members"] if r else 0, value=r["incidents"] if r else 0,
+                                                 key=f"{prefix}.{i}.incidents"))
+        incidents = scope.count(whole["members"], value=whole["incidents"], key=f"{prefix}.incidents")
+        scope.total(f"{prefix}.incidents", [f"{prefix}.{i}.incidents" for i in range(len(keys))])
+        members = scope.count(whole["members"], key=f"{prefix}.members")
         factor_rows: list[dict[str, Any]] = []
         for code in code_set.codes:
             per_quarter = []
-            for key in keys:
+            for i, key in enumerate(keys):
                 r = factors.get((set_id, key))
-                per_quarter.append(
-                    scope.cell(r[f"f_{code}"] / r["incidents"], r["members"]) if r else scope.cell(None, 0)
-                )
+                per_quarter.append(scope.cell(r[f"f_{code}"] / r["incidents"] if r else None, r["members"] if r else 0,
+                                              key=f"{prefix}.{i}.{code}", basis=(f"{prefix}.{i}.incidents",)))
             factor_rows.append({
                 "name": code_set.factor(code).name.get(language),
-                "period": scope.cell(whole[f"f_{code}"] / whole["incidents"], whole["members"]),
+                "period": scope.cell(whole[f"f_{code}"] / whole["incidents"], whole["members"],
+                                     key=f"{prefix}.{code}", basis=(f"{prefix}.incidents",)),
                 "quarters": per_quarter,
             })
-        quarter_incidents = []
-        for key in keys:
-            r = factors.get((set_id, key))
-            quarter_incidents.append(scope.cell(r["incidents"], r["members"]) if r else scope.cell(0, 0))
         name = code_set.name.get(language)
         profiles.append({
             "name": name,
-            "incidents": scope.cell(whole["incidents"], whole["members"]),
-            "members": scope.count(whole["members"]),
+            "incidents": incidents,
+            "members": members,
             "quarter_incidents": quarter_incidents,
             "factors": factor_rows,
             "svg": bar_chart(
@@ -303,9 +314,9 @@ def build(scope: ReportScope) -> dict[str, Any]:
         subscales: list[dict[str, Any]] = []
         for score in instrument.scores:
             cells = []
-            for key in keys:
+            for i, key in enumerate(keys):
                 mean, members = means.get((score.id, key), (None, 0))
-                cells.append(scope.cell(mean, members))
+                cells.append(scope.cell(mean, members, key=f"climate.{score.id}.{i}"))
             subscales.append({"label": score.label.get(language), "quarters": cells})
         climate = {
             "name": instrument.short_name,

@@ -24,27 +24,56 @@ FORMATS = {"csv": "csv", "xlsx": "xlsx", "sav": "sav", "dta": "dta", "parquet": 
 STATA_LABEL_MAX = 80
 
 
+class ExportValueError(ValueError):
+    """A value held in the database that an export format cannot write, named by table,
+    record (row, and the table's first column) and field: the export says what to correct
+    instead of failing with a library's error."""
+
+
+def _column(table: Table, i: int, values: list[Any], convert: Callable[[list[Any]], pd.Series]) -> pd.Series:
+    """``convert(values)``; on failure, the first value that fails alone, named."""
+    try:
+        return convert(values)
+    except (ValueError, TypeError, OverflowError):
+        for r, value in enumerate(values):
+            try:
+                convert([value])
+            except (ValueError, TypeError, OverflowError) as exc:
+                first = table.columns[0]
+                raise ExportValueError(
+                    f"table {table.name}, row {r + 1} ({first.name} {table.rows[r][0]}), field "
+                    f"{table.columns[i].name}: the value {value} cannot be written ({type(exc).__name__}); "
+                    "correct it in Peerpath") from exc
+        raise
+
+
 def frame(table: Table, coded: bool, spreadsheet: bool = False) -> pd.DataFrame:
     """The table as a DataFrame; ``coded``: categories as integer codes;
     ``spreadsheet`` (CSV, XLSX): text that begins like a formula is neutralised
-    (``tables.neutralise``)."""
+    (``tables.neutralise``). A value that cannot be converted raises ``ExportValueError``."""
     text = neutralise if spreadsheet else str
     data: dict[str, Any] = {}
     for i, col in enumerate(table.columns):
         values = [row[i] for row in table.rows]
+        convert: Callable[[list[Any]], pd.Series]
         if col.kind == CAT and coded:
             codes = col.codes()
-            data[col.name] = pd.Series([codes.get(v) if v not in (None, "") else None for v in values],
-                                       dtype="float64")
+
+            def convert(vs: list[Any], codes: dict[str, int] = codes) -> pd.Series:
+                return pd.Series([codes.get(v) if v not in (None, "") else None for v in vs], dtype="float64")
         elif col.kind in (BOOL, INT, DAY):
-            ints = [None if v is None else int(v) for v in values]
-            data[col.name] = pd.Series(ints, dtype="float64" if coded else "Int64")
+            def convert(vs: list[Any]) -> pd.Series:
+                return pd.Series([None if v is None else int(v) for v in vs], dtype="float64" if coded else "Int64")
         elif col.kind == FLOAT:
-            data[col.name] = pd.Series([None if v is None else float(v) for v in values], dtype="float64")
+            def convert(vs: list[Any]) -> pd.Series:
+                return pd.Series([None if v is None else float(v) for v in vs], dtype="float64")
         elif col.kind == DATE:
-            data[col.name] = pd.to_datetime(pd.Series(values, dtype="object"))
+            def convert(vs: list[Any]) -> pd.Series:
+                return pd.to_datetime(pd.Series(vs, dtype="object"))
         else:
-            data[col.name] = pd.Series(["" if v is None else text(str(v)) for v in values], dtype="object")
+            def convert(vs: list[Any]) -> pd.Series:
+                return pd.Series(["" if v is None else text(str(v)) for v in vs], dtype="object")
+        data[col.name] = _column(table, i, values, convert)
     return pd.DataFrame(data, columns=[c.name for c in table.columns])
 
 

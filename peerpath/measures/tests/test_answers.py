@@ -4,6 +4,8 @@ numbers when the instructions speak of them."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -110,3 +112,15 @@ def test_every_instrument_whose_instructions_speak_of_numbers_shows_them():
         texts = [instrument.instructions.get(lang) for lang in ("en", "zh-hant")] if instrument.instructions else []
         if any(w in (t or "").lower() for t in texts for w in words):
             assert instrument.show_values, f"{instrument.id}: the instructions speak of numbers"
+
+
+def test_the_kiosk_pages_show_the_numbers_too(org_a, client):
+    org_a.member.preferred_language = "zh-hant"
+    org_a.member.save(update_fields=["preferred_language"])
+    Administration.objects.create(
+        organization=org_a.org, member=org_a.member, instrument_id="who5", instrument_version=1, mode="kiosk",
+        language="zh-hant", link_token_hash=actions.token_hash("kiosk-who5"),
+        link_expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    page = client.get("/r/kiosk-who5/").content.decode()
+    assert '<b class="answer-value">3</b>&nbsp;—&nbsp;超過一半的時間' in page

@@ -70,8 +70,9 @@ def load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     Alerts are not refreshed after each write here: the alerts app's part of the
     demo computes them once, at the end."""
     from peerpath.alerts.triggers import paused
+    from peerpath.safety.actions import notifications_paused
 
-    with paused():
+    with paused(), notifications_paused():
         return _load(plan, password)
 
 
@@ -96,6 +97,7 @@ def broken_rules(plan: DemoPlan, today: Any = None) -> list[str]:
     return found
 
 
+@transaction.atomic  # all or nothing (the writers of the exchange app require a transaction)
 def _load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     password = password or settings.DEMO_PASSWORD
     if found := broken_rules(plan):

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +45,19 @@ from peerpath.tenancy.models import Membership, Organization, Role
 from peerpath.tenancy.policy import Perm, require, require_same_organisation
 
 log = logging.getLogger(__name__)
+_local = threading.local()
+
+
+@contextmanager
+def notifications_paused() -> Iterator[None]:
+    """``with notifications_paused():`` follow-ups open as usual but nobody is
+    e-mailed (the demo loader: its safety answers are history, not news)."""
+    before = getattr(_local, "paused", False)
+    _local.paused = True
+    try:
+        yield
+    finally:
+        _local.paused = before
 
 
 def open_follow_ups(organization_id: int, administration_ids: list[int]) -> list[SafetyFollowUp]:
@@ -81,7 +96,7 @@ def open_follow_ups(organization_id: int, administration_ids: list[int]) -> list
             Event.SAFETY_OPENED, actor=None, organization=follow_up.organization, target=follow_up,
             extra={"member": follow_up.member_id, "due": follow_up.due_at.isoformat()},
         )
-    if len(opened) <= 20:  # a bulk import of old records does not e-mail the team per row
+    if len(opened) <= 20 and not getattr(_local, "paused", False):  # a bulk import of old records e-mails nobody
         ids = [f.pk for f in opened]
         transaction.on_commit(lambda: notify_care_team(ids))
     return opened

@@ -39,3 +39,10 @@ def test_the_demo_has_followed_up_open_and_overdue_safety_answers_and_plans(db):
     assert not ResultFlag.objects.filter(kind=FlagKind.SAFETY, followed_up_at__isnull=True,
                                          administration__safety_follow_up__state="closed").exists()
     call_command("audit", "verify")
+
+
+def test_loading_the_demo_e_mails_nobody(db):
+    from django.core import mail
+
+    call_command("demo", "--seed", "3", "--size", "20")
+    assert not [m for m in mail.outbox if "Peerpath" in m.subject]

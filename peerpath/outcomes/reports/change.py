@@ -30,7 +30,8 @@ from peerpath.measures.definitions import Instrument
 from peerpath.measures.library import member_instruments
 from peerpath.measures.models import StoredScore
 from peerpath.measures.stats import MIN_MEMBERS_FOR_BASELINE, programme_baseline_sds
-from peerpath.outcomes.charts import bar_chart
+from peerpath.outcomes.chart_values import chart_value
+from peerpath.outcomes.charts import Value, bar_chart
 from peerpath.outcomes.effect import paired_summary
 from peerpath.outcomes.registry import ReportOption, ReportSpec
 from peerpath.outcomes.scope import ReportScope
@@ -219,8 +220,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
     rows = [_row(scope, i, pairs[i.id], sds) for i in instruments if pairs[i.id].pre]
     labels = [r["short_name"] for r in rows]
 
-    def shown(key: str) -> list[float | None]:
-        return [r[key].shown if r[key] is not None else None for r in rows]
+    def shown(key: str) -> list[Value]:
+        return [chart_value(r[key]) for r in rows]
 
     chart = bar_chart(
         labels,

@@ -42,7 +42,8 @@ from peerpath.groups.profile import rate
 from peerpath.measures.library import library
 from peerpath.measures.models import StoredScore
 from peerpath.outcomes.cells import Cell
-from peerpath.outcomes.charts import bar_chart, line_chart
+from peerpath.outcomes.chart_values import chart_value
+from peerpath.outcomes.charts import Value, bar_chart, line_chart
 from peerpath.outcomes.period import Period, quarter_label, quarter_of
 from peerpath.outcomes.registry import ReportSpec
 from peerpath.outcomes.scope import ReportScope
@@ -194,8 +195,8 @@ def _climate(scope: ReportScope) -> dict[tuple[str, dt.date], tuple[float, int]]
     return {(r["score_id"], _quarter_key(r["q"])): (float(r["mean"]), r["members"]) for r in grouped}
 
 
-def _shown(cells: list[Cell]) -> list[float | None]:
-    return [c.shown for c in cells]
+def _shown(cells: list[Cell]) -> list[Value]:
+    return [chart_value(c) for c in cells]
 
 
 def build(scope: ReportScope) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from peerpath.outcomes.chart_values import chart_value
 from peerpath.outcomes.charts import bar_chart
 from peerpath.outcomes.employment_figures import quarterly_employment
 from peerpath.outcomes.ips_benchmarks import BENCHMARKS, level_reached
@@ -84,7 +85,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
     grade(scope, rows)
     chart = bar_chart(
         [row["label"] for row in rows],
-        [(_("Worked competitively"), [row["share"].shown for row in rows])],
+        [(_("Worked competitively"), [chart_value(row["share"]) for row in rows])],
         heading=_("Share of people served who worked competitively, by quarter"),
         summary=_("Bars: the share of people served in each quarter who worked in a competitive job during it; "
                   "dashed lines: the IPS benchmarks. The numbers are in the table below."),

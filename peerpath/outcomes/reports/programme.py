@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy
 from peerpath.outcomes import employment_figures as figures
 from peerpath.outcomes import survival
 from peerpath.outcomes.cells import Cell
-from peerpath.outcomes.charts import bar_chart, line_chart
+from peerpath.outcomes.chart_values import chart_value
+from peerpath.outcomes.charts import Value, bar_chart, line_chart
 from peerpath.outcomes.registry import ReportSpec
 from peerpath.outcomes.reports.ips_quarterly import grade, quarter_rows
 from peerpath.outcomes.scope import ReportScope
@@ -112,8 +113,8 @@ def starts_rows(scope: ReportScope) -> tuple[dict[str, Any], list[dict[str, Any]
     return rows[-1], rows[:-1]
 
 
-def _shown(cell: Cell) -> float | None:
-    return None if cell.shown is None else float(cell.shown)
+def _shown(cell: Cell) -> Value:
+    return chart_value(cell)
 
 
 def build(scope: ReportScope) -> dict[str, Any]:

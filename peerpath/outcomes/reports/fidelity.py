@@ -73,13 +73,6 @@ FACE_TO_FACE = (ContactKind.VISIT, ContactKind.MEETING)
 SEARCH_EMPLOYER_CONTACTS = (SearchKind.EMPLOYER_CONTACT, SearchKind.INTERVIEW)
 
 
-def _also_hidden(scope: ReportScope, cell: Cell, *counts: int) -> Cell:
-    """``cell`` hidden too when any of ``counts`` (members on one side of a split) is a small cell."""
-    if any(scope.suppression.hides(n) for n in counts):
-        return Cell(cell.value, cell.n, hidden=True, threshold=scope.suppression.threshold)
-    return cell
-
-
 def _es_membership() -> Any:
     """An employment specialist of the row's organisation, as an ``Exists`` over ``by``/``professional``."""
     return Membership.objects.filter(
@@ -109,7 +102,8 @@ def caseload(scope: ReportScope, end: dt.date, n_specialists: int) -> dict[str, 
         qs = qs.filter(professional=scope.professional)
     members = qs.aggregate(n=Count("member", distinct=True))["n"]
     ratio = members / n_specialists if n_specialists and members else None
-    return {"value": scope.cell(ratio, members), "members": scope.count(members),
+    count = scope.count(members, key="caseload.members")
+    return {"value": scope.cell(ratio, members, key="caseload", basis=("caseload.members",)), "members": count,
             "rating": fidelity.caseload_rating(ratio)}
 
 
@@ -139,15 +133,15 @@ def rapid_search(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, 
     )
     km = kaplan_meier(durations)
     entered, contacted = len(durations), int(durations.observed.sum())
-    hidden = any(scope.suppression.hides(n) for n in (entered, contacted, entered - contacted))
-
-    def count(n: int) -> Cell:
-        cell = scope.count(n)
-        return Cell(cell.value, cell.n, hidden=True, threshold=scope.suppression.threshold) if hidden else cell
-
+    # entered = with a contact + without one
+    counts = {"entered": scope.count(entered, key="rapid_search.entered"),
+              "with_contact": scope.count(contacted, key="rapid_search.with_contact"),
+              "without_contact": scope.count(entered - contacted, key="rapid_search.without_contact")}
+    scope.total("rapid_search.entered", ["rapid_search.with_contact", "rapid_search.without_contact"])
     return {
-        "value": _also_hidden(scope, scope.cell(km.median if km else None, entered), contacted, entered - contacted),
-        "entered": count(entered), "with_contact": count(contacted), "without_contact": count(entered - contacted),
+        "value": scope.cell(km.median if km else None, entered, key="rapid_search",
+                            basis=tuple(f"rapid_search.{k}" for k in counts)),
+        **counts,
         "rating": fidelity.rapid_search_rating_censored(durations.durations.tolist(), durations.observed.tolist()),
     }
 
@@ -163,8 +157,9 @@ def employer_contacts(scope: ReportScope, start: dt.date, end: dt.date, n_specia
     agg = qs.aggregate(n=Count("pk"), members=Count("member", distinct=True))
     days = (end - start).days + 1
     value = fidelity.per_week(agg["n"], n_specialists, days)
-    return {"value": scope.cell(value, agg["members"]), "contacts": scope.cell(agg["n"], agg["members"]),
-            "rating": fidelity.employer_contact_rating(value)}
+    contacts = scope.count(agg["members"], value=agg["n"], key="employer_contacts.contacts")
+    return {"value": scope.cell(value, agg["members"], key="employer_contacts", basis=("employer_contacts.contacts",)),
+            "contacts": contacts, "rating": fidelity.employer_contact_rating(value)}
 
 
 def competitive_jobs(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -180,8 +175,15 @@ def competitive_jobs(scope: ReportScope, start: dt.date, end: dt.date) -> dict[s
         )
     )
     share = agg["competitive"] / agg["jobs"] if agg["jobs"] else None
-    cell = _also_hidden(scope, scope.cell(share, agg["members"]), agg["members_competitive"], agg["members_other"])
-    return {"value": cell, "jobs": scope.cell(agg["jobs"], agg["members"]), "rating": fidelity.competitive_rating(share)}
+    # jobs held = competitive + other (not printed; the share gives them away with the jobs)
+    jobs = scope.count(agg["members"], value=agg["jobs"], key="competitive.jobs")
+    scope.count(agg["members_competitive"], value=agg["competitive"], key="competitive.competitive", displayed=False)
+    scope.count(agg["members_other"], value=agg["jobs"] - agg["competitive"], key="competitive.other",
+                displayed=False)
+    scope.total("competitive.jobs", ["competitive.competitive", "competitive.other"])
+    cell = scope.cell(share, agg["members"], key="competitive",
+                      basis=("competitive.jobs", "competitive.competitive", "competitive.other"))
+    return {"value": cell, "jobs": jobs, "rating": fidelity.competitive_rating(share)}
 
 
 def follow_along_recent(scope: ReportScope, end: dt.date) -> dict[str, Any]:
@@ -192,8 +194,9 @@ def follow_along_recent(scope: ReportScope, end: dt.date) -> dict[str, Any]:
         scope.members().filter(Exists(working)).annotate(supported=Exists(supported))
         .aggregate(n=Count("pk"), k=Count("pk", filter=Q(supported=True)))
     )
-    share = scope.share(agg["k"], agg["n"])
-    return {"value": share, "working": scope.count(agg["n"]), "rating": fidelity.follow_along_rating(share.value)}
+    working = scope.count(agg["n"], key="follow_along.working")
+    share = scope.share(agg["k"], agg["n"], key="follow_along", denominator_key="follow_along.working")
+    return {"value": share, "working": working, "rating": fidelity.follow_along_rating(share.value)}
 
 
 def follow_along_gap(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, Any]:
@@ -210,8 +213,9 @@ def follow_along_gap(scope: ReportScope, start: dt.date, end: dt.date) -> dict[s
             members += 1
             gaps.extend(int(g) for g in np.diff(ordinals))
     median = float(np.median(gaps)) if gaps else None
-    return {"value": scope.cell(median, members), "members": scope.count(members),
-            "rating": fidelity.follow_along_rating(median)}
+    count = scope.count(members, key="follow_along_gap.members")
+    return {"value": scope.cell(median, members, key="follow_along_gap", basis=("follow_along_gap.members",)),
+            "members": count, "rating": fidelity.follow_along_rating(median)}
 
 
 def _rating_text(rating: fidelity.Rating, value: Cell) -> str:

@@ -180,6 +180,10 @@ def test_a_small_sheet_claiming_column_xfd_is_read_as_fast_as_any():
     baseline = time.perf_counter() - started
     assert len(table.rows) == 3000 and table.header == ("code", "name", "enrolment date")
     assert took < 3 * baseline + 0.5, (took, baseline)
+    tiny = with_dimension(workbook(ROWS[:3]), "A1:XFD1048576")  # a few KB claiming the whole sheet
+    started = time.perf_counter()
+    assert len(read_table(tiny).rows) == 2
+    assert time.perf_counter() - started < 1
 
 
 def test_a_sheet_with_a_cell_beyond_the_column_limit_is_refused_naming_it():

@@ -106,3 +106,11 @@ def test_a_link_page_says_it_can_be_continued_and_a_kiosk_page_does_not(org_a, c
     )
     page = client.get("/r/kiosk-token/").content.decode()
     assert kiosk.pk and "continue later" not in page and 'href="/me/"' not in page
+
+
+def test_a_page_left_open_on_the_old_link_leads_back_to_the_portal(org_a, member):
+    first = start(member)
+    start(member)  # resumed elsewhere: the first link stops working
+    closed = member.post(first, {"item": "1", "value": "1"})
+    assert closed.status_code == 404 and 'href="/me/"' in closed.content.decode()
+    assert Administration.objects.get().answers == {}

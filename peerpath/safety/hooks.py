@@ -102,7 +102,8 @@ def member_safety_panel(member: Member, membership: Membership) -> panels.Panel 
         now = timezone.now()
         return panels.Panel(
             template="safety/_member_panel.html", title=_("Safety"),
-            context={"items": items, "open": [i for i in items if i.state == "open"], "plan": plan, "now": now,
+            context={"items": items, "open": [i for i in items if i.state == "open"],
+                     "closed": [i for i in items if i.state == "closed"], "plan": plan, "now": now,
                      "may_edit": can(membership, Perm.SAFETY_PLAN)},
             wide=True, urgent=any(i.state == "open" for i in items),
         )

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -353,3 +353,23 @@ class Ledger:
         the ledger protects its figures."""
         return [Finding(r.key, r.value, r.low, r.high) for r in self.ranges()
                 if r.high - r.low < self.threshold - TOLERANCE]
+
+
+def figures(content: Any) -> Iterator[tuple[str, Cell]]:
+    """Every figure (``Cell``) in a report's content (nested dicts, lists and
+    tuples), with where it is (``rows[2].share``)."""
+    stack: list[tuple[str, Any]] = [("", content)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Cell):
+            yield path, value
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+
+
+def undeclared(content: Any, ledger: Ledger) -> list[str]:
+    """Where ``content`` holds a figure not declared in ``ledger`` (made without
+    a key, or in another run): a report must declare each figure it shows."""
+    return sorted(path for path, cell in figures(content) if cell.ledger is not ledger or not cell.key)

@@ -1,5 +1,7 @@
 """``peerpath report programme --period 2026Q3 --format pdf``: a programme report as
-a file, as exported (small cells hidden), for every organisation or those named."""
+a file, as exported (small cells hidden), for every organisation or those named.
+``--audit-disclosure``: instead, audit its hidden figures (see
+``peerpath.outcomes.disclosure``)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ class Command(BaseCommand):
         parser.add_argument("--language", choices=["zh-hant", "en"], default="zh-hant")
         parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                             help="a report option, e.g. out_of_work_at_entry=1")
+        parser.add_argument("--audit-disclosure", action="store_true",
+                            help="instead of writing the report, check that no hidden figure can be narrowed "
+                                 "below the small-cell threshold from the figures shown (linear programming); "
+                                 "exit 1 when one can")
         parser.add_argument("--output", "-o", default="",
                             help="file to write (default peerpath-<report>-<period>.<format>; '-' for stdout)")
 
@@ -67,6 +73,9 @@ class Command(BaseCommand):
         except PeriodError as exc:
             raise CommandError(f"--period: {exc}") from None
         data = report.build(scope)
+        if options["audit_disclosure"]:
+            self._audit_disclosure(report.slug, scope, data)
+            return
         audit_report(scope, report.slug, event=Event.REPORT_EXPORT, format=options["format"], via="command")
         html = render_html(REPORT_PRINT, report_context(report, scope, data), scope.language)
         content = html_to_pdf(html) if options["format"] == "pdf" else html.encode()
@@ -76,3 +85,26 @@ class Command(BaseCommand):
             return
         Path(target).write_bytes(content)
         self.stderr.write(f"Wrote {target} ({len(content):,} bytes).")
+
+    def _audit_disclosure(self, slug: str, scope: Any, data: Any) -> None:
+        """Print every hidden count with the range it can be narrowed to; fail when a
+        range is narrower than the threshold or a figure is not declared."""
+        from peerpath.outcomes.disclosure import undeclared
+
+        ledger = scope.disclosure
+        missing = undeclared(data, ledger)
+        ranges = ledger.ranges()
+        threshold = scope.suppression.threshold
+        narrow = [r for r in ranges if r.high - r.low < threshold - 1e-6]
+        for r in ranges:
+            high = "∞" if r.high == float("inf") else f"{r.high:g}"
+            flag = "  NARROW" if r in narrow else ""
+            self.stdout.write(f"{r.key}: hidden, between {r.low:g} and {high}{flag}")
+        for path in missing:
+            self.stdout.write(f"{path}: a figure not declared in the report's disclosure ledger")
+        self.stdout.write(
+            f"{slug} {scope.period.label}: {len(ledger.values)} counts, {len(ledger.statistics)} statistics, "
+            f"{len(ranges)} hidden counts, {len(narrow)} narrower than {threshold}, {len(missing)} undeclared."
+        )
+        if narrow or missing:
+            raise CommandError("The disclosure audit failed.")

@@ -27,6 +27,7 @@ REPORT_MODULES = (
     "peerpath.outcomes.reports.group_process",
     "peerpath.outcomes.reports.process_outcome",
     "peerpath.outcomes.reports.fidelity",
+    "peerpath.outcomes.reports.safety",
 )
 
 

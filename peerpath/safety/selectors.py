@@ -210,3 +210,17 @@ def follow_up_figures(organizations: list[Organization], start: dt.date, end: dt
         median_hours=median,
         members=len({r[0] for r in rows}),
     )
+
+
+def follow_up_rows(organization_ids: list[int], start: dt.date, end: dt.date, member_ids: Any) -> list[SafetyFollowUp]:
+    """Follow-ups opened from ``start`` to ``end`` (local dates, inclusive) in these
+    organisations, of the members ``member_ids`` (a subquery), for the reports
+    (one query; the report decides what may be shown)."""
+    tz = timezone.get_current_timezone()
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return list(
+        SafetyFollowUp.objects.filter(organization_id__in=organization_ids, opened_at__gte=lo, opened_at__lt=hi,
+                                      member_id__in=member_ids)
+        .only("member_id", "opened_at", "first_due_at", "closed_at", "outcome")
+    )

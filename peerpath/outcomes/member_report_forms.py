@@ -22,10 +22,10 @@ class MemberReportForm(forms.Form):
         help_text=_("A quarter (2026Q3), a year (2026), a month (2026-07), or two joined by '..'. "
                     "Or leave it empty and give the dates below."),
     )
-    start = forms.DateField(label=_("From"), required=False, help_text=_("YYYY-MM-DD"),
+    start = forms.DateField(label=_("From"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                          help_text=_("YYYY-MM-DD. Without dates: the last twelve months."))
+                          help_text=_("Without dates: the last twelve months."))
     language = forms.ChoiceField(
         label=_("Language of the report"), required=False,
         choices=[("staff", _("My language")), ("member", _("The member's preferred language"))],

@@ -55,3 +55,17 @@ def test_every_report_tile_writes_its_figure_as_the_styled_number():
     for template in folder.glob("*.html"):
         for tile in re.findall(r'<div class="tile[^"]*">(.*?)</div>', template.read_text(encoding="utf-8"), re.S):
             assert '<span class="n' in tile, (template.name, tile[:80])
+
+
+def test_library_names_appear_only_in_the_method_notes():
+    """A Chinese page reads "lifelines" once, in the translated method note, not in
+    the middle of a sentence about the figures."""
+    from pathlib import Path
+
+    import peerpath.outcomes
+
+    folder = Path(peerpath.outcomes.__file__).parent / "templates" / "outcomes" / "reports"
+    for template in folder.glob("*.html"):
+        for paragraph in re.findall(r"<p\b[^>]*>.*?</p>", template.read_text(encoding="utf-8"), re.S):
+            if re.search(r"lifelines|Greenwood|Fitter", paragraph):
+                assert 'class="note method-note"' in paragraph, (template.name, paragraph[:100])

@@ -90,7 +90,7 @@ def test_page_shows_the_median_and_the_curve(client_for, org_a, jobs):
     durations, observed = arrays()
     median = KaplanMeierFitter().fit(durations, observed).median_survival_time_
     assert np.isfinite(median)
-    tile = re.search(r'<span class="value">([^<]*)</span>Median tenure \(days\)', html)
+    tile = re.search(r'<span class="n value">([^<]*)</span>Median tenure \(days\)', html)
     assert tile is not None and tile.group(1) == format_value(median, "days")
     assert "<svg" in html
     # the period's start does not limit the jobs: said on the page

@@ -22,7 +22,15 @@ from django.utils import timezone
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.exports import codebook, collect, formats, pseudo
-from peerpath.exports.models import ExportFile, ExportJob, ExportKind, ExportState, ResearchProject
+from peerpath.exports.models import (
+    CategoryCode,
+    ExportFile,
+    ExportJob,
+    ExportKind,
+    ExportState,
+    ResearchProject,
+)
+from peerpath.exports.tables import CAT, Table
 from peerpath.members.models import Member
 from peerpath.members.selectors import research_consented
 from peerpath.tenancy.models import Membership
@@ -137,6 +145,8 @@ def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None) ->
         keying = {"research": research, "key": job.project.key if job.project else "",
                   "date_mode": params.get("date_mode", pseudo.SHIFT)}
         built = collect.build(members, params["tables"], keying, settings.PEERPATH_SMALL_CELL, step)
+        if job.project is not None:
+            project_codes(job.project, built.tables)
         coded = params["format"] in ("sav", "dta")
         extra = {"codebook.csv": codebook.codebook_csv(built.tables, coded),
                  "codebook.md": codebook.codebook_md(built.tables, coded, "Peerpath export codebook"),
@@ -148,6 +158,31 @@ def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None) ->
         message = str(exc) if isinstance(exc, PermissionDenied | ValueError) else type(exc).__name__
         _save_progress(job, state=ExportState.FAILED, error=message[:300], finished_at=timezone.now())
     return job
+
+
+@transaction.atomic(durable=True)
+def project_codes(project: ResearchProject, tables: list[Table]) -> None:
+    """Give every category column of ``tables`` the project's codes: the codes it
+    already has, and the next free code of its variable for each new value (in the
+    column's order), stored for every later export of the project."""
+    ResearchProject.objects.select_for_update().filter(pk=project.pk).first()  # one assignment at a time
+    known: dict[str, dict[str, int]] = {}
+    for row in CategoryCode.objects.for_org(project.organization).filter(project=project).values_list(
+            "variable", "value", "code"):
+        known.setdefault(row[0], {})[row[1]] = row[2]
+    new: list[CategoryCode] = []
+    for table in tables:
+        for col in table.columns:
+            if col.kind != CAT:
+                continue
+            codes = known.setdefault(col.name, {})
+            for choice in col.choices:
+                if choice.value not in codes:
+                    codes[choice.value] = max(codes.values(), default=0) + 1
+                    new.append(CategoryCode(organization=project.organization, project=project, variable=col.name,
+                                            value=choice.value, code=codes[choice.value]))
+            col.fixed_codes = dict(codes)
+    CategoryCode.objects.bulk_create(new)
 
 
 @transaction.atomic(durable=True)

@@ -6,28 +6,30 @@ from __future__ import annotations
 import csv
 import io
 
-from peerpath.exports.tables import BOOL, BOOL_LABELS, CAT, Table, neutralise
+from peerpath.exports.tables import BOOL, BOOL_LABELS, CAT, Column, Table, neutralise
 
 HEADER = ["table", "variable", "label_en", "label_zh_hant", "type", "values", "unit", "note",
           "citation", "licence"]
 
 
-def value_list(col_kind: str, choices: list, coded: bool) -> str:
-    """``1=Female (female); 2=Male (male)`` for coded files, else ``female=Female; …``."""
-    if col_kind == BOOL:
+def value_list(col: Column, coded: bool) -> str:
+    """``1=Female (female); 2=Male (male)`` for coded files (the column's codes),
+    else ``female=Female; …``."""
+    if col.kind == BOOL:
         return "; ".join(f"{v}={en}" for v, en, _zh in BOOL_LABELS)
-    if col_kind != CAT:
+    if col.kind != CAT:
         return ""
     if coded:
-        return "; ".join(f"{i}={c.en} ({c.value})" for i, c in enumerate(choices, start=1))
-    return "; ".join(f"{c.value}={c.en}" for c in choices)
+        codes = col.codes()
+        return "; ".join(f"{codes[c.value]}={c.en} ({c.value})" for c in col.choices)
+    return "; ".join(f"{c.value}={c.en}" for c in col.choices)
 
 
 def rows(tables: list[Table], coded: bool) -> list[list[str]]:
     out = []
     for table in tables:
         for col in table.columns:
-            out.append([table.name, col.name, col.en, col.zh, col.kind, value_list(col.kind, col.choices, coded),
+            out.append([table.name, col.name, col.en, col.zh, col.kind, value_list(col, coded),
                         col.unit, col.note, col.citation, col.licence])
     return out
 
@@ -55,6 +57,6 @@ def codebook_md(tables: list[Table], coded: bool, title: str) -> bytes:
             note = " ".join(x for x in (col.note, col.citation and f"Citation: {col.citation}",
                                         col.licence and f"Licence: {col.licence}") if x)
             lines.append("| " + " | ".join(_cell(x) for x in (
-                col.name, col.en, col.zh, col.kind, value_list(col.kind, col.choices, coded), col.unit, note)) + " |")
+                col.name, col.en, col.zh, col.kind, value_list(col, coded), col.unit, note)) + " |")
         lines.append("")
     return "\n".join(lines).encode("utf-8")

@@ -30,6 +30,26 @@ class ResearchProject(TenantModel):
         return self.name
 
 
+class CategoryCode(TenantModel):
+    """The integer code of a category value in the SPSS and Stata files of one
+    research project: assigned at the project's first export that holds the value
+    (the next free code of its variable) and kept for every later export."""
+
+    project = models.ForeignKey(ResearchProject, on_delete=models.CASCADE, related_name="codes")
+    variable = models.CharField(max_length=32)
+    value = models.CharField(max_length=120)
+    code = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "variable", "value"], name="category_code_unique_value"),
+            models.UniqueConstraint(fields=["project", "variable", "code"], name="category_code_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.variable}: {self.code}={self.value}"
+
+
 class ExportKind(models.TextChoices):
     RESEARCH = "research", _("Research (de-identified)")
     IDENTIFIABLE = "identifiable", _("Identifiable")

@@ -31,6 +31,7 @@ class Column:
     note: str = ""
     citation: str = ""
     licence: str = ""
+    fixed_codes: dict[str, int] | None = None  # a research project's codes (``codes``)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -39,7 +40,10 @@ class Column:
             raise ValueError(f"{self.name!r} is not a valid Stata/SPSS variable name")
 
     def codes(self) -> dict[str, int]:
-        """Category value → integer code (1, 2, …) used in .sav and .dta files."""
+        """Category value → integer code used in .sav and .dta files: the research
+        project's codes when set (``fixed_codes``), else 1, 2, … in order."""
+        if self.fixed_codes is not None:
+            return {c.value: self.fixed_codes[c.value] for c in self.choices}
         return {c.value: i for i, c in enumerate(self.choices, start=1)}
 
 

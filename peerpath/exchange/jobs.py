@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from peerpath.employment import actions as employment_actions
@@ -34,6 +35,7 @@ from peerpath.exchange.values import (
     parse_number,
 )
 from peerpath.exchange.writer import chunks
+from peerpath.members import rules
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Membership
 
@@ -85,10 +87,12 @@ def check_jobs(membership: Membership, table: Table, mapping: Mapping[int, str])
     def column(key: str) -> str | None:
         return table.header[by_key[key]] if key in by_key else None
 
-    codes = {cells[by_key["member_code"]].strip() for _, cells in table.rows}
+    # Codes are one code whatever their case (members.rules): "a0001" in a file is A0001.
+    codes = {rules.member_code_key(cells[by_key["member_code"]]) for _, cells in table.rows}
     members: dict[str, Member] = {}
     for part in chunks(sorted(codes)):  # type: ignore[arg-type]
-        members.update((m.code, m) for m in Member.objects.for_org(org).filter(code__in=part))
+        matching = Member.objects.for_org(org).annotate(code_key=Lower("code")).filter(code_key__in=part)
+        members.update((rules.member_code_key(m.code), m) for m in matching)
     employers = Employer.objects.for_org(org)
     by_name = {" ".join(e.name.split()).casefold(): e for e in employers}
     present = {
@@ -104,7 +108,7 @@ def check_jobs(membership: Membership, table: Table, mapping: Mapping[int, str])
             return " ".join(cells[by_key[key]].split()) if key in by_key else ""
 
         found: list[Problem] = []
-        member = members.get(get("member_code"))
+        member = members.get(rules.member_code_key(get("member_code")))
         if member is None:
             message = gettext_noop("no member with code %(value)r in this organisation")
             found.append(Problem(row, column("member_code"), message, {"value": get("member_code")}))

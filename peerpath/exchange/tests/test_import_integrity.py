@@ -63,6 +63,15 @@ def test_a_redcap_variable_of_the_form_that_is_no_item_is_a_problem(run_import, 
     assert not Administration.objects.exists()
 
 
+def test_a_member_code_in_another_case_finds_the_member_in_every_import(run_import, org_a):
+    jobs = f"member code,employer,title,start date,hours per week\na0001,全聯,店員,{day(10)},20\n"
+    batch, check = run_import("jobs", jobs)
+    assert check.problems == [] and check.n_new == 1
+    answers = f"member code,date,{','.join(PHQ9)}\na0001,{day(1)},{','.join(['1'] * 9)}\n"
+    batch, check = run_import("responses", answers, options={"instrument": "phq9"})
+    assert check.problems == [] and Administration.objects.get().member == org_a.member
+
+
 # ---- two different answers for one administration --------------------------------------------
 
 

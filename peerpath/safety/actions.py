@@ -153,10 +153,10 @@ def notify_care_team(follow_up_ids: list[int]) -> int:
             staff = _escalation_staff(follow_up.organization)
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("Peerpath: safety follow-up for %(code)s due by %(due)s") % {
-                "code": follow_up.member.code, "due": _local(follow_up.due_at)}
+                "code": follow_up.member.code, "due": _local_time(follow_up.due_at)}
             body = "\n".join([
                 _("A member's answer on a questionnaire needs a safety follow-up."),
-                _("Member: %(code)s. Due by: %(due)s.") % {"code": follow_up.member.code, "due": _local(follow_up.due_at)},
+                _("Member: %(code)s. Due by: %(due)s.") % {"code": follow_up.member.code, "due": _local_time(follow_up.due_at)},
                 "",
                 _("Contact the member, review their safety plan, and record the follow-up in Peerpath:"),
                 _link("safety_follow_up", code=follow_up.member.code, pk=follow_up.pk),
@@ -167,7 +167,7 @@ def notify_care_team(follow_up_ids: list[int]) -> int:
     return sent
 
 
-def _local(moment: dt.datetime) -> str:
+def _local_time(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
@@ -207,7 +207,7 @@ def _mail_escalation(follow_up: SafetyFollowUp) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Peerpath: OVERDUE safety follow-up for %(code)s") % {"code": follow_up.member.code}
         body = "\n".join([
-            _("A safety follow-up was due by %(due)s and has not been recorded.") % {"due": _local(follow_up.due_at)},
+            _("A safety follow-up was due by %(due)s and has not been recorded.") % {"due": _local_time(follow_up.due_at)},
             _("Member: %(code)s.") % {"code": follow_up.member.code},
             "",
             _("Make sure someone contacts the member now, and record the follow-up in Peerpath:"),

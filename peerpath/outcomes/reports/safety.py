@@ -41,7 +41,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
         return len({r.member_id for r in selected})
 
     closed = [r for r in rows if r.closed_at is not None]
-    within = [r for r in closed if r.closed_at <= r.first_due_at]
+    within = [r for r in closed if r.closed_at is not None and r.closed_at <= r.first_due_at]
     within_ids = {r.pk for r in within}
     late = [r for r in rows if r.pk not in within_ids]
     still_open = [r for r in rows if r.closed_at is None]
@@ -60,7 +60,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
     scope.total("safety.closed", ("safety.safe", "safety.referred"))
     members_cell = scope.count(members(rows), key="safety.members")
     scope.at_least("safety.opened", "safety.members")
-    hours = [(r.closed_at - r.opened_at).total_seconds() / 3600 for r in closed]
+    hours = [(r.closed_at - r.opened_at).total_seconds() / 3600 for r in closed if r.closed_at is not None]
     share = scope.disclosure.share("safety.share_within", "safety.within", "safety.opened")
     return {
         "opened": opened,

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from peerpath.outcomes.cells import Suppression
-from peerpath.outcomes.period import PeriodError, default_period, parse_period
+from peerpath.outcomes.period import PeriodError, default_period, parse_period, quarter_of
 from peerpath.outcomes.registry import ReportSpec
 from peerpath.outcomes.scope import ReportScope
 from peerpath.tenancy.models import Membership, Organization, Role, display_name
@@ -36,19 +36,36 @@ def counts_research_only(memberships: list[Membership]) -> bool:
     return any(not can(m, Perm.MEMBER_LIST) for m in memberships)
 
 
+def period_choices(today: dt.date) -> list[tuple[str, Any]]:
+    """The periods offered in the period picker: the last eight quarters, newest
+    first, then this year and the last (any other period is typed)."""
+    choices: list[tuple[str, Any]] = [("", _("The last four quarters"))]
+    day = today
+    for _i in range(8):
+        quarter = quarter_of(day)
+        choices.append((quarter.label, quarter.label))
+        day = quarter.start - dt.timedelta(days=1)
+    for year in (today.year, today.year - 1):
+        choices.append((str(year), _("%(year)s, whole year") % {"year": year}))
+    return choices
+
+
 class ReportFilterForm(forms.Form):
+    quarter = forms.ChoiceField(label=_("Period"), required=False)
     period = forms.CharField(
-        label=_("Period"), max_length=40, required=False,
+        label=_("Other period"), max_length=40, required=False,
         help_text=_("A quarter (2026Q3), a year (2026), a month (2026-07), or two joined by '..' "
-                    "(2025Q4..2026Q3). Empty: the last four quarters."),
+                    "(2025Q4..2026Q3). Empty: the period chosen above."),
     )
-    organizations = forms.MultipleChoiceField(label=_("Organisations"), required=False)
+    organizations = forms.MultipleChoiceField(label=_("Organisations"), required=False,
+                                              widget=forms.CheckboxSelectMultiple)
     group = forms.TypedChoiceField(label=_("Peer group"), required=False, coerce=int, empty_value=None)
     professional = forms.TypedChoiceField(label=_("Professional"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, data: Any, *, membership: Membership, spec: ReportSpec, today: dt.date) -> None:
         super().__init__(data)
         self.membership, self.spec, self.today = membership, spec, today
+        self.fields["quarter"].choices = period_choices(today)  # type: ignore[attr-defined]
         self.memberships = report_memberships(membership)
         self.fields["organizations"].choices = [  # type: ignore[attr-defined]
            (m.organization.slug, m.organization.name) for m in self.memberships]
@@ -87,7 +104,8 @@ class ReportFilterForm(forms.Form):
         ]
 
     def clean_period(self) -> Any:
-        text = self.cleaned_data.get("period") or ""
+        """The typed period if any, else the one picked, else the last four quarters."""
+        text = (self.cleaned_data.get("period") or "").strip() or self.cleaned_data.get("quarter") or ""
         if not text:
             return default_period(self.today)
         try:

@@ -1,0 +1,145 @@
+"""Rescoring in batches (``measures.rescore``) stores exactly what rescoring one
+administration at a time (``store_scores(new=False)``) stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from peerpath.audit.models import AccessLog, Event
+from peerpath.measures import rescore
+from peerpath.measures.actions import store_scores
+from peerpath.measures.library import library
+from peerpath.measures.models import Administration, AdministrationStatus, Mode, ResultFlag, StoredScore
+from tests.factories import MemberFactory
+
+# Sums with and without prorating (PHQ-9, K10 rounded half up), means with prorating
+# and a cap on missing answers (GCQ-S, ISMI-29), a stage rule (STORI), and WHO-5.
+INSTRUMENTS = ("phq9", "k10", "gcqs", "ismi29", "stori", "who5")
+COLUMNS = ("administration_id", "organization_id", "member_id", "instrument_id", "score_id", "value",
+           "n_answered", "prorated", "band_index", "flag", "taken_on", "definition_version")
+
+
+def _answers(instrument_id: str, rng: random.Random, missing: float) -> dict[str, float]:
+    instrument = library()[instrument_id]
+    answers = {}
+    for item in instrument.items:
+        if rng.random() >= missing:
+            answers[item.id] = float(rng.choice(instrument.response_sets[item.response_set].values))
+    return answers
+
+
+def _administrations(org, n_per_instrument: int = 12) -> list[Administration]:
+    rng = random.Random(17)
+    members = [org.member, *(MemberFactory(organization=org.org) for _ in range(3))]
+    rows = []
+    for instrument_id in INSTRUMENTS:
+        for k in range(n_per_instrument):
+            # complete, a few missing (prorated), most missing (not scorable), nothing answered
+            missing = (0.0, 0.1, 0.2, 0.7, 1.0)[k % 5]
+            rows.append(Administration(
+                organization=org.org, member=members[k % len(members)], instrument_id=instrument_id,
+                instrument_version=1, mode=Mode.STAFF, status=AdministrationStatus.COMPLETED,
+                taken_on=dt.date(2026, 1, 1) + dt.timedelta(days=k), answers=_answers(instrument_id, rng, missing),
+            ))
+    # a safety answer (PHQ-9 item 9): rescoring raises no flag for it
+    rows.append(Administration(
+        organization=org.org, member=org.member, instrument_id="phq9", instrument_version=1, mode=Mode.STAFF,
+        status=AdministrationStatus.COMPLETED, taken_on=dt.date(2026, 2, 1),
+        answers={str(i): 2.0 for i in range(1, 10)},
+    ))
+    # not rescored: one still in progress
+    rows.append(Administration(
+        organization=org.org, member=org.member, instrument_id="phq9", instrument_version=1, mode=Mode.LINK,
+        status=AdministrationStatus.IN_PROGRESS, answers={"1": 1.0},
+    ))
+    rng.shuffle(rows)  # instruments interleaved by primary key, as in a real table
+    return Administration.objects.bulk_create(rows)
+
+
+def _stored() -> list[tuple]:
+    return sorted(StoredScore.objects.values_list(*COLUMNS))
+
+
+def _per_administration() -> list[tuple]:
+    instruments = library()
+    for administration in Administration.objects.filter(status=AdministrationStatus.COMPLETED).order_by("pk"):
+        store_scores(administration, instruments[administration.instrument_id], new=False)
+    return _stored()
+
+
+@pytest.mark.django_db
+def test_batches_store_every_score_exactly_as_one_at_a_time(org_a):
+    _administrations(org_a)
+    expected = _per_administration()
+    assert any(row[7] for row in expected), "no prorated score among the cases"
+    assert any(row[5] is None for row in expected), "no unscorable case among the cases"
+    # scores from an older definition: wrong values, one missing, one no longer defined
+    StoredScore.objects.update(value=-1.0, band_index=None, definition_version=0)
+    StoredScore.objects.filter(pk=StoredScore.objects.order_by("pk").values("pk")[:1]).delete()
+    stale = StoredScore.objects.order_by("pk").first()
+    assert stale is not None
+    StoredScore.objects.create(
+        organization_id=stale.organization_id, administration_id=stale.administration_id, member_id=stale.member_id,
+        instrument_id=stale.instrument_id, score_id="retired", value=1.0, n_answered=1, taken_on=stale.taken_on,
+        definition_version=0, computed_at=stale.computed_at,
+    )
+
+    done = rescore.rescore(library(), chunk=7)  # chunks that mix instruments
+
+    assert _stored() == expected
+    assert done.rescored == Administration.objects.filter(status=AdministrationStatus.COMPLETED).count()
+    assert done.skipped == 0
+    assert not ResultFlag.objects.exists()  # rescoring never raises flags
+
+
+@pytest.mark.django_db
+def test_each_chunk_is_one_read_one_delete_and_one_insert(org_a):
+    _administrations(org_a, n_per_instrument=5)
+    completed = Administration.objects.filter(status=AdministrationStatus.COMPLETED).count()
+    with CaptureQueriesContext(connection) as queries:
+        done = rescore.rescore(library(), chunk=10)
+    statements = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
+    chunks = -(-completed // 10)
+    assert done.chunks == chunks
+    assert statements.count("DELETE") == chunks
+    assert statements.count("SELECT") == chunks + 1  # the last read finds nothing
+    assert StoredScore.objects.values("administration_id").distinct().count() == completed
+
+
+@pytest.mark.django_db
+def test_the_command_rescores_in_batches_skips_unknown_instruments_and_is_audited(org_a, capsys):
+    _administrations(org_a, n_per_instrument=2)
+    Administration.objects.filter(pk=Administration.objects.filter(instrument_id="who5").values("pk")[:1]).update(
+        instrument_id="retired_instrument")
+    completed = Administration.objects.filter(status=AdministrationStatus.COMPLETED).count()
+
+    call_command("rescore", "--batch", "5")
+
+    assert f"{completed - 1} administrations rescored, 1 skipped (unknown instrument)" in capsys.readouterr().out
+    entry = AccessLog.objects.filter(event=Event.RESCORED).get()
+    assert entry.extra == {"rescored": completed - 1, "skipped": 1}
+
+
+@pytest.mark.django_db
+def test_an_answer_the_definition_refuses_stops_the_command_naming_the_administration(org_a):
+    first, second = (
+        Administration.objects.create(
+            organization=org_a.org, member=org_a.member, instrument_id="phq9", instrument_version=1,
+            mode=Mode.STAFF, status=AdministrationStatus.COMPLETED, taken_on=dt.date(2026, 3, 1),
+            answers={str(i): 1.0 for i in range(1, 10)},
+        )
+        for _ in range(2)
+    )
+    Administration.objects.filter(pk=second.pk).update(answers={**second.answers, "1": 7.0})
+
+    with pytest.raises(CommandError, match=f"administration {second.pk}:"):
+        call_command("rescore", "--batch", "1")
+
+    assert StoredScore.objects.filter(administration=first, score_id="total").get().value == 9.0  # kept
+    assert not StoredScore.objects.filter(administration=second).exists()

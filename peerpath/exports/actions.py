@@ -50,8 +50,10 @@ def _audit_params(job: ExportJob) -> dict[str, Any]:
 @transaction.atomic(durable=True)
 def request_research_export(membership: Membership, *, tables: list[str], fmt: str, date_mode: str,
                             project: ResearchProject | None = None, new_project: str = "",
-                            request: HttpRequest | None = None) -> ExportJob:
-    """Queue a de-identified export (and create its research project when named)."""
+                            aggregates_only: bool = False, request: HttpRequest | None = None) -> ExportJob:
+    """Queue a de-identified export (and create its research project when named).
+    ``aggregates_only``: the summary counts alone, for sharing outside the research
+    team (no row-level table)."""
     require(membership, Perm.EXPORT_RESEARCH)
     require(membership, Perm.RESEARCH_DATA)
     if project is not None and project.organization_id != membership.organization_id:
@@ -63,9 +65,14 @@ def request_research_export(membership: Membership, *, tables: list[str], fmt: s
             organization=membership.organization, name=new_project.strip(), key=secrets.token_hex(32),
             created_by=membership.user)
     _check(tables, fmt, date_mode)
+    if aggregates_only and tables:
+        raise ValueError("an aggregates-only export holds no row-level table")
+    parameters: dict[str, Any] = {"tables": sorted(tables), "format": fmt, "date_mode": date_mode}
+    if aggregates_only:
+        parameters["aggregates_only"] = True
     job = ExportJob.objects.create(
         organization=membership.organization, kind=ExportKind.RESEARCH, project=project,
-        parameters={"tables": sorted(tables), "format": fmt, "date_mode": date_mode},
+        parameters=parameters,
         requested_by=membership.user)
     audit.record_by(membership, Event.EXPORT_REQUESTED, target=job, request=request, extra=_audit_params(job))
     return job
@@ -144,7 +151,8 @@ def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None) ->
         research = job.kind == ExportKind.RESEARCH
         keying = {"research": research, "key": job.project.key if job.project else "",
                   "date_mode": params.get("date_mode", pseudo.SHIFT)}
-        built = collect.build(members, params["tables"], keying, settings.PEERPATH_SMALL_CELL, step)
+        built = collect.build(members, params["tables"], keying, settings.PEERPATH_SMALL_CELL, step,
+                              aggregates_only=bool(params.get("aggregates_only")))
         if job.project is not None:
             project_codes(job.project, built.tables)
         coded = params["format"] in ("sav", "dta")
@@ -197,14 +205,24 @@ def _finish(job: ExportJob, membership: Membership, data: bytes, n_members: int)
                     extra={**_audit_params(job), "members": n_members, "bytes": len(data)})
 
 
+def _members_line(job: ExportJob, n_members: int) -> str:
+    """How many members: in an aggregates-only export, a number below the threshold
+    is not given (the summary's counts add up to it)."""
+    threshold = settings.PEERPATH_SMALL_CELL
+    if job.parameters.get("aggregates_only") and 0 < n_members < threshold:
+        return f"fewer than {threshold}"
+    return str(n_members)
+
+
 def readme(job: ExportJob, n_members: int) -> str:
     p = job.parameters
     lines = [
         "Peerpath export", "",
         f"Kind: {job.kind}",
         f"Format: {p['format']}",
-        f"Tables: members, {', '.join(p['tables']) or '(no optional tables)'}, summary",
-        f"Members: {n_members}",
+        ("Tables: summary (aggregates only)" if p.get("aggregates_only") else
+         f"Tables: members, {', '.join(p['tables']) or '(no optional tables)'}, summary"),
+        f"Members: {_members_line(job, n_members)}",
         f"Small-cell threshold: {settings.PEERPATH_SMALL_CELL} (aggregate counts below it are hidden)",
         f"Created: {timezone.localtime().strftime('%Y-%m-%d %H:%M %Z')}",
     ]
@@ -216,6 +234,12 @@ def readme(job: ExportJob, n_members: int) -> str:
                else "days since the member's enrolment") + ")",
             "Members: research consent in force only. Pseudonyms are stable within the project.",
             "No names, member codes, contact details, national IDs, diagnoses or free text are included.",
+            "",
+            "The summary table is meant for publication: small counts are hidden, and so are enough others "
+            "that none can be worked out from the rest.",
+            "The row-level tables (members and the others) are NOT for publication and must not leave the "
+            "research team: the summary's hidden counts can be read off them. To share outside the team, "
+            "make an aggregates-only export.",
         ]
     else:
         lines += ["IDENTIFIABLE DATA: keep it encrypted, share it with no one, delete it when done."]

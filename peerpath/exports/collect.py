@@ -39,13 +39,13 @@ from peerpath.exports.tables import (
     Column,
     Table,
     date_column,
-    suppress_small,
 )
 from peerpath.groups.models import Attendance, AttendanceStatus, GroupKind
 from peerpath.measures.library import library
 from peerpath.measures.models import Administration, AdministrationStatus, StoredScore
 from peerpath.members.models import Gender, Member, ReferralSource, Stage, StageChange, Status
 from peerpath.members.selectors import current_stage_subquery
+from peerpath.outcomes.disclosure import Ledger
 from peerpath.pathway.models import HelpingContact, HelpingKind
 
 # Optional tables (members and the summary are always included), in file order.
@@ -132,8 +132,9 @@ class Built:
 
 
 def build(members: QuerySet[Member], tables: list[str], keying_args: dict[str, Any], threshold: int,
-          step: Callable[[int], None] | None = None) -> Built:
-    """Every requested table for ``members`` (an organisation-scoped queryset)."""
+          step: Callable[[int], None] | None = None, aggregates_only: bool = False) -> Built:
+    """Every requested table for ``members`` (an organisation-scoped queryset);
+    ``aggregates_only``: the summary alone (for sharing outside the research team)."""
     research = keying_args["research"]
     fields = ["id", "code", "birth_year", "gender", "enrolment_date", "status", "referral_source"]
     if not research:
@@ -144,14 +145,20 @@ def build(members: QuerySet[Member], tables: list[str], keying_args: dict[str, A
         dates=pseudo.DateCoder(keying_args["date_mode"], keying_args["key"]) if research else None,
         codes={r["id"]: r["code"] for r in rows}, enrolled={r["id"]: r["enrolment_date"] for r in rows},
     )
+    if aggregates_only:
+        return Built([_summary(rows, threshold)], len(rows))
     ids = members.values("pk")
     out = [_members(rows, keying)]
+    if research:
+        out[0].note = ROW_LEVEL_NOTE
     if step:
         step(len(rows))
     for name in OPTIONAL_TABLES:
         if name in tables:
             table = BUILDERS[name](ids, keying)
             table.rows.sort(key=lambda r: tuple("" if v is None else str(v) for v in r))
+            if research:
+                table.note = f"{table.note} {ROW_LEVEL_NOTE}".strip()
             out.append(table)
             if step:
                 step(len(table.rows))
@@ -300,22 +307,53 @@ BUILDERS: dict[str, Callable[[QuerySet, Keying], Table]] = {
 }
 
 
+SUMMARY_NOTE = ("Meant for publication: counts below {threshold} members are left empty (suppressed = 1), "
+                "and so are enough others that no hidden count can be worked out, within fewer than {threshold}, "
+                "from the counts shown and the number of members (audited by linear programming).")
+ROW_LEVEL_NOTE = ("Row-level data: not for publication, and not to be shared outside the research team (the "
+                  "summary table's hidden counts can be read off it). Share an aggregates-only export instead.")
+
+
+def summary_ledger(rows: list[dict[str, Any]], threshold: int) -> tuple[Ledger, list[tuple[str, str, str, str]]]:
+    """The summary's counts in a disclosure ledger with their relations: gender ×
+    status cells add up to each gender and each status (not printed) and those to
+    the number of members (printed in README.txt); the stages add up to it too.
+    Returns the ledger and each printed row (breakdown, category 1, category 2, key)."""
+    ledger = Ledger(active=True, threshold=threshold)
+    printed: list[tuple[str, str, str, str]] = []
+    ledger.count("members", len(rows))
+    pairs = Counter((r["gender"], r["status"]) for r in rows)
+    for g in Gender.values:
+        for st in Status.values:
+            ledger.count(f"gs.{g}.{st}", pairs[(g, st)])
+            printed.append(("gender_status", g, st, f"gs.{g}.{st}"))
+    for g in Gender.values:
+        ledger.count(f"gender.{g}", sum(pairs[(g, st)] for st in Status.values), displayed=False)
+        ledger.total(f"gender.{g}", [f"gs.{g}.{st}" for st in Status.values])
+    for st in Status.values:
+        ledger.count(f"status.{st}", sum(pairs[(g, st)] for g in Gender.values), displayed=False)
+        ledger.total(f"status.{st}", [f"gs.{g}.{st}" for g in Gender.values])
+    ledger.total("members", [f"gender.{g}" for g in Gender.values])
+    ledger.total("members", [f"status.{st}" for st in Status.values])
+    stages = Counter(r["stage_now"] or "" for r in rows)
+    for stage in [*Stage.values, ""]:
+        ledger.count(f"stage.{stage}", stages[stage])
+        printed.append(("stage", stage, "", f"stage.{stage}"))
+    ledger.total("members", [f"stage.{stage}" for stage in [*Stage.values, ""]])
+    return ledger, printed
+
+
 def _summary(rows: list[dict[str, Any]], threshold: int) -> Table:
-    """Counts of members by gender × status and by current stage; small cells hidden."""
-    dims = [
-        ("gender_status", [(g, s) for g in Gender.values for s in Status.values],
-         lambda r: (r["gender"], r["status"])),
-        ("stage", [(s, "") for s in [*Stage.values, ""]], lambda r: (r["stage_now"] or "", "")),
-    ]
+    """Counts of members by gender × status and by current stage, protected by
+    complementary suppression (``summary_ledger``)."""
     table = Table("summary", *both(_("Summary counts")), [
         col("breakdown", _("Breakdown")), col("category_1", _("First category")),
         col("category_2", _("Second category")), col("members", _("Number of members"), INT),
         col("suppressed", _("Count hidden (small cell)"), BOOL)],
-        note=f"Counts below {threshold} members are left empty (suppressed = 1); when only one count of a "
-             "breakdown is that small, the next smallest is hidden too.")
-    for name, cells, key in dims:
-        counts = Counter(key(r) for r in rows)
-        shown = suppress_small([counts[c] for c in cells], threshold)
-        for (a, b), n in zip(cells, shown, strict=True):
-            table.add(name, a or "(none)", b, n, int(n is None))
+        note=SUMMARY_NOTE.format(threshold=threshold))
+    ledger, printed = summary_ledger(rows, threshold)
+    hidden = ledger.hidden_keys()
+    for name, a, b, key in printed:
+        n = None if key in hidden else int(ledger.values[key])
+        table.add(name, a or "(none)", b, n, int(n is None))
     return table

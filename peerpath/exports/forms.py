@@ -28,6 +28,10 @@ class ResearchExportForm(_ExportForm):
                                      required=False, empty_label=_("— a new project —"))
     new_project = forms.CharField(label=_("New project name"), max_length=120, required=False,
                                   help_text=_("Exports of the same project give members the same pseudonyms."))
+    aggregates_only = forms.BooleanField(
+        label=_("Aggregates only"), required=False,
+        help_text=_("Only the summary counts, with small cells hidden: for sharing outside the research team. "
+                    "The row-level tables are for the research team only."))
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,6 +48,8 @@ class ResearchExportForm(_ExportForm):
                 self.add_error("new_project", _("A project with this name exists: choose it in the list."))
         elif name:
             self.add_error("new_project", _("Either choose a project or name a new one, not both."))
+        if data.get("aggregates_only") and data.get("tables"):
+            self.add_error("tables", _("An aggregates-only export holds no row-level table: choose none."))
         return data
 
 

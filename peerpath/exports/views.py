@@ -45,7 +45,7 @@ def export_new_research(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         job = actions.request_research_export(
             membership, tables=d["tables"], fmt=d["format"], date_mode=d["date_mode"], project=d["project"],
-            new_project=d["new_project"], request=request)
+            new_project=d["new_project"], aggregates_only=d["aggregates_only"], request=request)
         _maybe_run_now(job)
         return redirect("export_detail", pk=job.pk)
     return render(request, "exports/form.html", {"form": form, "title": _("New research export"),

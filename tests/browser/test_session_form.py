@@ -49,3 +49,20 @@ def test_the_date_typed_is_the_date_saved_with_the_save_button_in_reach(browser_
     expect(page.get_by_role("status")).to_contain_text(tr("Session recorded."))
     expect(page.get_by_role("status")).to_contain_text(friday.isoformat())
     assert Session.objects.get().date == friday
+
+
+def test_a_peer_leader_records_todays_session_from_the_dashboard_on_a_phone(browser_page: Page, group) -> None:  # noqa: F811
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in_first_time(page, "peerleader_e2e")
+    mine = page.get_by_role("region", name=tr("My groups"))
+    expect(mine).to_contain_text("職場續航團體")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    mine.get_by_role("link", name=tr("Record today's session"), exact=True).click()
+    expect(page.get_by_label(re.compile(re.escape(tr("Date of the session"))))).to_have_value(
+        timezone.localdate().isoformat())
+    page.get_by_role("button", name=tr("Save the session"), exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/dashboard/#group-{group.pk}$"))
+    expect(page.get_by_role("status")).to_contain_text(tr("Session recorded."))
+    expect(mine.get_by_role("link", name=tr("Recorded today"), exact=True)).to_be_visible()
+    assert Session.objects.get().date == timezone.localdate()

@@ -6,7 +6,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/peerpath
 # Development defaults: DEBUG on (secrets generated into var/), demo 2FA off.
 export DEBUG ?= true
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-browser messages venv clean bench
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-browser messages venv clean bench bench-smoke
 
 venv: $(BIN)/.installed
 
@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml
 run: venv
 	PEERPATH_REQUIRE_2FA=$${PEERPATH_REQUIRE_2FA:-false} $(BIN)/peerpath run
 
-test: lint migrations-check typecheck test-sqlite test-postgres test-browser
+test: lint migrations-check typecheck test-sqlite test-postgres test-browser bench-smoke
 
 lint: venv
 	$(BIN)/ruff check .
@@ -67,3 +67,8 @@ bench: venv
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/rescore.py
+
+# Every benchmark at a tiny size, on SQLite: that it runs and prints its figures (no timing).
+bench-smoke: venv
+	$(BIN)/python bench/smoke.py

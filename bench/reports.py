@@ -3,15 +3,17 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_bench_national make bench   # national scale
     DATABASE_URL=postgres://… BENCH_REUSE=1 .venv/bin/python bench/reports.py   # data already built
     .venv/bin/python bench/reports.py            # no PostgreSQL: the demo association on SQLite
+    BENCH_SIZE=10 BENCH_REPEAT=1 .venv/bin/python bench/reports.py   # a tiny association (the smoke run)
     DATABASE_URL=postgres://… BENCH_FACTOR=0.1 .venv/bin/python bench/reports.py  # a tenth of national
 
 1. Builds the data: at national scale (the default on PostgreSQL) ``peerpath demo
    --scale national`` — 50 organisations, 20,000 members, 1,000,000 questionnaires,
    2,000,000 attendance rows, 30,000 jobs — on PostgreSQL only (``BENCH_SCALE=national``
    on SQLite is refused); ``BENCH_SCALE=association`` (the default on SQLite): the demo
-   association (``peerpath demo``). ``BENCH_REUSE=1`` uses the data a
+   association (``peerpath demo``; ``BENCH_SIZE`` members in its main organisation,
+   default 60). ``BENCH_REUSE=1`` uses the data a
    previous run left in the database (the run refuses a non-empty database otherwise).
-2. Times ``REPORTS["programme"].build(scope)`` and ``REPORTS["ips_quarterly"].build(scope)``
+2. Times ``registry.get("programme").build(scope)`` and ``registry.get("ips_quarterly").build(scope)``
    with a scope covering every organisation (a coordinator's view, no small-cell
    suppression), period = the last four quarters, median of ``BENCH_REPEAT`` runs after
    one warm-up run, and counts their queries.
@@ -53,7 +55,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -61,6 +63,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 REUSE = os.environ.get("BENCH_REUSE", "") not in ("", "0")
 FACTOR = float(os.environ.get("BENCH_FACTOR", "1"))
 SEED = int(os.environ.get("BENCH_SEED", "2026"))
+SIZE = int(os.environ.get("BENCH_SIZE", "60"))  # members of the demo association (association scale)
 TARGET_RATIO = 2.0
 COMPETITIVE = "j.in_community AND j.open_to_anyone AND j.minimum_wage_or_more"
 
@@ -78,7 +81,7 @@ def build() -> None:
         call_command("demo", "--scale", "national", "--seed", str(SEED), "--factor", str(FACTOR), verbosity=0,
                      stdout=open(os.devnull, "w"))  # noqa: SIM115
     else:
-        call_command("demo", "--seed", str(SEED), stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("demo", "--seed", str(SEED), "--size", str(SIZE), stdout=open(os.devnull, "w"))  # noqa: SIM115
     print(f"build: {time.perf_counter() - t0:.1f} s")
 
 
@@ -239,7 +242,7 @@ def compare(report: dict[str, Any], raw: dict[str, Any]) -> list[str]:
                         report["starts_total"]["competitive_members"].value), raw["starts"][0]),
         "served / worked by quarter": ([(r["served"].value, r["worked"].value) for r in report["employment"]],
                                        raw["employment"]),
-        "competitive jobs now": ((report["hours"]["jobs"].value, report["hours"]["members"].value),
+        "competitive jobs now": ((report["hours"]["jobs"].value, report["hours"]["jobs"].n),
                                  (raw["hours"]["jobs"], raw["hours"]["members"])),
         "hours worked": (round(report["hours"]["hours_worked"].value, 3), round(raw["hours"]["hours_worked"], 3)),
         "median wage": ([(w["currency"], round(float(w["median"].value), 2)) for w in report["hours"]["wages"]],
@@ -290,7 +293,7 @@ def main() -> None:
     from peerpath.groups.models import Attendance
     from peerpath.measures.models import Administration
     from peerpath.members.models import Member
-    from peerpath.outcomes.registry import REPORTS
+    from peerpath.outcomes import registry
     from peerpath.tenancy.models import Organization
 
     engine = connection.vendor
@@ -299,7 +302,7 @@ def main() -> None:
     if SCALE == "national" and engine != "postgresql" and not REUSE:
         sys.exit("National scale needs PostgreSQL: set DATABASE_URL=postgres://… (or BENCH_SCALE=association).")
     for slug in ("programme", "ips_quarterly"):
-        if slug not in REPORTS:
+        if registry.get(slug) is None:
             sys.exit(f"The {slug} report is not available (peerpath/outcomes/reports/{slug}.py).")
     call_command("migrate", verbosity=0)
     build()
@@ -316,8 +319,10 @@ def main() -> None:
           f"median of {REPEAT} runs after a warm-up")
     failed = False
     for slug, raw_run in (("programme", raw.programme), ("ips_quarterly", raw.quarterly_employment)):
-        report = REPORTS[slug]
+        report = registry.get(slug)
+        assert report is not None
         time_charts(f"peerpath.outcomes.reports.{slug}")
+        reset_queries()  # the build filled the query log (DEBUG): count from an empty one
         with CaptureQueriesContext(connection) as queries:
             report.build(s)
         CHART_MS.clear()

@@ -30,7 +30,11 @@ def chart_response(
     """The progress chart of one score of one member, as an SVG document (shown as
     an <img>). Access is the caller's: staff views and the member portal (``phone``:
     drawn for a phone's width, with text of 12 px or more)."""
-    from peerpath.measures.charts import PHONE, WIDE, progress_svg  # matplotlib loads only when drawn
+    from peerpath.measures.charts import (  # matplotlib loads only when drawn
+        PHONE,
+        WIDE,
+        progress_svg,
+    )
     from peerpath.measures.scoring import score_range
 
     instrument, series = selectors.series_of(member, instrument_id, score_id, language)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from peerpath.outcomes.cells import Suppression
+from peerpath.outcomes.disclosure import Ledger
 from peerpath.outcomes.templatetags.outcomes import figure
 
 
@@ -25,16 +25,14 @@ def test_values_print_rounded(value, kind, text):
 
 
 def test_a_hidden_small_cell_prints_the_threshold_not_the_value():
-    cell = Suppression(active=True, threshold=5).count(3)
+    cell = Ledger(active=True, threshold=5).count("n", 3)
     with translation.override("en"):
         shown = str(figure(cell, "count"))
     assert "&lt; 5" in shown and "3" not in shown.replace("&lt; 5", "")
-    assert figure(Suppression(active=False, threshold=5).count(3)) == "3"
+    assert figure(Ledger(active=False, threshold=5).count("n", 3)) == "3"
 
 
 def test_a_figure_hidden_to_protect_another_says_hidden_not_below_the_threshold():
-    from peerpath.outcomes.disclosure import Ledger
-
     ledger = Ledger(active=True, threshold=5)
     ledger.count("n", 30)
     small, cover = ledger.count("a", 2), ledger.count("b", 12)

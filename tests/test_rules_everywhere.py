@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.html import escape
 from rest_framework.test import APIClient
 
 from conftest import verified_client
@@ -332,7 +333,10 @@ def test_the_same_code_in_another_organisation_is_another_member(org_a, org_b):
 def portal_page(t: Tenant) -> list[str]:
     response = verified_client(t.users["coordinator"]).post(f"/members/{t.member.code}/portal/")
     assert response.status_code == 200
-    return [str(e) for e in response.context.get("errors") or []]
+    errors = [str(e) for e in response.context.get("errors") or []]
+    page = response.content.decode()
+    assert all(escape(e) in page for e in errors) and ("The portal account was not opened." in page) == bool(errors)
+    return errors
 
 
 def portal_action(t: Tenant) -> list[str]:

@@ -104,6 +104,12 @@ def test_fifteen_members_fit_two_screens_at_1280_by_800(browser_page: Page, fift
     expect(suggestion).to_be_visible()
     expect(suggestion).to_contain_text(re.compile(r"\S"))
 
+    # In English (longer words) the caseload still fits the width.
+    page.get_by_role("button", name="English", exact=True).click()
+    page.goto("/caseload/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(tr("Caseload", "en"))
+    assert overflow(page) <= 0, widest(page)
+
 
 def test_on_a_phone_the_caseload_and_the_dashboard_fit_the_width(browser_page: Page, fifteen) -> None:
     page = browser_page
@@ -122,3 +128,8 @@ def test_on_a_phone_the_caseload_and_the_dashboard_fit_the_width(browser_page: P
     menu.locator("summary").click()
     expect(menu.get_by_role("link", name=tr("Log a contact"), exact=True)).to_be_visible()
     assert overflow(page) <= 0
+
+    # A member page with open alerts and their suggestions fits too.
+    page.goto("/members/M0001/")
+    assert page.locator("body").inner_text()
+    assert overflow(page) <= 0, widest(page)

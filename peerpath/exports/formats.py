@@ -109,7 +109,7 @@ def write_xlsx(table: Table) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.name[:31])
 
-    def cell(value: Any, kind: str) -> WriteOnlyCell:
+    def cell(value: Any, kind: str) -> Any:
         if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
             return WriteOnlyCell(sheet, value=None)
         if kind == DATE:

@@ -194,9 +194,9 @@ def follow_along_recent(scope: ReportScope, end: dt.date) -> dict[str, Any]:
         scope.members().filter(Exists(working)).annotate(supported=Exists(supported))
         .aggregate(n=Count("pk"), k=Count("pk", filter=Q(supported=True)))
     )
-    working = scope.count(agg["n"], key="follow_along.working")
+    working_count = scope.count(agg["n"], key="follow_along.working")
     share = scope.share(agg["k"], agg["n"], key="follow_along", denominator_key="follow_along.working")
-    return {"value": share, "working": working, "rating": fidelity.follow_along_rating(share.value)}
+    return {"value": share, "working": working_count, "rating": fidelity.follow_along_rating(share.value)}
 
 
 def follow_along_gap(scope: ReportScope, start: dt.date, end: dt.date) -> dict[str, Any]:

@@ -316,8 +316,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
         for score in instrument.scores:
             cells = []
             for i, key in enumerate(keys):
-                mean, members = means.get((score.id, key), (None, 0))
-                cells.append(scope.cell(mean, members, key=f"climate.{score.id}.{i}"))
+                mean, answered = means.get((score.id, key), (None, 0))
+                cells.append(scope.cell(mean, answered, key=f"climate.{score.id}.{i}"))
             subscales.append({"label": score.label.get(language), "quarters": cells})
         climate = {
             "name": instrument.short_name,

@@ -371,6 +371,17 @@ def test_a_derived_portal_user_name_never_takes_another_accounts_name(org_a, org
     assert not MemberAccount.objects.filter(member=org_a.member).exists()
 
 
+def test_a_staff_user_name_never_takes_a_portal_accounts_name_in_any_case(org_a, org_b):
+    portal.create_account(org_a.staff["coordinator"], org_a.member)  # assoc-a-a0001
+    users = get_user_model().objects.count()
+    response = verified_client(org_b.users["admin"]).post("/staff/new/", {
+        "username": "ASSOC-A-A0001", "first_name": "A", "last_name": "B", "email": "x@example.org",
+        "role": "researcher"})
+    assert response.status_code == 200
+    assert form_errors(response) == ["This username is taken. Choose another."]
+    assert get_user_model().objects.count() == users
+
+
 def test_a_free_portal_user_name_opens_the_account(org_a):
     assert portal_page(org_a) == []
     assert MemberAccount.objects.get(member=org_a.member).user.username == "assoc-a-a0001"

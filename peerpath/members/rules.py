@@ -120,10 +120,11 @@ def member_code_key(code: str) -> str:
 
 
 def username_taken(username: str) -> Broken | None:
-    """A user of any organisation already has this name, in any case."""
-    from django.contrib.auth import get_user_model
+    """A user of any organisation already has this name, in any case (the staff form
+    asks the same ``tenancy.usernames.username_in_use``)."""
+    from peerpath.tenancy.usernames import username_in_use
 
-    if get_user_model().objects.filter(username__iexact=username).exists():
+    if username_in_use(username):
         return Broken(
             "username_taken",
             gettext_noop("The user name %(username)s is already used by another account, so this account cannot "

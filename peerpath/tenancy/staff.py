@@ -25,6 +25,7 @@ from peerpath.audit.models import Event
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Discipline, Membership, Role
 from peerpath.tenancy.policy import Perm, require
+from peerpath.tenancy.usernames import username_in_use
 
 User = get_user_model()
 
@@ -41,7 +42,7 @@ class NewStaffForm(forms.Form):
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].lower()
-        if User.objects.filter(username__iexact=username).exists():
+        if username_in_use(username):  # the same rule as a portal account's derived name
             raise forms.ValidationError(_("This username is taken. Choose another."))
         return username
 

@@ -140,6 +140,13 @@ def jobs_import(t: Tenant, value: str) -> list[str]:
     return run_import(t, "jobs", data.encode())
 
 
+def jobs_import_end(t: Tenant, value: str) -> list[str]:
+    """A job that ended on ``value`` (it started on 1900-01-01, so that only the end is judged)."""
+    data = ("member code,employer,title,start date,hours per week,end date,ending reason\n"
+            f"{t.member.code},全聯,店員,1900-01-01,20,{value},quit\n")
+    return run_import(t, "jobs", data.encode())
+
+
 def api_job_create(t: Tenant, value: str) -> list[str]:
     job = {"title": "外場服務員", "start_date": value, "hours_per_week": "15.5", "in_community": True,
            "open_to_anyone": True, "minimum_wage_or_more": True, "disclosure": "none",
@@ -162,6 +169,7 @@ PAST_DATE_ENTRY_POINTS: dict[str, Callable[[Tenant, str], list[str]]] = {
     "POST /api/v1/members/": api_member_create,
     "PATCH /api/v1/members/<code>/": api_member_patch,
     "jobs import": jobs_import,
+    "jobs import (end date)": jobs_import_end,
     "POST /api/v1/members/<code>/jobs/": api_job_create,
     "demo loader": demo_enrolment,
 }

@@ -94,3 +94,17 @@ def test_an_aggregates_only_export_of_few_members_does_not_give_their_number(org
     _job, archive = _run(org_a, tables=[], aggregates_only=True)
     readme = archive.read("README.txt").decode()
     assert "Members: fewer than 5" in readme and "Members: 3" not in readme
+
+
+def test_the_command_makes_an_aggregates_only_export_and_refuses_one_with_tables(consented, capsys):
+    from django.core.management import CommandError, call_command
+
+    from peerpath.exports.models import ExportJob
+
+    call_command("export", "run", "--organisation", consented.org.slug, "--user", "researcher_a",
+                 "--project", "Shared", "--aggregates-only")
+    job = ExportJob.objects.latest("pk")
+    assert job.state == "done" and job.parameters["aggregates_only"] is True
+    with pytest.raises(CommandError, match="no row-level table"):
+        call_command("export", "run", "--organisation", consented.org.slug, "--user", "researcher_a",
+                     "--project", "Shared", "--aggregates-only", "--tables", "jobs")

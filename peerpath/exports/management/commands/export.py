@@ -38,6 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--tables", default="", help=f"comma-separated, of: {', '.join(OPTIONAL_TABLES)}")
         parser.add_argument("--project", default="", help="research project name (created when new)")
         parser.add_argument("--reason", default="", help="why (identifiable exports)")
+        parser.add_argument("--aggregates-only", action="store_true",
+                            help="research exports: the summary counts alone, for sharing outside the research team")
         parser.add_argument("--loop", action="store_true", help="keep processing the queue until stopped")
         parser.add_argument("--interval", type=int, default=30, help="seconds between queue checks (default 30)")
 
@@ -93,7 +95,8 @@ class Command(BaseCommand):
                     name=options["project"].strip()).first()
                 job = actions.request_research_export(
                     membership, tables=tables, fmt=options["fmt"], date_mode=options["date_mode"],
-                    project=project, new_project="" if project else options["project"])
+                    project=project, new_project="" if project else options["project"],
+                    aggregates_only=options["aggregates_only"])
             else:
                 if len(options["reason"].strip()) < 10:
                     raise CommandError("An identifiable export needs --reason (a full sentence).")
@@ -101,6 +104,8 @@ class Command(BaseCommand):
                     membership, tables=tables, fmt=options["fmt"], reason=options["reason"])
         except PermissionDenied as exc:
             raise CommandError(f"Not allowed: {exc}") from exc
+        except ValueError as exc:  # e.g. --aggregates-only with --tables
+            raise CommandError(f"Refused: {exc}.") from exc
         self.stdout.write(f"export {job.pk} requested; building …")
         job = actions.run_job(job, lambda done, total: self.stdout.write(f"progress {done}/{total}"))
         self.report(job)

@@ -103,6 +103,12 @@ def test_six_simultaneous_finishes_store_one_questionnaire_with_one_flag_alert_a
     assert ResultFlag.objects.filter(administration=administration).count() == 1
     assert Alert.objects.filter(member=org_a.member, rule=Rule.SAFETY).count() == 1
     assert AccessLog.objects.filter(event=Event.MEASURE_LINK_COMPLETED).count() == 1
+    # one safety follow-up, and every one of the six sees the same closing page
+    from peerpath.safety.models import SafetyFollowUp
+
+    assert SafetyFollowUp.objects.filter(administration=administration).count() == 1
+    if mode != Mode.KIOSK:
+        assert all('href="tel:' in r.content.decode() for r in responses)
 
 
 @pytest.mark.django_db(transaction=True)

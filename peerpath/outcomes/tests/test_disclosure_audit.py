@@ -1,7 +1,7 @@
-"""The disclosure audit over every report on the demo association: for every role
-that sees suppressed figures (researchers; everyone's exported reports), no hidden
-count can be narrowed below the threshold from the figures shown, and every figure
-a report shows is declared in its run's ledger."""
+"""The disclosure audit over every report and export summary of the demo
+association: for every role that sees suppressed figures (researchers; everyone's
+exported reports), no hidden count can be narrowed below the threshold from the
+figures shown, and every figure a report shows is declared in its run's ledger."""
 
 from __future__ import annotations
 
@@ -49,6 +49,19 @@ def test_no_hidden_figure_of_any_report_of_the_demo_can_be_narrowed_below_the_th
             problems += [f"{where}: {f.key}={f.value} narrowed to [{f.low:g}, {f.high:g}]"
                          for f in scope.disclosure.audit()]
             hidden += len(scope.disclosure.ranges())
+    # and the summary table of every export of the demo association
+    from peerpath.exports.collect import summary_ledger
+    from peerpath.members.models import Member
+    from peerpath.members.selectors import current_stage_subquery, research_consent_in_force
+
+    for org in Organization.objects.order_by("pk"):
+        everyone = Member.objects.filter(organization=org)
+        for members, kind in ((research_consent_in_force(everyone), "research"), (everyone, "identifiable")):
+            rows = list(members.annotate(stage_now=current_stage_subquery()).values("gender", "status", "stage_now"))
+            ledger, _printed = summary_ledger(rows, THRESHOLD)
+            problems += [f"{kind} export of {org.slug}: summary {f.key}={f.value} narrowed to [{f.low:g}, {f.high:g}]"
+                         for f in ledger.audit()]
+            hidden += len(ledger.ranges())
     assert problems == []
     assert hidden > 0  # the demo's research views do hide figures
 

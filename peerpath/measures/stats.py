@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 
 from peerpath.measures.change import baseline_sd
 from peerpath.measures.models import StoredScore
@@ -40,8 +44,84 @@ def programme_baseline_sds(organization_ids: Iterable[int], scores: Iterable[tup
     return found
 
 
+# -- kept between calls -------------------------------------------------------------
+#
+# Every finished questionnaire without a normative SD asks for the programme's baseline
+# SD (the deterioration check), and reading the organisation's whole history each time
+# grows with it. So the members' first scores are kept in the cache (shared by the
+# servers when CACHE_URL names one), under (organisation, instrument, score), with what
+# they were read from: the number of score rows, the highest row id and the latest
+# ``computed_at``. One aggregate query checks that against the table: equal, the kept
+# SD is current; rows added since (a new questionnaire), only those are read and folded
+# in; anything else (a score deleted, rescored, a row id used again) reads it all
+# again. Whichever way scores change — forms, links, imports, rescoring, deletions —
+# the SD returned is the one ``programme_baseline_sds`` computes.
+
+CACHE_KEY = "peerpath:baseline-sd:v1:{}:{}:{}"
+CACHE_SECONDS = 7 * 24 * 3600
+
+
+@dataclass
+class _Kept:
+    rows: int  # score rows of (organisation, instrument, score), scored or not
+    last_id: int
+    last_at: dt.datetime | None
+    first: dict[int, tuple[dt.date, int, float]]  # member → (taken on, administration, value)
+    sd: float | None
+
+
+def _rows(organization_id: int, instrument_id: str, score_id: str) -> QuerySet[StoredScore]:
+    return StoredScore.objects.filter(organization_id=organization_id, instrument_id=instrument_id, score_id=score_id)
+
+
+def _fold(first: dict[int, tuple[dt.date, int, float]], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Keep each member's first scored result (by date answered, then administration),
+    as ``programme_baseline_sds`` orders them."""
+    for _pk, member_id, taken_on, administration_id, value, _at in rows:
+        if value is None:
+            continue
+        kept = first.get(member_id)
+        if kept is None or (taken_on, administration_id) < kept[:2]:
+            first[member_id] = (taken_on, administration_id, float(value))
+
+
+def _sd(first: dict[int, tuple[dt.date, int, float]]) -> float | None:
+    if len(first) < MIN_MEMBERS_FOR_BASELINE:
+        return None
+    return baseline_sd([first[m][2] for m in sorted(first)])  # in member order, as recomputed
+
+
+COLUMNS = ("pk", "member_id", "taken_on", "administration_id", "value", "computed_at")
+
+
 def programme_baseline_sd(organization_id: int, instrument_id: str, score_id: str) -> float | None:
     """SD of each member's first score in the organisation (Jacobson and Truax use
-    the SD of the pre-treatment sample); None with fewer than 10 members."""
-    return programme_baseline_sds([organization_id], [(instrument_id, score_id)])[
-        (organization_id, instrument_id, score_id)]
+    the SD of the pre-treatment sample); None with fewer than 10 members. Kept
+    between calls (see above): one query when nothing changed, two when scores were
+    added since, whatever the length of the organisation's history."""
+    key = CACHE_KEY.format(organization_id, instrument_id, score_id)
+    kept: _Kept | None = cache.get(key)
+    if kept is not None:
+        now = _rows(organization_id, instrument_id, score_id).aggregate(
+            rows=Count("pk"), last_id=Max("pk"), last_at=Max("computed_at"))
+        if (now["rows"], now["last_id"] or 0, now["last_at"]) == (kept.rows, kept.last_id, kept.last_at):
+            return kept.sd
+        since = Q(pk__gt=kept.last_id)
+        if kept.last_at is not None:
+            since |= Q(computed_at__gt=kept.last_at)
+        added = list(_rows(organization_id, instrument_id, score_id).filter(since).values_list(*COLUMNS))
+        if (added and all(row[0] > kept.last_id for row in added)
+                and kept.rows + len(added) == now["rows"] and max(row[0] for row in added) == now["last_id"]):
+            _fold(kept.first, added)
+            # every row computed since is among those added: the table's latest is theirs
+            kept = _Kept(now["rows"], now["last_id"], now["last_at"], kept.first, _sd(kept.first))
+            cache.set(key, kept, CACHE_SECONDS)
+            return kept.sd
+    rows = list(_rows(organization_id, instrument_id, score_id).values_list(*COLUMNS))
+    first: dict[int, tuple[dt.date, int, float]] = {}
+    _fold(first, rows)
+    times = [row[5] for row in rows if row[5] is not None]
+    kept = _Kept(len(rows), max((row[0] for row in rows), default=0), max(times) if times else None, first,
+                 _sd(first))
+    cache.set(key, kept, CACHE_SECONDS)
+    return kept.sd

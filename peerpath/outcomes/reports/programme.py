@@ -142,6 +142,9 @@ def build(scope: ReportScope) -> dict[str, Any]:
         "helped": scope.count(helping["helped"], key="helping.helped"),
         "contacts": scope.count(helping["helpers"], value=helping["contacts"], key="helping.contacts"),
     }
+    # the competitive jobs held on the last day are those of the members employed then
+    scope.at_least("hours.jobs", "employed_now")
+    scope.at_least("helping.contacts", "helping.helpers")
     helping_cells["hours"] = scope.cell(helping["minutes"] / 60, helping["helpers"], key="helping.hours",
                                         basis=("helping.helpers",))
     due_cells = {"due": scope.count(due["due"], key="due")}

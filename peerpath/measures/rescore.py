@@ -159,11 +159,6 @@ def rescore_chunk(instruments: Mapping[str, Instrument], rows: Sequence[Row]) ->
     for instrument_id, part in by_instrument.items():
         new_rows.extend(_score_rows(instruments[instrument_id], part))
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # Scores are derived data, rewritten by the next run if a crash loses this
-            # transaction: its commit need not wait for the disk (PostgreSQL stays consistent).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         _delete_scores(ids)
         bulk.insert(StoredScore, {"computed_at": timezone.now()}, SCORE_COLUMNS, new_rows)
     done.rescored = len(ids)

@@ -1,5 +1,6 @@
-"""Export tables as plain data: columns with labels and value labels, rows, and
-small-cell suppression of aggregate counts (pure Python, no Django)."""
+"""Export tables as plain data: columns with labels and value labels, and rows
+(pure Python, no Django). Small cells of aggregate tables are hidden through a
+disclosure ledger (``peerpath.outcomes.disclosure``, see ``collect._summary``)."""
 
 from __future__ import annotations
 
@@ -84,16 +85,3 @@ def date_column(name: str, en: str, zh: str, mode_days: bool) -> Column:
     if mode_days:
         return Column(name, f"{en} (days since enrolment)", f"{zh}（入案後天數）", DAY, unit="days")
     return Column(name, en, zh, DATE)
-
-
-def suppress_small(counts: list[int], threshold: int) -> list[int | None]:
-    """Counts of one aggregate table with every count below ``threshold`` hidden
-    (None). When exactly one count is hidden, the next smallest is hidden too, so
-    that the hidden one cannot be recovered from a known total."""
-    shown: list[int | None] = [c if c >= threshold else None for c in counts]
-    hidden = [i for i, c in enumerate(shown) if c is None]
-    if len(hidden) == 1:
-        rest = sorted((c, i) for i, c in enumerate(counts) if shown[i] is not None)
-        if rest:
-            shown[rest[0][1]] = None
-    return shown

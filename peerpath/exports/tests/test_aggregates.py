@@ -108,3 +108,18 @@ def test_the_command_makes_an_aggregates_only_export_and_refuses_one_with_tables
     with pytest.raises(CommandError, match="no row-level table"):
         call_command("export", "run", "--organisation", consented.org.slug, "--user", "researcher_a",
                      "--project", "Shared", "--aggregates-only", "--tables", "jobs")
+
+
+def test_the_research_export_page_offers_an_aggregates_only_export(consented, client_for):
+    from peerpath.exports.models import ExportJob
+
+    client = client_for("researcher")
+    page = client.get("/exports/research/new/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Aggregates only" in page and "for sharing outside the research team" in page
+    response = client.post("/exports/research/new/", {"format": "csv", "date_mode": "shift", "new_project": "Out",
+                                                      "aggregates_only": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302
+    job = ExportJob.objects.latest("pk")
+    assert job.parameters["aggregates_only"] is True
+    detail = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Aggregates only" in detail and "members," not in detail

@@ -40,15 +40,20 @@ def test_coordinator_reads_the_quarterly_outcome_and_downloads_its_pdf(browser_p
     expect(page.get_by_role("heading", level=1)).to_have_text(tr("Reports"))
     page.get_by_role("link", name=tr("IPS quarterly outcomes"), exact=True).click()
 
-    # A period that cannot be read is named, and nothing is shown.
+    # The filters fold into one row above the results; opened, a typed period that
+    # cannot be read is named, and nothing is shown.
+    page.locator("details.report-filters > summary").click()
     period = page.get_by_label(label(ReportFilterForm, "period"))
     period.fill("2026Q5")
     page.get_by_role("button", name=tr("Show"), exact=True).click()
     expect(page.locator("#error-summary")).to_contain_text("2026Q5")
 
-    period.fill("2026Q3")
+    # The quarter is picked from the list (the typed text cleared).
+    period.fill("")
+    page.get_by_label(label(ReportFilterForm, "quarter")).select_option("2026Q3")
     page.get_by_role("button", name=tr("Show"), exact=True).click()
-    expect(page).to_have_url(re.compile(r"/reports/ips_quarterly/\?period=2026Q3"))
+    expect(page).to_have_url(re.compile(r"/reports/ips_quarterly/\?quarter=2026Q3"))
+    expect(page.locator("details.report-filters > summary")).to_contain_text("2026Q3")
     row = page.locator("table tr").filter(has_text="2026Q3").first
     expect(row).to_contain_text("10")
     expect(row).to_contain_text("50.0%")

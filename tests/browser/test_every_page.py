@@ -70,13 +70,7 @@ OVERFLOW = """() => {
 
 # (path, check, rule) of failures known today on pages being changed by others.
 # "check" is "axe" (rule = axe rule id), "overflow" (rule = viewport) or "console".
-KNOWN: set[tuple[str, str, str]] = {
-    # the professional's dashboard on a phone (issue 14, caseload and dashboards)
-    ("/dashboard/", "overflow", "390×844"),
-    # reports that answer 500 since ReportScope.cell() requires key= (outcomes, in progress)
-    ("/reports/tenure/", "status", "500"), ("/reports/group_process/", "status", "500"),
-    ("/reports/process_outcome/", "status", "500"), ("/reports/fidelity/", "status", "500"),
-}
+KNOWN: set[tuple[str, str, str]] = set()
 
 
 def _context(chromium: Browser, base_url: str, role: str, tenant) -> BrowserContext:

@@ -69,7 +69,8 @@ OVERFLOW = """() => {
 }"""
 
 # (path, check, rule) of failures known today on pages being changed by others.
-# "check" is "axe" (rule = axe rule id), "overflow" (rule = viewport) or "console".
+# "check" is "axe" (rule = axe rule id), "overflow" (rule = viewport), "console"
+# (rule = "error") or "status" (rule = the HTTP status the page answered).
 KNOWN: set[tuple[str, str, str]] = set()
 
 

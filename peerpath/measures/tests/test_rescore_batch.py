@@ -15,7 +15,13 @@ from peerpath.audit.models import AccessLog, Event
 from peerpath.measures import rescore
 from peerpath.measures.actions import store_scores
 from peerpath.measures.library import library
-from peerpath.measures.models import Administration, AdministrationStatus, Mode, ResultFlag, StoredScore
+from peerpath.measures.models import (
+    Administration,
+    AdministrationStatus,
+    Mode,
+    ResultFlag,
+    StoredScore,
+)
 from tests.factories import MemberFactory
 
 # Sums with and without prorating (PHQ-9, K10 rounded half up), means with prorating

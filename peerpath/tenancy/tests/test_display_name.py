@@ -4,6 +4,9 @@ name first, the username when no name was recorded."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
 from django.template import Context, Template
 
@@ -49,3 +52,12 @@ def test_the_staff_list_shows_names_through_the_same_helper(org_a, client_for):
     html = client_for("admin").get("/staff/").content.decode()
     assert "Ann Lee" in html and "LeeAnn" not in html
 
+
+
+def test_no_template_writes_a_staff_name_by_hand():
+    """Templates show staff names with ``|staff_name``, never by gluing the
+    name fields together (which puts Western names in the wrong order)."""
+    root = Path(__file__).resolve().parents[2]
+    by_hand = re.compile(r"\.(last_name|first_name) \}\}\s*\{\{ [\w.]+\.(first_name|last_name) \}\}")
+    found = [str(p.relative_to(root)) for p in root.rglob("*.html") if by_hand.search(p.read_text(encoding="utf-8"))]
+    assert not found, f"use |staff_name in: {found}"

@@ -32,7 +32,7 @@ from peerpath.portal.models import MemberAccount
 from peerpath.safety import actions, rules, selectors
 from peerpath.safety.models import FollowUpContact, SafetyFollowUp, SafetyPlan
 from peerpath.safety.views import page_context
-from peerpath.tenancy.models import Membership
+from peerpath.tenancy.models import Membership, display_name
 from peerpath.tenancy.policy import Perm, can
 from peerpath.workspace import urgent
 
@@ -127,7 +127,7 @@ def safety_entries(member: Member) -> list[TimelineEntry]:
         entries.append(TimelineEntry(
             date=timezone.localdate(c.contacted_at), kind="safety.contact",
             title=_("Safety follow-up: %(outcome)s") % {"outcome": rules.Outcome(c.outcome).label},
-            detail=str(rules.Method(c.method).label), by=c.recorded_by.get_full_name() or c.recorded_by.username,
+            detail=str(rules.Method(c.method).label), by=display_name(c.recorded_by),
             track=Track.PROFESSIONAL, clinical=True, sort_key=(c.contacted_at.isoformat(),),
         ))
     for p in SafetyPlan.objects.filter(organization_id=member.organization_id, member=member):

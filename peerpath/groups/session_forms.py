@@ -40,7 +40,8 @@ class SessionForm(FormBase, forms.Form):
     # The date that is saved is the one in this box. The roster and norms shown are
     # those of ``shown`` (the day the page was built for); if the date is changed
     # without showing that day's roster, saving compares the two rosters.
-    date = forms.DateField(label=gettext_lazy("Date of the session"), widget=DateInput())
+    date = forms.DateField(label=gettext_lazy("Date of the session"),
+                           widget=DateInput(attrs={"data-mirror": "session-bar-date"}))
     shown = forms.DateField(widget=forms.HiddenInput, required=False)
     theme = forms.CharField(label=gettext_lazy("Theme"), max_length=200, required=False)
     facilitators = StaffMultipleChoiceField(

@@ -45,6 +45,7 @@ def test_the_date_typed_is_the_date_saved_with_the_save_button_in_reach(browser_
     # with a warning that the group meets on Wednesdays.
     friday = weekday_ago(4)
     page.get_by_label(re.compile(re.escape(tr("Date of the session")))).fill(friday.isoformat())
+    expect(page.locator(".form-bar")).to_contain_text(friday.isoformat())  # the bar shows the date to be saved
     save.click()
     expect(page.get_by_role("status")).to_contain_text(tr("Session recorded."))
     expect(page.get_by_role("status")).to_contain_text(friday.isoformat())

@@ -20,3 +20,14 @@ document.addEventListener("click", function (event) {
     if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
   });
 });
+
+// A long form's summary bar repeats a date typed in the form (<input data-mirror="id">,
+// the bar's element carries the date it shows in data-date), so the bar never shows
+// another date than the one that will be saved.
+document.addEventListener("input", function (event) {
+  var id = event.target.getAttribute && event.target.getAttribute("data-mirror");
+  var bar = id && document.getElementById(id);
+  if (!bar || !event.target.value) { return; }
+  bar.textContent = bar.textContent.replace(bar.getAttribute("data-date"), event.target.value);
+  bar.setAttribute("data-date", event.target.value);
+});

@@ -240,7 +240,8 @@ def test_pdf_contains_the_figures_and_hides_small_cells(who5, org_a, client_for,
     # 3 deteriorated: a small cell in an exported report; 24 − 9 improved − 12
     # unchanged would give it away, so unchanged is hidden with it (improved cannot
     # cover it: the 9 recovered are among the improved).
-    assert re.search(r"\nWHO-5 24 37\.5% hidden < 5 37\.5% ", text)
+    hidden = "hidden" if language == "en" else "已隱藏"
+    assert re.search(rf"\nWHO-5 24 37\.5% {hidden} < 5 37\.5% ", text)
     assert "2.50" in text  # mean change
     assert "37.5%" in text  # reliably improved, recovered
     assert "50.0%" not in text  # unchanged

@@ -25,7 +25,7 @@ def test_a_figure_made_outside_the_ledger_is_reported_as_undeclared():
     assert undeclared(content, ledger) == ["rows[0].mean"]
 
 
-def _scopes(today):
+def _scopes(today, spec):
     orgs = list(Organization.objects.order_by("pk"))
     periods = [default_period(today), parse_period(f"{today.year - 1}..{today.year}")]
     for period in periods:
@@ -33,6 +33,11 @@ def _scopes(today):
             for research_only in (True, False):  # researchers; exported reports of any role
                 yield ReportScope(organizations=tuple(chosen), period=period, today=today,
                                   suppression=Suppression(True, THRESHOLD), research_only=research_only)
+    for option in spec.options:  # each option of the report, once
+        for value in ([True] if option.kind == "bool" else [v for v, _label in option.choices]):
+            yield ReportScope(organizations=tuple(orgs), period=periods[1], today=today,
+                              suppression=Suppression(True, THRESHOLD), research_only=True,
+                              options={option.name: value})
 
 
 def test_no_hidden_figure_of_any_report_of_the_demo_can_be_narrowed_below_the_threshold(db, settings):
@@ -41,7 +46,7 @@ def test_no_hidden_figure_of_any_report_of_the_demo_can_be_narrowed_below_the_th
     today = timezone.localdate()
     problems, hidden = [], 0
     for slug, report in registry.reports().items():
-        for scope in _scopes(today):
+        for scope in _scopes(today, report.spec):
             data = report.build(scope)
             where = f"{slug} {scope.period.label} {[o.slug for o in scope.organizations]} " \
                     f"{'research' if scope.research_only else 'exported'}"

@@ -18,6 +18,11 @@ real policy (``script-src 'self'``, no inline script): a ``<script>`` tag
 context would switch the policy off for the site's own scripts as well and hide
 the very console errors this test looks for.
 
+A second test does the same with the demo association loaded (20 members with
+years of history), for the pages that grow with the records: dashboards, the
+caseload, lists and a few members' own pages, where overflow shows with real
+volumes.
+
 Pages answering with something other than HTML (an SVG chart, a PDF, a CSV, JSON)
 are left out; downloads are refused by the browser context.
 
@@ -34,17 +39,20 @@ failure that no longer happens fails the test too, so the list only shrinks.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page
 
 from tests.browser.conftest import TIMEOUT_MS
-from tests.pages import ANON, build_tenant, client_of, reachable
+from tests.pages import ANON, MEMBER, build_tenant, client_of, reachable
+from tests.test_route_matrix import MATRIX, MEMBER_DEFAULT, all_routes
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +80,8 @@ OVERFLOW = """() => {
 # "check" is "axe" (rule = axe rule id), "overflow" (rule = viewport), "console"
 # (rule = "error") or "status" (rule = the HTTP status the page answered).
 KNOWN: set[tuple[str, str, str]] = set()
+KNOWN_DEMO: set[tuple[str, str, str]] = set()
+DEMO_ORG = "dawn-demo"  # the main organisation of the demo association
 
 
 def _context(chromium: Browser, base_url: str, role: str, tenant) -> BrowserContext:
@@ -100,22 +110,15 @@ def _check(page: Page, where: str, axe: bool) -> list[tuple[str, str, str]]:
     return found
 
 
-def test_every_page_fits_the_screen_logs_no_error_and_passes_axe(chromium, live_server, org_a):
-    tenant = build_tenant(org_a)
-    started = time.monotonic()
-    pages_by_role: dict[str, list[str]] = {}
-    only = re.compile(os.environ.get("PEERPATH_CRAWL_ONLY", ""))  # e.g. "^/api/docs/" while fixing a page
-    for page_ in reachable(tenant):
-        if not only.search(page_.path):
-            continue
-        pages_by_role.setdefault(page_.role, []).append(page_.path)
-
-    failures: dict[tuple[str, str, str], str] = {}
+def crawl(chromium: Browser, base_url: str, tenant, pages_by_role: dict[str, list[str]],
+          failures: dict[tuple[str, str, str], str]) -> int:
+    """Visit the pages of each role (signed in as ``tenant.users[role]``), add what
+    fails to ``failures`` (keyed by path, check and rule); the pages visited."""
     visited = 0
     axe_checked: set[str] = set()  # paths axe has seen (for one role)
     roles_checked: set[str] = set()  # roles whose navigation axe has seen
     for role, paths in pages_by_role.items():
-        context = _context(chromium, live_server.url, role, tenant)
+        context = _context(chromium, base_url, role, tenant)
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m, errors=errors: _console(m, errors))
@@ -151,17 +154,80 @@ def test_every_page_fits_the_screen_logs_no_error_and_passes_axe(chromium, live_
             found += _check(page, "390×844", axe)
             found += [("console", "error", e) for e in errors]
             for check, rule, detail in found:
-                key = (path, check, rule)
-                failures.setdefault(key, f"{path} ({role}) {check} {rule}: {detail}")
+                failures.setdefault((path, check, rule), f"{path} ({role}) {check} {rule}: {detail}")
         context.close()
+    return visited
 
-    elapsed = time.monotonic() - started
-    print(f"visited {visited} pages in {elapsed:.0f} s")
-    assert visited > 100 or only.pattern, f"the crawl reached only {visited} pages"
-    unexpected = [text for key, text in sorted(failures.items()) if key not in KNOWN]
-    fixed = sorted(KNOWN - set(failures))
+
+def _assert_no_failures(failures: dict[tuple[str, str, str], str], known: set[tuple[str, str, str]],
+                        partial: bool) -> None:
+    unexpected = [text for key, text in sorted(failures.items()) if key not in known]
     assert not unexpected, f"{len(unexpected)} problems:\n" + "\n".join(unexpected)
-    assert not fixed or only.pattern, f"fixed since listed, remove from KNOWN: {fixed}"
+    fixed = sorted(known - set(failures))
+    assert not fixed or partial, f"fixed since listed, remove from KNOWN: {fixed}"
+
+
+def test_every_page_fits_the_screen_logs_no_error_and_passes_axe(chromium, live_server, org_a):
+    tenant = build_tenant(org_a)
+    started = time.monotonic()
+    pages_by_role: dict[str, list[str]] = {}
+    only = re.compile(os.environ.get("PEERPATH_CRAWL_ONLY", ""))  # e.g. "^/api/docs/" while fixing a page
+    for page_ in reachable(tenant):
+        if only.search(page_.path):
+            pages_by_role.setdefault(page_.role, []).append(page_.path)
+
+    failures: dict[tuple[str, str, str], str] = {}
+    visited = crawl(chromium, live_server.url, tenant, pages_by_role, failures)
+    print(f"visited {visited} pages in {time.monotonic() - started:.0f} s")
+    assert visited > 100 or only.pattern, f"the crawl reached only {visited} pages"
+    _assert_no_failures(failures, KNOWN, partial=bool(only.pattern))
+
+
+# The demo association's users by role, and how many of its members' pages to visit.
+DEMO_USERS = {"professional": "ot", "coordinator": "coordinator", "peer_leader": "peerleader", MEMBER: "member"}
+DEMO_MEMBERS = 4
+
+
+def test_the_demo_association_fits_the_screen_with_real_volumes(chromium, live_server, settings):
+    """The pages that grow with the records (dashboards, caseload, lists, a member's
+    pages), filled with the demo association (20 members with years of history)
+    instead of one example of each: each route of the matrix that takes no
+    parameter, or only a member code (then for the members with the longest
+    history), once each, by the first of the demo's professional, coordinator,
+    peer leader and member who may open it (the dashboard by each of them)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from peerpath.members.models import Member
+
+    settings.DEBUG = True  # the demo loads on development machines only
+    call_command("demo", "--size", "20", stdout=io.StringIO())
+    settings.DEBUG = False
+    started = time.monotonic()
+    users = {role: get_user_model().objects.get(username=name) for role, name in DEMO_USERS.items()}
+    demo = SimpleNamespace(users=users)
+    codes = list(Member.objects.filter(organization__slug=DEMO_ORG).order_by("enrolment_date")
+                 .values_list("code", flat=True)[:DEMO_MEMBERS])
+    pages_by_role: dict[str, list[str]] = {}
+    for name, route in all_routes():
+        if route.endswith(("pdf/", ".pdf")):
+            continue  # a file (the first crawl checks that it answers)
+        if "<" in route and route.count("<") == route.count("<str:code>"):
+            paths = ["/" + route.replace("<str:code>", code) for code in codes]
+        elif "<" not in route:
+            paths = ["/" + route]
+        else:
+            continue
+        roles = [r for r in users if MATRIX.get(name, {}).get(r, MEMBER_DEFAULT) == 200]
+        # Once, by the first role that reaches it; every role's own dashboard.
+        for role in roles if name == "dashboard" else roles[:1]:
+            pages_by_role.setdefault(role, []).extend(paths)
+
+    failures: dict[tuple[str, str, str], str] = {}
+    visited = crawl(chromium, live_server.url, demo, pages_by_role, failures)
+    print(f"visited {visited} demo pages in {time.monotonic() - started:.0f} s")
+    assert visited > 30, f"the demo crawl reached only {visited} pages"
+    _assert_no_failures(failures, KNOWN_DEMO, partial=False)
 
 
 def _console(message: ConsoleMessage, errors: list[str]) -> None:

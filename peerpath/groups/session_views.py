@@ -153,11 +153,11 @@ def incident_code(request: HttpRequest, pk: int, incident_id: int) -> HttpRespon
             form.add_error(None, rule_message(str(exc)))
         else:
             messages.success(request, _("Coding saved."))
-            return redirect("session_detail", pk=group.pk, session_id=incident.session_id)
+            return redirect(back_or(request, reverse("session_detail", args=[group.pk, incident.session_id])))
     audit.record_by(membership, Event.GROUP_VIEW, target=incident, request=request, extra={"page": "incident_code"})
     context = {"group": group, "incident": incident, "form": form, "rank": rank,
                "code_set_name": code_set.name.get(interface_language()),
-               "blind": rank == 2 and mine is None}
+               "blind": rank == 2 and mine is None, "next": next_url(request)}
     return render(request, "groups/incident_code.html", context)
 
 

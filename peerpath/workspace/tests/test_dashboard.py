@@ -140,3 +140,19 @@ def test_the_peer_leaders_dashboard_costs_the_same_for_one_group_or_three(client
     assert len(client.get("/dashboard/").context["my_groups"]) == 3
     assert_same_count(few, many)
     assert_count(many, PEER_LEADER_DASHBOARD_QUERIES)
+
+
+def test_coding_an_incident_from_the_dashboard_returns_to_the_group_row(client_for, org_a):
+    g = make_group(org_a, size=3)
+    recorded = session(org_a, g, timezone.localdate() - dt.timedelta(days=1), incidents=1)
+    incident = recorded.incidents.get()
+    client = client_for("peer_leader")
+    page = client.get("/dashboard/").content.decode()
+    link = f"/groups/{g.group.pk}/incidents/{incident.pk}/code/"
+    assert f"{link}?next=%2Fdashboard%2F%23group-{g.group.pk}" in page
+    assert f'name="next" value="/dashboard/#group-{g.group.pk}"' in client.get(
+        link, {"next": f"/dashboard/#group-{g.group.pk}"}).content.decode()
+    response = client.post(link, {"factors": ["hope"], "next": f"/dashboard/#group-{g.group.pk}"})
+    assert response.status_code == 302 and response["Location"] == f"/dashboard/#group-{g.group.pk}"
+    [row] = client.get("/dashboard/").context["my_groups"]
+    assert row.uncoded == 0

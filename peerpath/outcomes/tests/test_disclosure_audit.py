@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from peerpath.audit.models import AccessLog, Event
 from peerpath.outcomes import registry
 from peerpath.outcomes.cells import Cell, Suppression
 from peerpath.outcomes.disclosure import Ledger, undeclared
@@ -77,6 +78,10 @@ def test_the_report_command_audits_disclosure(db, settings, capsys):
     call_command("report", "change", "--audit-disclosure", "--period", str(timezone.localdate().year))
     out = capsys.readouterr().out
     assert "0 narrower than 5, 0 undeclared." in out
+    assert AccessLog.objects.filter(event=Event.REPORT_VIEW, extra__check="disclosure").exists()
+    call_command("report", "all", "--audit-disclosure")
+    out = capsys.readouterr().out
+    assert all(f"\n{slug} " in "\n" + out for slug in registry.reports())
 
 
 def test_the_report_command_fails_when_a_report_shows_an_undeclared_figure(db, settings, capsys, monkeypatch):

@@ -25,7 +25,8 @@ class Command(BaseCommand):
     help = "Write a programme report (PDF or HTML), small cells hidden."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("report", help="which report: " + ", ".join(registry.reports()))
+        parser.add_argument("report", help="which report: " + ", ".join(registry.reports())
+                            + " ('all' with --audit-disclosure)")
         parser.add_argument("--period", default="", help="2026Q3, 2026, 2026-07, or two joined by '..'")
         parser.add_argument("--org", action="append", default=[], metavar="SLUG",
                             help="an organisation's short name (repeat for several; default: all)")
@@ -41,6 +42,18 @@ class Command(BaseCommand):
                             help="file to write (default peerpath-<report>-<period>.<format>; '-' for stdout)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["report"] == "all" and options["audit_disclosure"]:
+            if options["option"]:
+                raise CommandError("--option: name one report to give it options")
+            failed = []
+            for slug in registry.reports():
+                try:
+                    self.handle(*args, **{**options, "report": slug})
+                except CommandError:
+                    failed.append(slug)
+            if failed:
+                raise CommandError(f"The disclosure audit failed for {', '.join(failed)}.")
+            return
         report = registry.get(options["report"])
         if report is None:
             raise CommandError(f"No report {options['report']!r}; there are: {', '.join(registry.reports())}")
@@ -74,6 +87,7 @@ class Command(BaseCommand):
             raise CommandError(f"--period: {exc}") from None
         data = report.build(scope)
         if options["audit_disclosure"]:
+            audit_report(scope, report.slug, event=Event.REPORT_VIEW, via="command", check="disclosure")
             self._audit_disclosure(report.slug, scope, data)
             return
         audit_report(scope, report.slug, event=Event.REPORT_EXPORT, format=options["format"], via="command")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from peerpath.exchange import actions, columns, kinds, selectors, storage
 from peerpath.exchange.forms import MappingForm, RedcapForm, UploadForm
-from peerpath.exchange.labels import field_label, problem_text, result_rows
+from peerpath.exchange.labels import field_label, problem_text, result_rows, sample_rows
 from peerpath.exchange.models import ImportBatch, Kind, State
 from peerpath.exchange.redcap_records import layout
 from peerpath.exchange.tabular import FileError, Problem
@@ -155,6 +155,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch, "check": check, "page": page, "by_column": by_column,
         "notes": [problem_text(n) for n in check.notes],
         "sample_header": [field_label(batch.kind, k) if ":" not in k else k for k in check.sample_header],
+        "sample": sample_rows(check.sample_header, check.sample),
         "earlier": selectors.earlier_imports_of(batch),
     })
 

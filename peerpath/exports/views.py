@@ -3,6 +3,8 @@ progress, and the download. Views parse input, call selectors and actions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -72,7 +74,18 @@ def _job_context(request: HttpRequest, pk: int) -> dict[str, object]:
     job = selectors.get_job(membership, pk)
     may_download = (job.state == ExportState.DONE and not job.expired
                     and (job.requested_by_id == membership.user_id or can(membership, Perm.EXPORT_IDENTIFIABLE)))
-    return {"job": job, "may_download": may_download}
+    return {"job": job, "may_download": may_download, "tables": table_names(job.parameters)}
+
+
+def table_names(parameters: dict[str, Any]) -> list[str]:
+    """The export's tables by their names in the interface language (the file
+    names stay in the codebook)."""
+    from peerpath.exports.collect import OPTIONAL_TABLES
+
+    if parameters.get("aggregates_only"):
+        return [str(_("Summary (aggregates only)"))]
+    chosen = [str(OPTIONAL_TABLES.get(t, t)) for t in parameters.get("tables", [])]
+    return [str(_("Members")), *chosen, str(_("Summary"))]
 
 
 @staff_view(Perm.DASHBOARD_VIEW)

@@ -218,6 +218,25 @@ WRITERS: dict[str, Callable[[Membership, Any], dict[str, int]]] = {
     Kind.REDCAP: kinds.write_responses_plans,
     Kind.JOBS: jobs.write_jobs,
 }
+# The tables each kind of import writes many rows into: their planner statistics
+# are refreshed (ANALYZE) after a large import commits, so the pages that read them
+# keep good query plans even where autovacuum is slow or off.
+ANALYZED_TABLES: dict[str, tuple[str, ...]] = {
+    Kind.MEMBERS: ("members.Member", "members.StageChange", "members.Consent"),
+    Kind.RESPONSES: ("measures.Administration", "measures.StoredScore", "measures.ResultFlag"),
+    Kind.REDCAP: ("measures.Administration", "measures.StoredScore", "measures.ResultFlag"),
+    Kind.JOBS: ("employment.Job", "employment.Employer", "employment.JobEnding"),
+}
+
+
+def analyze_tables(labels: tuple[str, ...]) -> None:
+    """``ANALYZE`` the tables of these models (PostgreSQL and SQLite both have it)."""
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for label in labels:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(apps.get_model(label)._meta.db_table)}")
 
 
 @transaction.atomic(durable=True)
@@ -233,6 +252,9 @@ def commit(membership: Membership, batch: ImportBatch, *, request: HttpRequest |
     if not check.ok:
         raise ImportRefused(check)
     created = WRITERS[Kind(batch.kind)](membership, check.plan)
+    if sum(created.values()) >= settings.PEERPATH_ANALYZE_ROWS:
+        tables = ANALYZED_TABLES[Kind(batch.kind)]
+        transaction.on_commit(lambda: analyze_tables(tables))
     fields = _counts(batch, check)
     batch.state = State.COMMITTED
     batch.committed_at = timezone.now()

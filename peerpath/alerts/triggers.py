@@ -79,10 +79,16 @@ def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     label = sender._meta.label
     if label in RELEVANT and not RELEVANT[label](instance):
         return
-    members = _members_of(instance, WATCHED[label])
-    if not members:
+    refresh_after_commit(instance.organization_id, _members_of(instance, WATCHED[label]))
+
+
+def refresh_after_commit(organization_id: int, member_ids: Iterable[int]) -> None:
+    """Bring these members' alerts up to date when the current transaction commits:
+    for writes that send no signal (a queryset ``update``)."""
+    members = set(member_ids)
+    if not members or getattr(_local, "paused", False):
         return
-    _pending()[instance.organization_id].update(members)
+    _pending()[organization_id].update(members)
     # Runs after the outermost commit (at once outside a transaction). The first
     # callback of a transaction refreshes every member gathered; the others find
     # nothing left. A rolled-back write leaves its members gathered for the next

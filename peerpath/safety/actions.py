@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from peerpath.alerts import triggers as alert_triggers
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.models import Administration, FlagKind, ResultFlag
@@ -264,8 +265,8 @@ def record_contact(
         ResultFlag.objects.filter(
             administration_id=locked.administration_id, kind=FlagKind.SAFETY, followed_up_at__isnull=True
         ).update(followed_up_by=membership.user, followed_up_at=timezone.now())
-        # The flags' update skips signals: bring the member's alerts up to date.
-        _refresh_alerts(locked)
+        # The flags' update sends no signal: bring the member's alerts up to date.
+        alert_triggers.refresh_after_commit(locked.organization_id, [locked.member_id])
     else:
         assert next_attempt_at is not None  # noqa: S101 - checked by validate_contact_outcome
         locked.due_at = next_attempt_at
@@ -274,13 +275,6 @@ def record_contact(
     audit.record_by(membership, Event.SAFETY_CONTACT, target=locked, request=request,
                     extra={"member": locked.member_id, "outcome": outcome, "method": method})
     return contact
-
-
-def _refresh_alerts(follow_up: SafetyFollowUp) -> None:
-    from peerpath.alerts import triggers
-
-    triggers._pending()[follow_up.organization_id].add(follow_up.member_id)
-    transaction.on_commit(triggers.refresh_pending)
 
 
 @durable_action

@@ -23,7 +23,7 @@ from peerpath.safety.models import (
     SafetyPlan,
     SafetySettings,
 )
-from peerpath.tenancy.models import Membership, Organization, Role
+from peerpath.tenancy.models import Membership, Role
 from peerpath.tenancy.policy import Perm, can
 
 
@@ -175,41 +175,6 @@ def get_kiosk_call(membership: Membership, pk: int) -> KioskCall:
         if call.pk == pk:
             return call
     raise Http404("No such call")
-
-
-@dataclass(frozen=True)
-class FollowUpFigures:
-    flags: int  # questionnaires with a safety answer in the period (follow-ups opened)
-    closed: int
-    within_due: int
-    median_hours: float | None
-    members: int  # distinct members, for small-cell checks
-
-
-def follow_up_figures(organizations: list[Organization], start: dt.date, end: dt.date,
-                      member_ids: Any = None) -> FollowUpFigures:
-    """Safety follow-ups opened in [start, end] (local dates): how many, how many were
-    followed up within the due time, and the median hours to follow-up (open ones
-    still count in the share's denominator: not followed up in time)."""
-    tz = timezone.get_current_timezone()
-    lo = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
-    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    qs = SafetyFollowUp.objects.filter(organization__in=organizations, opened_at__gte=lo, opened_at__lt=hi)
-    if member_ids is not None:
-        qs = qs.filter(member_id__in=member_ids)
-    rows = list(qs.values_list("member_id", "opened_at", "first_due_at", "closed_at"))
-    hours = sorted((c - o).total_seconds() / 3600 for _m, o, _d, c in rows if c is not None)
-    median = None
-    if hours:
-        mid = len(hours) // 2
-        median = hours[mid] if len(hours) % 2 else (hours[mid - 1] + hours[mid]) / 2
-    return FollowUpFigures(
-        flags=len(rows),
-        closed=sum(1 for r in rows if r[3] is not None),
-        within_due=sum(1 for _m, _o, d, c in rows if c is not None and c <= d),
-        median_hours=median,
-        members=len({r[0] for r in rows}),
-    )
 
 
 def follow_up_rows(organization_ids: list[int], start: dt.date, end: dt.date, member_ids: Any) -> list[SafetyFollowUp]:

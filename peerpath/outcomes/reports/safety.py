@@ -3,6 +3,7 @@ followed up within the due time, and the time it took (peerpath/safety)."""
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 from django.utils.translation import gettext_lazy
@@ -19,14 +20,6 @@ SPEC = ReportSpec(
 )
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def build(scope: ReportScope) -> dict[str, Any]:
     """Follow-ups opened in the period (one per questionnaire with a safety answer)
     of the members the viewer may count. Counts are of follow-ups, each declared
@@ -41,7 +34,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
         return len({r.member_id for r in selected})
 
     closed = [r for r in rows if r.closed_at is not None]
-    within = [r for r in closed if r.closed_at is not None and r.closed_at <= r.first_due_at]
+    within = [r for r in closed if r.within_due]
     within_ids = {r.pk for r in within}
     late = [r for r in rows if r.pk not in within_ids]
     still_open = [r for r in rows if r.closed_at is None]
@@ -70,6 +63,6 @@ def build(scope: ReportScope) -> dict[str, Any]:
         "safe": safe_cell,
         "referred": referred_cell,
         "share_within": share,
-        "median_hours": scope.cell(_median(hours), members(closed), key="safety.median_hours",
+        "median_hours": scope.cell(statistics.median(hours) if hours else None, members(closed), key="safety.median_hours",
                                    basis=("safety.closed",)),
     }

@@ -161,20 +161,6 @@ def test_a_shared_plan_is_shown_to_peer_leaders_and_an_unshared_one_is_not(team_
     assert leader.get(f"/members/{team_a.member.code}/safety-plan/edit/").status_code == 403
 
 
-def test_follow_up_figures_count_the_share_within_due_and_the_median(flagged):
-    opened = timezone.now() - dt.timedelta(hours=3)
-    SafetyFollowUp.objects.filter(pk=flagged.follow_up.pk).update(opened_at=opened, first_due_at=opened
-                                                                   + dt.timedelta(hours=24))
-    flagged.follow_up.refresh_from_db()
-    actions.record_contact(flagged.staff["professional"], flagged.follow_up,
-                           contacted_at=flagged.follow_up.opened_at + dt.timedelta(hours=2), method="phone",
-                           outcome="safe", next_attempt_at=None, plan="", note="")
-    today = timezone.localdate()
-    figures = selectors.follow_up_figures([flagged.org], today - dt.timedelta(days=1), today)
-    assert (figures.flags, figures.closed, figures.within_due, figures.members) == (1, 1, 1, 1)
-    assert figures.median_hours == pytest.approx(2.0)
-
-
 def test_the_escalate_command_escalates_overdue_follow_ups_once(flagged):
     from io import StringIO
 

@@ -4,7 +4,6 @@ language, with the team's due time and the organisation's crisis lines."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 from django.test import Client
@@ -33,7 +32,8 @@ def test_a_safety_answer_by_link_shows_the_crisis_page_with_the_due_time_and_tap
     assert due in html
     for number in ("1925", "1995", "1980"):
         assert f'href="tel:{number}"' in html
-    assert "item" not in html.lower() or "9" not in re.findall(r"item\s*(\d)", html.lower())
+    # Nothing repeats the answer: neither the questionnaire nor the option chosen.
+    assert "PHQ" not in html and "幾乎每天" not in html and "Nearly every day" not in html
 
 
 def test_the_follow_up_is_due_after_the_organisations_hours_and_weekends_do_not_stop_the_clock(team_a):
@@ -69,7 +69,6 @@ def test_in_the_portal_the_message_stays_on_the_home_page_until_staff_record_the
     follow_up = SafetyFollowUp.objects.get(member=team_a.member)
     actions.record_contact(team_a.staff["professional"], follow_up, contacted_at=timezone.now(), method="phone",
                            outcome="safe", next_attempt_at=None, plan="reviewed", note="")
-    assert "/me/safety/\"" not in member.get("/me/").content.decode().replace("/me/safety/ ", "")
     assert "h-portal-safety" not in member.get("/me/").content.decode()
 
 

@@ -79,24 +79,11 @@ def problem_text(problem: Problem) -> str:
     return message % dict(problem.params) if problem.params else message
 
 
-# Sample cells stored as a code of a choice list, shown by their label in the
-# interface language ("undisclosed" → 不透露).
-CHOICE_LABELS: dict[str, dict[str, Promise | str]] = {}
-
-
-def _choice_labels() -> dict[str, dict[str, Promise | str]]:
-    if not CHOICE_LABELS:
-        from peerpath.members.models import Gender, Language, Stage
-
-        CHOICE_LABELS.update({
-            "gender": dict(Gender.choices),
-            "stage": dict(Stage.choices),
-            "preferred_language": dict(Language.choices),
-        })
-    return CHOICE_LABELS
-
-
 def sample_rows(header: list[str], rows: list[list[str]]) -> list[list[str]]:
-    """The preview's first rows with coded values shown by their labels."""
-    labels = _choice_labels()
+    """The preview's first rows with values stored as a code of a choice list shown
+    by their label in the interface language ("undisclosed" → 不透露)."""
+    from peerpath.members.models import Gender, Language, Stage
+
+    labels = {"gender": dict(Gender.choices), "stage": dict(Stage.choices),
+              "preferred_language": dict(Language.choices)}
     return [[str(labels.get(key, {}).get(cell, cell)) for key, cell in zip(header, row, strict=False)] for row in rows]

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from peerpath.exports import actions, selectors
+from peerpath.exports.collect import OPTIONAL_TABLES
 from peerpath.exports.forms import IdentifiableExportForm, ResearchExportForm
 from peerpath.exports.models import ExportJob, ExportState
 from peerpath.tenancy.access import staff_view
@@ -80,8 +81,6 @@ def _job_context(request: HttpRequest, pk: int) -> dict[str, object]:
 def table_names(parameters: dict[str, Any]) -> list[str]:
     """The export's tables by their names in the interface language (the file
     names stay in the codebook)."""
-    from peerpath.exports.collect import OPTIONAL_TABLES
-
     if parameters.get("aggregates_only"):
         return [str(_("Summary (aggregates only)"))]
     chosen = [str(OPTIONAL_TABLES.get(t, t)) for t in parameters.get("tables", [])]

@@ -121,6 +121,7 @@ class Event(models.TextChoices):
     REPORT_EXPORT = "report.export", _("Downloaded a programme report (PDF or CSV)")
     FIDELITY_RECORDED = "report.fidelity_recorded", _("Recorded a fidelity review")
     MEMBER_REPORT = "report.member_progress", _("Produced a member's progress report")
+    REPORT_SETTINGS_CHANGED = "report.settings_changed", _("Changed the outcome report settings")
 
 
 class ChainHead(models.Model):

@@ -1,5 +1,6 @@
-"""Writes of the outcomes app: recording an IPS-25 fidelity review. One durable
-transaction that checks the capability and writes its audit entry."""
+"""Writes of the outcomes app: recording an IPS-25 fidelity review, and saving the
+organisation's outcome-report settings. Each is one durable transaction that
+checks the capability and writes its audit entry."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from peerpath.measures.definitions import Instrument
 from peerpath.measures.library import library
 from peerpath.measures.scoring import score_one
 from peerpath.outcomes.fidelity import ITEM_IDS, NOTE_MAX_LENGTH, items_complete
-from peerpath.outcomes.models import FidelityReview
+from peerpath.outcomes.models import FidelityReview, OutcomeSettings
 from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
@@ -79,3 +80,29 @@ def record_review(
     audit.record_by(membership, Event.FIDELITY_RECORDED, target=review, request=request,
                     extra={"review": review.pk})
     return review
+
+
+@durable_action
+def save_outcome_settings(
+    membership: Membership, *, stable_employment_days: int, inactive_after_days: int,
+    request: HttpRequest | None = None,
+) -> OutcomeSettings:
+    """The organisation's outcome-report settings, checked against the model's
+    validators (``settings_rules``: a ``ValidationError`` names the field) and
+    audited with the values before and after."""
+    require(membership, Perm.REPORT_SETTINGS)
+    organization = membership.organization
+    current = OutcomeSettings.objects.select_for_update().filter(organization=organization).first()
+    before = ({"stable_employment_days": current.stable_employment_days,
+               "inactive_after_days": current.inactive_after_days} if current is not None else None)
+    if current is None:
+        current = OutcomeSettings(organization=organization, updated_by=membership.user)
+    current.stable_employment_days = stable_employment_days
+    current.inactive_after_days = inactive_after_days
+    current.updated_by = membership.user
+    current.full_clean(exclude=["organization", "updated_by"], validate_constraints=False)
+    current.save()
+    audit.record_by(membership, Event.REPORT_SETTINGS_CHANGED, target=current, request=request,
+                    extra={"before": before, "stable_employment_days": stable_employment_days,
+                           "inactive_after_days": inactive_after_days})
+    return current

@@ -1,4 +1,5 @@
-"""The outcomes app's one table: IPS-25 fidelity reviews of a programme.
+"""The outcomes app's tables: IPS-25 fidelity reviews of a programme, and each
+organisation's outcome-report settings.
 
 Reports themselves store nothing (they read records and scores). A fidelity review
 is a programme-level record, not member data: it appears on no member's timeline."""
@@ -10,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from peerpath.outcomes import settings_rules as rules
 from peerpath.outcomes.fidelity import ITEM_IDS
 from peerpath.tenancy.models import TenantModel
 
@@ -47,3 +49,28 @@ class FidelityReview(TenantModel):
 
     def __str__(self) -> str:
         return f"IPS-25 {self.reviewed_on:%Y-%m-%d}: {self.total}"
+
+
+class OutcomeSettings(TenantModel):
+    """An organisation's outcome-report settings (the defaults apply when there is
+    no row): the days in one job that count as stable employment, and the days
+    without contact after which time to first job stops following a member."""
+
+    stable_employment_days = models.PositiveSmallIntegerField(
+        _("days in one job for stable employment"), default=rules.DEFAULT_STABLE_EMPLOYMENT_DAYS,
+        validators=rules.STABLE_EMPLOYMENT_DAYS_VALIDATORS,
+    )
+    inactive_after_days = models.PositiveSmallIntegerField(
+        _("days without contact before follow-up ends"), default=rules.DEFAULT_INACTIVE_AFTER_DAYS,
+        validators=rules.INACTIVE_AFTER_DAYS_VALIDATORS,
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("outcome report settings")
+        verbose_name_plural = _("outcome report settings")
+        constraints = [models.UniqueConstraint(fields=["organization"], name="outcome_settings_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"outcome settings of {self.organization_id}"

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from peerpath.outcomes import fidelity_views, member_report_views, views
+from peerpath.outcomes import fidelity_views, member_report_views, settings_views, views
 
 urlpatterns = [
     path("reports/", views.report_index, name="report_index"),
+    path("reports/settings/", settings_views.settings_view, name="report_settings"),
     path("reports/<slug:slug>/", views.report_page, name="report_page"),
     path("reports/<slug:slug>/pdf/", views.report_pdf, name="report_pdf"),
     path("fidelity/reviews/new/", fidelity_views.review_create, name="fidelity_review_create"),

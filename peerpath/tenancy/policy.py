@@ -66,6 +66,7 @@ class Perm(StrEnum):
     REPORT_VIEW = "report.view"  # programme reports (aggregated; researchers: research-consented only)
     FIDELITY_REVIEW = "fidelity.review"  # record an IPS-25 fidelity review
     MEMBER_REPORT = "member.report"  # one member's progress report for a case conference
+    REPORT_SETTINGS = "report.settings"  # stable-employment days and days without contact of the reports
     # Safety
     SAFETY_FOLLOW_UP = "safety.follow_up"  # see and record safety follow-ups (clinical)
     SAFETY_PLAN = "safety.plan"  # write a member's safety plan with them (clinical)
@@ -135,13 +136,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         _CLINICAL_STAFF
         | {Perm.STAFF_MANAGE, Perm.AUDIT_VIEW, Perm.MEASURE_PLAN, Perm.INSTRUMENT_WORDING, Perm.ALERT_SETTINGS,
            Perm.MENTOR_MATCH, Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT,
-           Perm.EXPORT_IDENTIFIABLE, Perm.FIDELITY_REVIEW, Perm.SAFETY_ESCALATED, Perm.SAFETY_SETTINGS}
+           Perm.EXPORT_IDENTIFIABLE, Perm.FIDELITY_REVIEW, Perm.SAFETY_ESCALATED, Perm.SAFETY_SETTINGS,
+           Perm.REPORT_SETTINGS}
     ),
     Role.COORDINATOR: frozenset(
         _CLINICAL_STAFF
         | {Perm.AUDIT_VIEW, Perm.RESEARCH_DATA, Perm.MEASURE_PLAN, Perm.ALERT_SETTINGS, Perm.MENTOR_MATCH,
            Perm.STORY_REVIEW, Perm.PATHWAY_CONFIGURE, Perm.API_TOKEN, Perm.DATA_IMPORT, Perm.EXPORT_RESEARCH,
-           Perm.FIDELITY_REVIEW, Perm.SAFETY_ESCALATED, Perm.SAFETY_SETTINGS}
+           Perm.FIDELITY_REVIEW, Perm.SAFETY_ESCALATED, Perm.SAFETY_SETTINGS, Perm.REPORT_SETTINGS}
     ),
     Role.PROFESSIONAL: frozenset(_CLINICAL_STAFF | {Perm.API_TOKEN}),
     # Peer leaders see who members are and how to reach them, and the recovery

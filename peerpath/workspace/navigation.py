@@ -66,6 +66,7 @@ MENU: tuple[Group, ...] = (
         Entry("measure_wording", _("Questionnaire wording"), (Perm.INSTRUMENT_WORDING,)),
         Entry("alert_settings", _("Alert thresholds"), (Perm.ALERT_SETTINGS,)),
         Entry("safety_settings", _("Crisis contacts and follow-up time"), (Perm.SAFETY_SETTINGS,)),
+        Entry("report_settings", _("Outcome report settings"), (Perm.REPORT_SETTINGS,)),
         Entry("training_catalogue", _("Training catalogue"), (Perm.PATHWAY_CONFIGURE,)),
         Entry("audit_log", _("Audit log"), (Perm.AUDIT_VIEW,)),
     )),

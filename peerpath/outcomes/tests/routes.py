@@ -12,6 +12,8 @@ REPORT_ROLES = {ANON: "login", "admin": 200, "coordinator": 200, "professional":
 # Recording a fidelity review: administrators and coordinators.
 REVIEWERS = {ANON: "login", "admin": 200, "coordinator": 200, "professional": 403, "peer_leader": 403,
              "researcher": 403}
+# The outcome-report settings: administrators and coordinators.
+SETTINGS = REVIEWERS
 # One member's progress report: clinical staff of the member's organisation.
 CLINICAL = {ANON: "login", "admin": 200, "coordinator": 200, "professional": 200, "peer_leader": 403,
             "researcher": 403}
@@ -21,6 +23,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "report_page": REPORT_ROLES,
     "report_pdf": REPORT_ROLES,
     "fidelity_review_create": REVIEWERS,
+    "report_settings": SETTINGS,
     # A review names its reviewers and holds their notes: not for researchers.
     "fidelity_review_detail": {**REPORT_ROLES, "researcher": 403},
     "member_report": CLINICAL,
@@ -30,7 +33,7 @@ OBJECT_ROUTES: set[str] = {"fidelity_review_detail", "member_report", "member_re
 GET_ONLY: set[str] = {"report_index", "report_page", "report_pdf", "fidelity_review_detail", "member_report",
                       "member_report_pdf"}
 # "app.Model" labels whose row counts a refused cross-organisation write must leave unchanged.
-COUNTED_MODELS: list[str] = ["outcomes.FidelityReview"]
+COUNTED_MODELS: list[str] = ["outcomes.FidelityReview", "outcomes.OutcomeSettings"]
 
 
 def setup(tenant: SimpleNamespace) -> None:

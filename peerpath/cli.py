@@ -8,7 +8,9 @@
     peerpath rescore        recompute every stored score after a definition changed
     peerpath alerts         compute alerts (--loop to run as a service; --digest to e-mail staff)
     peerpath imports        bulk imports: members, responses, redcap, jobs; purge old uploads
-    peerpath export         research or identifiable exports (run one; --loop for the queue; purge)
+    peerpath export         research or identifiable exports (run one now; purge expired files)
+    peerpath worker         run queued background tasks (exports, alerts, digests…) until stopped
+    peerpath tasks          enqueue-periodic (from cron / a systemd timer), reap, list
     peerpath create-organisation   a new organisation and its first administrator
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key

@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "peerpath.tenancy",
     "peerpath.audit",
     "peerpath.members",
@@ -141,6 +143,7 @@ INSTALLED_APPS = [
     "peerpath.safety",
     "peerpath.workspace",
     "peerpath.api",
+    "peerpath.tasks",
     "peerpath.demo",
 ]
 
@@ -321,6 +324,27 @@ PEERPATH_IMPORT_MAX_BYTES = env_int("PEERPATH_IMPORT_MAX_MB", 20, minimum=1) * 1
 PEERPATH_SMALL_CELL = env_int("PEERPATH_SMALL_CELL", 5, minimum=1)  # smallest count shown in export aggregates
 PEERPATH_EXPORT_SYNC_MEMBERS = env_int("PEERPATH_EXPORT_SYNC_MEMBERS", 2000, minimum=0)  # larger exports are queued
 PEERPATH_EXPORT_DAYS = env_int("PEERPATH_EXPORT_DAYS", 7, minimum=1)  # days an export file is kept
+# Background work (peerpath/tasks, docs/deployment.md "Background work"): Django's
+# Tasks API (the django-tasks backport), queued in Peerpath's own database and run
+# by `peerpath worker`. PEERPATH_TASKS=immediate runs each task at once, in the
+# process that queued it (no worker; a request waits for its export).
+try:
+    TASKS_MODE = env_str("PEERPATH_TASKS", "database") or "database"
+    PEERPATH_TASK_MAX_ATTEMPTS = env_int("PEERPATH_TASK_MAX_ATTEMPTS", 3, minimum=1)  # runs of one task, retries included
+    PEERPATH_TASK_HEARTBEAT_SECONDS = env_int("PEERPATH_TASK_HEARTBEAT_SECONDS", 10, minimum=1)
+    # A running task whose worker has not been heard of for this long is run again (or failed).
+    PEERPATH_TASK_STALE_SECONDS = env_int("PEERPATH_TASK_STALE_SECONDS", 120, minimum=2)
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+if TASKS_MODE not in {"database", "immediate"}:
+    raise ImproperlyConfigured(f"PEERPATH_TASKS must be database or immediate, not {TASKS_MODE!r}")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_MODE == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
 OTP_VERIFY_URL = "/account/two-factor/"
 
 # REST API (peerpath/api, docs/api.md): token authentication only, JSON only.

@@ -15,7 +15,7 @@ from typing import Any
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -125,11 +125,19 @@ def _save_progress(job: ExportJob, **fields: Any) -> None:
     ExportJob.objects.filter(pk=job.pk).update(**fields)
 
 
-def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None) -> ExportJob:
+def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None, *,
+            resume: bool = False, raise_transient: bool = False) -> ExportJob:
     """Build a queued export, store it encrypted and mark it done (or failed, with
-    a message). Progress is saved as each table is written."""
-    claimed = ExportJob.objects.filter(pk=job.pk, state=ExportState.QUEUED).update(
-        state=ExportState.RUNNING, started_at=timezone.now())
+    a message). Progress is saved as each table is written.
+
+    ``resume``: the export task's next attempt after its worker died, which left
+    the export "running": it is built again from the start (nothing of a build is
+    kept before ``_finish``, one transaction). ``raise_transient``: a database
+    error (a lost connection, a locked SQLite file) is raised, the export left
+    running, for the task's next attempt."""
+    states = [ExportState.QUEUED, ExportState.RUNNING] if resume else [ExportState.QUEUED]
+    claimed = ExportJob.objects.filter(pk=job.pk, state__in=states).update(
+        state=ExportState.RUNNING, started_at=timezone.now(), progress_done=0)
     if not claimed:
         job.refresh_from_db()
         return job
@@ -161,11 +169,25 @@ def run_job(job: ExportJob, report: Callable[[int, int], None] | None = None) ->
                  "README.txt": readme(job, built.n_members).encode("utf-8")}
         data = formats.zip_export(built.tables, params["format"], extra, step)
         _finish(job, membership, data, built.n_members)
+    except OperationalError:
+        if raise_transient:
+            log.warning("export %s: database error; the task will try again", job.pk, exc_info=True)
+            raise
+        _fail(job, "OperationalError")
     except Exception as exc:
         log.exception("export %s failed", job.pk)
-        message = str(exc) if isinstance(exc, PermissionDenied | ValueError) else type(exc).__name__
-        _save_progress(job, state=ExportState.FAILED, error=message[:300], finished_at=timezone.now())
+        _fail(job, str(exc) if isinstance(exc, PermissionDenied | ValueError) else type(exc).__name__)
     return job
+
+
+def _fail(job: ExportJob, message: str) -> None:
+    """Mark a running export failed (an export meanwhile finished stays done)."""
+    fields = {"state": ExportState.FAILED, "error": message[:300], "finished_at": timezone.now()}
+    if ExportJob.objects.filter(pk=job.pk, state=ExportState.RUNNING).update(**fields):
+        for name, value in fields.items():
+            setattr(job, name, value)
+    else:
+        job.refresh_from_db()
 
 
 @transaction.atomic(durable=True)
@@ -195,6 +217,11 @@ def project_codes(project: ResearchProject, tables: list[Table]) -> None:
 
 @transaction.atomic(durable=True)
 def _finish(job: ExportJob, membership: Membership, data: bytes, n_members: int) -> None:
+    """Store the file, mark the export done and audit it, all at once; an export
+    already finished (by an attempt taken for dead that went on) is left alone."""
+    if ExportJob.objects.select_for_update().filter(pk=job.pk, state=ExportState.RUNNING).first() is None:
+        job.refresh_from_db()
+        return
     now = timezone.now()
     ExportFile.objects.create(organization=job.organization, job=job, content=_fernet().encrypt(data),
                               sha256=hashlib.sha256(data).hexdigest(), size=len(data))

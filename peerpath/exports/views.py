@@ -17,14 +17,18 @@ from peerpath.exports import actions, selectors
 from peerpath.exports.collect import OPTIONAL_TABLES
 from peerpath.exports.forms import IdentifiableExportForm, ResearchExportForm
 from peerpath.exports.models import ExportJob, ExportState
+from peerpath.exports.tasks import build_export
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm, can
 
 
 def _maybe_run_now(job: ExportJob) -> None:
-    """Small exports run at once; larger ones wait for ``peerpath export --loop``."""
+    """Small exports run at once; larger ones are queued for a background worker
+    (``peerpath worker``), and the export's page shows their progress."""
     if actions.members_of(job, actions.requester(job)).count() <= settings.PEERPATH_EXPORT_SYNC_MEMBERS:
         actions.run_job(job)
+    else:
+        build_export.enqueue(job.pk)
 
 
 @staff_view(Perm.DASHBOARD_VIEW)

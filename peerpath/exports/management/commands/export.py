@@ -1,23 +1,22 @@
-"""``peerpath export``: run one export now, process the queue, or purge old files.
+"""``peerpath export``: run one export now, or purge old files.
 
     peerpath export run --organisation SLUG --user USERNAME --kind research \\
         --project "Study 2026" --format dta --date-mode shift --tables jobs,scores
     peerpath export run --organisation SLUG --user ADMIN --kind identifiable --reason "…" --format csv
-    peerpath export --loop [--interval 30]   run queued exports until SIGTERM / SIGINT
     peerpath export purge                    delete the files of expired exports
 
-On SIGTERM or SIGINT the loop finishes the export it is building and exits with 0.
+Exports requested in the interface that are too large to build during the request
+are built by a background worker (``peerpath worker``, see docs/exports.md); the
+purge also runs nightly as a periodic task (``peerpath tasks enqueue-periodic``).
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from peerpath.alerts.management.commands.alerts import _fresh_connection, run_loop, stop_on_signals
 from peerpath.exports import actions
 from peerpath.exports.collect import OPTIONAL_TABLES
 from peerpath.exports.models import ExportJob, ExportState, ResearchProject
@@ -25,11 +24,10 @@ from peerpath.tenancy.models import Membership
 
 
 class Command(BaseCommand):
-    help = "Run an export now (run), process queued exports (--loop), or delete expired export files (purge)."
+    help = "Run an export now (run) or delete expired export files (purge)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", nargs="?", choices=["run", "queue", "purge"], default="queue",
-                            help="run: one export now; queue (default): process queued exports; purge")
+        parser.add_argument("action", choices=["run", "purge"], help="run: one export now; purge: expired files")
         parser.add_argument("--organisation", "--organization", dest="organisation", metavar="SLUG")
         parser.add_argument("--user", help="the staff user (username) the export is made for")
         parser.add_argument("--kind", choices=["research", "identifiable"], default="research")
@@ -40,35 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="why (identifiable exports)")
         parser.add_argument("--aggregates-only", action="store_true",
                             help="research exports: the summary counts alone, for sharing outside the research team")
-        parser.add_argument("--loop", action="store_true", help="keep processing the queue until stopped")
-        parser.add_argument("--interval", type=int, default=30, help="seconds between queue checks (default 30)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "purge":
             self.stdout.write(f"Deleted {actions.purge_expired()} expired export file(s).")
             return
-        if options["action"] == "run":
-            self.run_one(options)
-            return
-        if options["interval"] < 1:
-            raise CommandError("--interval must be at least 1 second.")
-        if not options["loop"]:
-            self.process(None)
-            return
-        stop = threading.Event()
-        with stop_on_signals(stop):
-            self.stdout.write(f"Processing exports every {options['interval']} seconds; stop with SIGTERM or Ctrl-C.")
-            cycles = run_loop(stop, options["interval"], lambda: self.process(stop))
-        self.stdout.write(f"Stopped cleanly after {cycles} cycle(s).")
-
-    def process(self, stop: threading.Event | None) -> None:
-        """Run every queued export, oldest first, until the queue is empty or a stop is asked."""
-        _fresh_connection()
-        while stop is None or not stop.is_set():
-            job = ExportJob.objects.filter(state=ExportState.QUEUED).order_by("created_at", "pk").first()
-            if job is None:
-                return
-            self.report(actions.run_job(job))
+        self.run_one(options)
 
     def report(self, job: ExportJob) -> None:
         if job.state == ExportState.DONE:

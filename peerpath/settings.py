@@ -59,9 +59,25 @@ try:
     # The address staff open Peerpath at, for links in e-mails sent without a request
     # (safety follow-ups, escalations).
     BASE_URL = env_str("PEERPATH_BASE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
+    # Several servers (docs/deployment.md): a shared cache, a read replica, JSON logs, metrics.
+    CACHE_URL = env_str("CACHE_URL", "") or ""
+    SESSION_CACHE = env_bool("PEERPATH_SESSION_CACHE", False)
+    DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "") or ""
+    LOG_FORMAT = env_str("PEERPATH_LOG_FORMAT", "text") or "text"
+    METRICS_TOKEN = env_str("PEERPATH_METRICS_TOKEN", "") or ""
+    METRICS_IPS = env_list("PEERPATH_METRICS_IPS", [])
+    REPLICA_NOTICE_SECONDS = env_int("PEERPATH_REPLICA_NOTICE_SECONDS", 60, minimum=0)
+    READY_MAX_LAG_SECONDS = env_int("PEERPATH_READY_MAX_LAG_SECONDS", 300, minimum=1)
+    READY_MAX_BACKLOG = env_int("PEERPATH_READY_MAX_BACKLOG", 1000, minimum=1)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
 
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"PEERPATH_LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+if CACHE_URL and not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// address, not {CACHE_URL!r}")
+if SESSION_CACHE and not CACHE_URL:
+    raise ImproperlyConfigured("PEERPATH_SESSION_CACHE=true needs a shared cache: set CACHE_URL")
 if LANGUAGE_CODE not in {"zh-hant", "en"}:
     raise ImproperlyConfigured(f"PEERPATH_LANGUAGE must be zh-hant or en, not {LANGUAGE_CODE!r}")
 
@@ -148,6 +164,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "peerpath.ops.middleware.RequestContextMiddleware",  # request id, replica scope, log line, metrics
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -197,6 +214,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file too (not memory), so that concurrent connections share it.
     # (One file per process, so that two test runs on one machine do not collide.)
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-peerpath-{os.getpid()}.sqlite3")}
+# A PostgreSQL streaming replica for reports, research exports and API lists
+# (peerpath/ops/dbrouter.py). Without DATABASE_REPLICA_URL there is no "replica" alias.
+# In tests the replica mirrors the test database: a test of its own reads the same
+# rows through a second connection; against a real replica (make test-replica) the
+# mirror keeps the replica's host and port and takes the test database's name.
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["peerpath.ops.dbrouter.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -230,7 +256,7 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load-balancer probes speak plain HTTP
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$", r"^readyz/$", r"^metrics$"]  # probes and scrapers speak plain HTTP
 # Content-Security-Policy: every asset is served from Peerpath itself; no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -300,12 +326,27 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 
+# PEERPATH_LOG_FORMAT=json: one JSON object per line, one line per request
+# ("peerpath.request"), each with the request id (peerpath/ops/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "peerpath.ops.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "peerpath.ops.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("PEERPATH_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # In text format the server's own access log already has a line per request.
+        "peerpath.request": {"level": "INFO" if LOG_FORMAT == "json" else "WARNING"},
+        **({"django.server": {"level": "WARNING"}} if LOG_FORMAT == "json" else {}),
+    },
 }
 
 # Peerpath's own settings
@@ -386,6 +427,19 @@ SPECTACULAR_SETTINGS = {
         "HelpingKindEnum": "peerpath.pathway.models.HelpingKind",
     },
 }
-# The API's rate limits count in this cache. Local memory: each server process
-# counts for itself (with N gunicorn workers a client may reach up to N times a limit).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "peerpath"}}
+# The API's rate limits count in the default cache. Local memory (no CACHE_URL): each
+# server process counts for itself (with N gunicorn workers a client may reach up to N
+# times a limit). CACHE_URL=redis://host:6379/0: every process and server shares one count.
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "peerpath"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "peerpath"}}
+if SESSION_CACHE:
+    # Sessions read from the shared cache, written through to the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+PEERPATH_REPLICA_NOTICE_SECONDS = REPLICA_NOTICE_SECONDS  # report pages say so past this lag
+PEERPATH_READY_MAX_LAG_SECONDS = READY_MAX_LAG_SECONDS  # /readyz/ fails past this replica lag
+PEERPATH_READY_MAX_BACKLOG = READY_MAX_BACKLOG  # /readyz/ fails past this many waiting tasks
+PEERPATH_METRICS_TOKEN = METRICS_TOKEN  # /metrics: "Authorization: Bearer <token>"
+PEERPATH_METRICS_IPS = METRICS_IPS  # /metrics: or from these client addresses

@@ -11,6 +11,8 @@ from peerpath.audit.views import audit_log
 from peerpath.measures import plan_views, wording_views
 from peerpath.measures.selfreport import self_report
 from peerpath.measures.urls import member_urlpatterns as member_questionnaire_urls
+from peerpath.ops.metrics import metrics
+from peerpath.ops.readiness import readyz
 from peerpath.portal.views import staff_account
 from peerpath.safety.urls import portal_urlpatterns as safety_portal_urls
 from peerpath.tenancy import auth_views as pp_auth
@@ -88,5 +90,7 @@ urlpatterns = [
     path("me/", include(safety_portal_urls)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz/", healthz, name="healthz"),
+    path("readyz/", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("r/<str:token>/", self_report, name="self_report"),
 ]

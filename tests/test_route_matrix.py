@@ -64,6 +64,9 @@ MATRIX: dict[str, dict[str, object]] = {
     "password_reset_complete": {**PUBLIC, MEMBER: 200},
     "set_language": {ANON: 302, **{r: 302 for r in ROLES}, MEMBER: 302},
     "healthz": {**PUBLIC, MEMBER: 200},
+    "readyz": {**PUBLIC, MEMBER: 200},  # for load balancers: no personal data (peerpath/ops/readiness.py)
+    # 404 to everyone without PEERPATH_METRICS_TOKEN or PEERPATH_METRICS_IPS (peerpath/ops/tests/test_metrics.py)
+    "metrics": {ANON: 404, **{r: 404 for r in ROLES}, MEMBER: 404},
     # an unknown token; real links are tested in peerpath/measures/tests
     "self_report": {ANON: 404, **{r: 404 for r in ROLES}, MEMBER: 404},
     # The member portal: members only (staff have no member account).

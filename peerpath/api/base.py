@@ -20,6 +20,7 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.members import selectors as member_selectors
 from peerpath.members.models import Member
+from peerpath.ops.dbrouter import replica_reads
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm
 
@@ -58,6 +59,25 @@ class ApiView(GenericAPIView):
         if "\x00" in code:
             raise Http404("No member with that code")
         return member_selectors.get_member_for_write(self.membership, code, perm)
+
+
+class ListApiView(ApiView):
+    """An endpoint whose GET lists records: with a read replica configured
+    (``DATABASE_REPLICA_URL``), the list is read from it. Authentication,
+    permissions and rate limits are checked on the primary first (a token
+    revoked a moment ago is refused at once)."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method == "GET":
+            self._replica = replica_reads()
+            self._replica.__enter__()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        replica = self.__dict__.pop("_replica", None)
+        if replica is not None:
+            replica.__exit__(None, None, None)
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class StrictSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from peerpath.api import selectors
 from peerpath.api.base import (
     ApiView,
     DateRangeQuery,
+    ListApiView,
     StrictSerializer,
     date_bounds,
     form_errors,
@@ -134,7 +135,7 @@ class JobCreateSerializer(StrictSerializer):
         return {"employer": form.cleaned_data["employer"], "new_employer": form.new_employer(), **form.job_fields()}
 
 
-class JobListView(ApiView):
+class JobListView(ListApiView):
     """Jobs of the organisation, newest start first; ``from``/``to`` filter the start date."""
 
     perms = {"GET": Perm.EMPLOYMENT_VIEW}
@@ -221,7 +222,7 @@ class SupportContactCreateSerializer(StrictSerializer):
         return dict(form.cleaned_data)
 
 
-class SupportContactListView(ApiView):
+class SupportContactListView(ListApiView):
     """Support contacts of both tracks, newest first; ``from``/``to`` filter the contact date."""
 
     perms = {"GET": Perm.EMPLOYMENT_VIEW}

@@ -19,7 +19,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from peerpath.api import selectors
-from peerpath.api.base import ApiView, DateRangeQuery, StrictSerializer, date_bounds, parse_query
+from peerpath.api.base import (
+    ApiView,
+    DateRangeQuery,
+    ListApiView,
+    StrictSerializer,
+    date_bounds,
+    parse_query,
+)
 from peerpath.measures import actions
 from peerpath.measures.definitions import Instrument
 from peerpath.measures.forms import PaperForm, format_value
@@ -95,7 +102,7 @@ def instrument_data(instrument: Instrument, language: str) -> dict[str, Any]:
     }
 
 
-class InstrumentListView(ApiView):
+class InstrumentListView(ListApiView):
     """The questionnaires answered by members: item ids and answer options, to enter a paper form."""
 
     perms = {"GET": Perm.MEASURE_VIEW}
@@ -157,7 +164,7 @@ class ScoreQuery(ResponseQuery):
     score = serializers.CharField(required=False, max_length=60, help_text="A score id, e.g. total.")
 
 
-class ResponseListView(ApiView):
+class ResponseListView(ListApiView):
     """Completed questionnaires with answers and scores, newest first; ``from``/``to`` filter the date answered."""
 
     perms = {"GET": Perm.MEASURE_VIEW}
@@ -188,7 +195,7 @@ class ResponseDetailView(ApiView):
         return Response(ResponseSerializer(administration, context={"language": interface_language()}).data)
 
 
-class ScoreListView(ApiView):
+class ScoreListView(ListApiView):
     """Scores of completed questionnaires, newest first; ``from``/``to`` filter the date answered."""
 
     perms = {"GET": Perm.MEASURE_VIEW}

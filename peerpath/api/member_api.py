@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from peerpath.api.base import (
     ApiView,
     DateRangeQuery,
+    ListApiView,
     StrictSerializer,
     date_bounds,
     form_errors,
@@ -156,7 +157,7 @@ class MemberQuery(DateRangeQuery):
 # ---- views --------------------------------------------------------------------------------------
 
 
-class MemberListView(ApiView):
+class MemberListView(ListApiView):
     """Members of the token's organisation, by code; ``from``/``to`` filter the enrolment date."""
 
     perms = {"GET": Perm.MEMBER_LIST, "POST": Perm.MEMBER_CREATE}
@@ -265,7 +266,7 @@ class ConsentWithdrawSerializer(StrictSerializer):
         return dict(form.cleaned_data)
 
 
-class ConsentListView(ApiView):
+class ConsentListView(ListApiView):
     """A member's consents, newest first (each kind's latest one is the one in force unless withdrawn)."""
 
     perms = {"GET": Perm.MEMBER_VIEW, "POST": Perm.CONSENT_RECORD}

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from peerpath.alerts import texts as alert_texts
 from peerpath.alerts.models import Alert, Audience, Resolution, Rule, State
 from peerpath.api import selectors
-from peerpath.api.base import ApiView, DateRangeQuery, date_bounds, parse_query
+from peerpath.api.base import DateRangeQuery, ListApiView, date_bounds, parse_query
 from peerpath.groups import selectors as group_selectors
 from peerpath.groups.models import AttendanceStatus, GroupKind
 from peerpath.pathway.models import HelpingKind
@@ -40,7 +40,7 @@ class GroupSerializer(serializers.Serializer):
     roster_size = serializers.IntegerField(help_text="Members on the roster now.")
 
 
-class GroupListView(ApiView):
+class GroupListView(ListApiView):
     """The groups the token's role sees (peer leaders: those they facilitate)."""
 
     perms = {"GET": Perm.GROUP_VIEW}
@@ -73,7 +73,7 @@ class SessionSerializer(serializers.Serializer):
     attendance = AttendeeSerializer(many=True)
 
 
-class SessionListView(ApiView):
+class SessionListView(ListApiView):
     """Group sessions with their attendance, newest first; ``from``/``to`` filter the session date."""
 
     perms = {"GET": Perm.GROUP_VIEW}
@@ -101,7 +101,7 @@ class AttendanceQuery(GroupQuery):
     member = serializers.CharField(required=False, max_length=20, help_text="A member code.")
 
 
-class AttendanceListView(ApiView):
+class AttendanceListView(ListApiView):
     """One row per member per session, newest session first; ``from``/``to`` filter the session date."""
 
     perms = {"GET": Perm.GROUP_VIEW}
@@ -136,7 +136,7 @@ class IncidentSerializer(serializers.Serializer):
     codings = CodingSerializer(many=True)
 
 
-class IncidentListView(ApiView):
+class IncidentListView(ListApiView):
     """Critical incidents with their codings to therapeutic factors, newest first."""
 
     perms = {"GET": Perm.GROUP_VIEW}
@@ -174,7 +174,7 @@ class HelpingQuery(DateRangeQuery):
     kind = serializers.ChoiceField(choices=HelpingKind.choices, required=False)
 
 
-class HelpingContactListView(ApiView):
+class HelpingContactListView(ListApiView):
     """Members helping members, newest first; ``from``/``to`` filter the date."""
 
     perms = {"GET": Perm.PATHWAY_VIEW}
@@ -224,7 +224,7 @@ class AlertQuery(DateRangeQuery):
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)
 
 
-class AlertListView(ApiView):
+class AlertListView(ListApiView):
     """Alerts the token's role sees, newest first; ``from``/``to`` filter the date the condition began."""
 
     perms = {"GET": Perm.ALERT_VIEW}

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from peerpath.audit.chain import GENESIS, entry_hash
 from peerpath.audit.models import AccessLog, ChainHead, Event
+from peerpath.ops.logs import current_request_id
 from peerpath.tenancy.client_ip import client_ip
 from peerpath.tenancy.models import Organization
 
@@ -68,6 +69,7 @@ def record(
             ip_address=ip,
             user_agent=agent,
             extra=extra or {},
+            request_id=current_request_id(),
             prev_hash=head.hash,
         )
         entry.hash = entry_hash(entry.prev_hash, entry.chained_fields())

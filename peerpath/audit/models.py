@@ -159,6 +159,9 @@ class AccessLog(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=300, blank=True)
     extra = models.JSONField(default=dict)
+    # The id of the request that wrote the entry (its X-Request-ID, also in the log
+    # lines), "" outside a request. Hashed with the rest when present.
+    request_id = models.CharField(max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
@@ -191,8 +194,10 @@ class AccessLog(models.Model):
             return self.event
 
     def chained_fields(self) -> dict[str, Any]:
-        """The fields the hash covers (stable across databases)."""
-        return {
+        """The fields the hash covers (stable across databases). The request id is
+        covered when there is one; entries written before it was recorded (or outside
+        a request) hash exactly as they always did."""
+        fields: dict[str, Any] = {
             "chain": self.chain,
             "seq": self.seq,
             "created_at": self.created_at.isoformat(timespec="microseconds"),
@@ -205,3 +210,6 @@ class AccessLog(models.Model):
             "user_agent": self.user_agent,
             "extra": self.extra,
         }
+        if self.request_id:
+            fields["request_id"] = self.request_id
+        return fields

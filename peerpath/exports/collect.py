@@ -45,6 +45,7 @@ from peerpath.measures.library import library
 from peerpath.measures.models import Administration, AdministrationStatus, StoredScore
 from peerpath.members.models import Gender, Member, ReferralSource, Stage, StageChange, Status
 from peerpath.members.selectors import current_stage_subquery
+from peerpath.ops.dbrouter import replica_reads
 from peerpath.outcomes.disclosure import Ledger
 from peerpath.pathway.models import HelpingContact, HelpingKind
 
@@ -131,10 +132,13 @@ class Built:
     n_members: int
 
 
+@replica_reads()
 def build(members: QuerySet[Member], tables: list[str], keying_args: dict[str, Any], threshold: int,
           step: Callable[[int], None] | None = None, aggregates_only: bool = False) -> Built:
     """Every requested table for ``members`` (an organisation-scoped queryset);
-    ``aggregates_only``: the summary alone (for sharing outside the research team)."""
+    ``aggregates_only``: the summary alone (for sharing outside the research team).
+    Read from the read replica when there is one, unless the caller has written in
+    this request (peerpath/ops/dbrouter.py)."""
     research = keying_args["research"]
     fields = ["id", "code", "birth_year", "gender", "enrolment_date", "status", "referral_source"]
     if not research:

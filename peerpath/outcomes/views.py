@@ -12,6 +12,8 @@ from django.views.decorators.http import require_http_methods
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.ops import replica
+from peerpath.ops.dbrouter import replica_reads
 from peerpath.outcomes import registry
 from peerpath.outcomes.forms import ReportFilterForm
 from peerpath.outcomes.pdf import REPORT_PRINT, render_pdf, report_context
@@ -47,12 +49,14 @@ def _run(request: HttpRequest, slug: str, *, exported: bool) -> tuple[Any, Repor
     if not form.is_valid():
         return report, form, {}
     scope = form.scope(exported=exported)
-    data = report.build(scope)
+    with replica_reads():  # on the read replica, if there is one (peerpath/ops/dbrouter.py)
+        data = report.build(scope)
+        lag = replica.notice_lag()
     if exported:
         audit_report(scope, slug, event=Event.REPORT_EXPORT, actor=membership.user, request=request, format="pdf")
     else:
         audit_report(scope, slug, event=Event.REPORT_VIEW, actor=membership.user, request=request)
-    return report, form, {"scope": scope, "r": data}
+    return report, form, {"scope": scope, "r": data, "replica_lag": lag}
 
 
 @staff_view(Perm.REPORT_VIEW)

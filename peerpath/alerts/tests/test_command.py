@@ -1,17 +1,13 @@
-"""``peerpath alerts``: once, in a loop stopped by a signal, and the e-mail digest."""
+"""``peerpath alerts``: once, and the e-mail digest; and the same work as background tasks."""
 
 from __future__ import annotations
 
 import io
-import os
-import signal
-import threading
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from peerpath.alerts.management.commands.alerts import run_loop, stop_on_signals
 from peerpath.alerts.models import Alert
 from peerpath.audit.models import AccessLog, Event
 from peerpath.cli import main as cli_main
@@ -41,9 +37,7 @@ def test_it_computes_one_organisation(org_a, org_b):
 
 @pytest.mark.parametrize("args,message", [
     (["--organisation", "nowhere"], "No organisation with the short name 'nowhere'"),
-    (["--loop", "--interval", "5"], "--interval must be at least 10 seconds"),
     (["--digest"], "--digest needs --base-url"),
-    (["--digest", "--loop", "--base-url", "https://p.example.org"], "--digest runs once"),
 ])
 def test_bad_options_are_refused_with_a_message(db, args, message):
     with pytest.raises(CommandError, match=message):
@@ -53,81 +47,6 @@ def test_bad_options_are_refused_with_a_message(db, args, message):
 def test_the_peerpath_command_forwards_to_it(org_a, capsys):
     cli_main(["peerpath", "alerts", "--organisation", "assoc-a"])
     assert "assoc-a: 1 raised" in capsys.readouterr().out
-
-
-# -- the loop ----------------------------------------------------------------------------
-
-
-def test_the_loop_runs_until_the_stop_event_is_set():
-    stop = threading.Event()
-    calls = []
-
-    def cycle() -> None:
-        calls.append(1)
-        if len(calls) == 3:
-            stop.set()
-
-    assert run_loop(stop, 0.01, cycle) == 3
-
-
-def test_a_failing_cycle_does_not_end_the_loop():
-    stop = threading.Event()
-    calls = []
-
-    def cycle() -> None:
-        calls.append(1)
-        if len(calls) == 1:
-            raise RuntimeError("database away")
-        stop.set()
-
-    assert run_loop(stop, 0.01, cycle) == 2
-
-
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_sigterm_and_sigint_set_the_stop_event_and_the_handlers_are_restored(sig):
-    before = signal.getsignal(sig)
-    stop = threading.Event()
-    with stop_on_signals(stop):
-        os.kill(os.getpid(), sig)
-        assert stop.wait(5)
-    assert signal.getsignal(sig) is before
-
-
-def test_sigterm_stops_the_command_loop_cleanly(org_a, monkeypatch):
-    """A real SIGTERM to this process, sent as the first cycle ends: the loop does
-    not start another and the command returns normally (exit status 0)."""
-    from peerpath.alerts.management.commands.alerts import Command
-
-    real = Command.cycle
-
-    def cycle_then_sigterm(self, slug, stop):
-        real(self, slug, stop)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    monkeypatch.setattr(Command, "cycle", cycle_then_sigterm)
-    out = run("--loop", "--interval", "600")  # would wait ten minutes without the signal
-    assert "Computing alerts every 600 seconds" in out
-    assert "assoc-a: 1 raised" in out
-    assert out.strip().endswith("Stopped cleanly after 1 cycle(s).")
-
-
-def test_a_stop_during_a_cycle_finishes_the_organisation_and_skips_the_rest(org_a, org_b):
-    from peerpath.alerts.management.commands.alerts import Command
-
-    stop = threading.Event()
-    command = Command(stdout=io.StringIO())
-    real = command.organisations
-
-    def orgs_then_stop(slug):
-        found = real(slug)
-        stop.set()  # the signal arrives as the cycle starts
-        return found
-
-    command.organisations = orgs_then_stop
-    command.cycle(None, stop)
-    out = command.stdout.getvalue()
-    assert "left for the next run" in out
-    assert not Alert.objects.exists()
 
 
 # -- the digest --------------------------------------------------------------------------
@@ -184,3 +103,27 @@ def test_no_open_alert_no_digest(org_a):
     run("--digest", "--organisation", "assoc-a", "--base-url", "https://peerpath.example.org")
     # the computation raises A0001's isolation alert: only those who see it get a digest
     assert {m.to[0] for m in mail.outbox} == {org_a.users[r].email for r in ("admin", "coordinator", "peer_leader")}
+
+
+# -- the same work as background tasks ---------------------------------------------------
+
+
+def test_the_digest_task_computes_and_mails_with_the_configured_address(org_a, alerts, settings):
+    from peerpath.alerts.tasks import send_alert_digests
+    from peerpath.tasks.worker import run_pending
+
+    settings.PEERPATH_BASE_URL = "https://peerpath.example.org"
+    send_alert_digests.enqueue()
+    assert not mail.outbox  # queued, not sent, until a worker runs it
+    assert run_pending() == 1
+    assert len(mail.outbox) == 4
+    assert all("https://peerpath.example.org/alerts/" in m.body for m in mail.outbox)
+
+
+def test_the_recompute_task_raises_the_alerts_of_every_organisation(org_a, org_b):
+    from peerpath.alerts.tasks import recompute_alerts
+    from peerpath.tasks.worker import run_pending
+
+    recompute_alerts.enqueue()
+    assert run_pending() == 1
+    assert Alert.objects.filter(organization=org_a.org).exists() and Alert.objects.filter(organization=org_b.org).exists()

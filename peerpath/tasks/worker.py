@@ -98,7 +98,8 @@ class PeerpathWorker(Worker):
         super().__init__(**kwargs)
         self.heartbeat = heartbeat
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # the heartbeat's
+        self.thread: threading.Thread | None = None  # the worker's own, when started by start_in_thread
 
     # -- heartbeat -----------------------------------------------------------
     def beat(self) -> None:
@@ -196,5 +197,6 @@ def start_in_thread() -> PeerpathWorker | None:
     if settings.TASKS_MODE != "database":
         return None
     worker = make_worker(interval=2.0)
-    threading.Thread(target=worker.run, name="peerpath-worker", daemon=True).start()
+    worker.thread = threading.Thread(target=worker.run, name="peerpath-worker", daemon=True)
+    worker.thread.start()
     return worker

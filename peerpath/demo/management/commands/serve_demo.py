@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from peerpath.demo.generator import STAFF, plan
 from peerpath.demo.load import demo_exists, load
+from peerpath.tasks.worker import start_in_thread
 
 
 class Command(BaseCommand):
@@ -38,5 +39,7 @@ class Command(BaseCommand):
             self.stdout.write("Two-factor sign-in is on: the first login shows a QR code for an authenticator app.")
         else:
             self.stdout.write("Two-factor sign-in is off for this demo (PEERPATH_REQUIRE_2FA=false).")
+        if start_in_thread() is not None:
+            self.stdout.write("A background worker runs in this process (large exports, alerts, e-mails).")
         self.stdout.write("")
         call_command("runserver", options["addrport"], use_reloader=False)

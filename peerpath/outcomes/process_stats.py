@@ -1,18 +1,21 @@
 """Statistics of the process→outcome report (pure: no Django): attendance tertiles,
-the log-rank test across them, and a Cox model of job ending (lifelines)."""
+the log-rank tests across them, and a Cox model of job ending (lifelines), with
+the helpers of ``peerpath.outcomes.cox``."""
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from peerpath.outcomes import cox
+
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped]
 
-COVARIATES = ("attendance", "helping", "gses")
+COVARIATES = ("attended", "attendance", "helping", "gses")
 EVENTS_PER_COVARIATE = 10
 PH_ALPHA = 0.05
 
@@ -90,14 +93,24 @@ def covariate(summary: Any, name: str, ph_summary: Any = None) -> Covariate:
 
 
 @dataclass(frozen=True)
+class PHGlobal:
+    statistic: float
+    df: int
+    p: float
+
+
+@dataclass(frozen=True)
 class CoxResult:
     """A fitted Cox model: its covariates, its concordance (None: not computed, as
-    in the time-varying model) and the covariates left out because they had the
-    same value in every row."""
+    in the time-varying model), the covariates left out because they had the
+    same value in every row, the global proportional hazards test (None: not
+    computed) and the attenders' mean attendance rate the rate is centred at."""
 
     covariates: list[Covariate]
     concordance: float | None = None
     constant: list[str] = field(default_factory=list)
+    ph_global: PHGlobal | None = None
+    centre: float | None = None
 
     @property
     def ph_violated(self) -> list[str]:
@@ -115,42 +128,54 @@ class CoxRefusal:
     detail: str = ""
 
 
-def cox_frame(durations: np.ndarray, observed: np.ndarray, member_ids: np.ndarray, attendance: np.ndarray,
-              helping_hours: np.ndarray, gses: np.ndarray) -> tuple[pd.DataFrame, int]:
-    """The model's rows: attendance share 0–1 expressed per 10 percentage points
-    (no group → 0), helping hours, baseline GSES; rows without a GSES score are
-    dropped. Returns the frame and the number of rows dropped."""
+def cox_frame(durations: np.ndarray, observed: np.ndarray, member_ids: np.ndarray, attended: np.ndarray,
+              expected: np.ndarray, helping_hours: np.ndarray, gses: np.ndarray) -> tuple[pd.DataFrame, int, float | None]:
+    """The model's rows: ``attended`` (0/1: at least one group session attended
+    in the window), ``attendance`` (the rate attended ÷ expected among attenders,
+    per 10 percentage points, centred at the attenders' mean rate; 0 for
+    non-attenders — ``cox.attendance_terms``, as in the time-varying model),
+    helping hours, baseline GSES. Rows without a GSES score are dropped first.
+    Returns the frame, the number of rows dropped and the centre (rate 0–1)."""
     import pandas as pd
 
     frame = pd.DataFrame({
         "duration": durations.astype(float), "event": observed.astype(bool), "member": member_ids.astype(int),
-        "attendance": np.nan_to_num(attendance.astype(float), nan=0.0) * 10,
+        "n_attended": attended.astype(float), "n_expected": expected.astype(float),
         "helping": helping_hours.astype(float), "gses": gses.astype(float),
     })
     kept = frame.dropna(subset=["gses"]).reset_index(drop=True)
-    return kept, len(frame) - len(kept)
+    terms = cox.attendance_terms(kept.pop("n_attended").to_numpy(), kept.pop("n_expected").to_numpy())
+    kept.insert(3, "attended", terms.attended)
+    kept.insert(4, "attendance", terms.attendance)
+    return kept, len(frame) - len(kept), terms.centre
 
 
-def fit_cox(frame: pd.DataFrame) -> CoxResult | CoxRefusal:
-    """lifelines' Cox model of job ending on the covariates (robust standard errors
-    clustered by member, as a member may have several jobs) and its proportional
-    hazards test (``time_transform="rank"``). Not fitted with fewer than
-    ``EVENTS_PER_COVARIATE`` events per covariate."""
+def fit_cox(frame: pd.DataFrame, centre: float | None = None) -> CoxResult | CoxRefusal:
+    """lifelines' Cox model of job ending on the covariates with robust standard
+    errors clustered by member (a member may have several jobs), and the
+    Grambsch–Therneau proportional hazards tests per covariate and global
+    (``cox.ph_tests``, rank of time, model-based variance). A covariate with the
+    same value in every row is left out (named in ``constant``). Not fitted with
+    fewer than ``EVENTS_PER_COVARIATE`` events per covariate."""
     from lifelines import CoxPHFitter
     from lifelines.exceptions import ConvergenceError
-    from lifelines.statistics import proportional_hazard_test
 
     events = int(frame["event"].sum())
-    needed = EVENTS_PER_COVARIATE * len(COVARIATES)
-    if events < needed:
+    constant = [c for c in COVARIATES if frame[c].nunique() <= 1]
+    used = [c for c in COVARIATES if c not in constant]
+    needed = EVENTS_PER_COVARIATE * len(used or COVARIATES)
+    if events < needed or not used:
         return CoxRefusal("few_events", len(frame), events, needed)
-    columns = ["duration", "event", "member", *COVARIATES]
+    columns = ["duration", "event", "member", *used]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cph = CoxPHFitter().fit(frame[columns], duration_col="duration", event_col="event", cluster_col="member")
-            ph = proportional_hazard_test(cph, frame[columns], time_transform="rank")
+            cph = CoxPHFitter().fit(frame[columns], duration_col="duration", event_col="event", cluster_col="member",
+                                    robust=True)
+            ph = cox.ph_tests(cph, frame[columns], transform="rank")
     except (ConvergenceError, ValueError, np.linalg.LinAlgError) as exc:
         return CoxRefusal("not_fitted", len(frame), events, needed, str(exc).splitlines()[0] if str(exc) else "")
-    covariates = [covariate(cph.summary, name, ph.summary) for name in COVARIATES]
-    return CoxResult(covariates=covariates, concordance=float(cph.concordance_index_))
+    covariates = [replace(covariate(cph.summary, name), ph_statistic=ph.per_covariate[name][0],
+                          ph_p=ph.per_covariate[name][1]) for name in used]
+    return CoxResult(covariates=covariates, concordance=float(cph.concordance_index_), constant=constant,
+                     ph_global=PHGlobal(ph.statistic, ph.df, ph.p), centre=centre)

@@ -6,9 +6,12 @@ the interval starting on day ``a`` the covariates are measured in the
 ``INTERVAL_DAYS`` days before it, i.e. the dates ``start + a - 90`` to
 ``start + a - 1``:
 
-- attendance share: the groups app's rate over the member's attendance rows,
-  attended (present or late) ÷ expected (present, late or absent; an excused
-  absence is not expected); no expected session → 0 and ``no_group`` = 1;
+- ``attended`` (0/1): at least one session attended (present or late);
+- ``attendance``: the groups app's rate over the member's attendance rows,
+  attended ÷ expected (present, late or absent; an excused absence is not
+  expected), among attenders, per 10 percentage points and centred at the mean
+  over the attenders' intervals; 0 for non-attenders (``cox.attendance_terms``,
+  the same coding as the fixed model);
 - helping: hours of helping given as a helper;
 - gses: the baseline GSES total (fixed).
 
@@ -17,7 +20,10 @@ its first day gets one interval 0–0.5 (lifelines refuses a (0, 0] interval wit
 an event); a job censored on its first day has no time at risk and no row.
 
 Dates are whole day numbers (``date.toordinal()``). The model is lifelines'
-``CoxTimeVaryingFitter``, which has no robust (sandwich) standard errors."""
+``CoxTimeVaryingFitter``; it has no robust (sandwich) standard errors
+(``robust=True`` raises ``NotImplementedError`` in lifelines 0.30), so the
+intervals use ``cox.cluster_robust_tv``: robust standard errors clustered by
+member."""
 
 from __future__ import annotations
 
@@ -26,13 +32,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from peerpath.outcomes.process_stats import EVENTS_PER_COVARIATE, CoxRefusal, CoxResult, covariate
+from peerpath.outcomes import cox
+from peerpath.outcomes.process_stats import EVENTS_PER_COVARIATE, Covariate, CoxRefusal, CoxResult
 
 if TYPE_CHECKING:
     import pandas as pd  # type: ignore[import-untyped]
 
 INTERVAL_DAYS = 90
-COVARIATES = ("attendance", "no_group", "helping", "gses")
+COVARIATES = ("attended", "attendance", "helping", "gses")
 ZERO_DAY_STOP = 0.5
 _SPAN = 10**7  # larger than any day number: member * _SPAN + day orders rows by member, then day
 
@@ -84,9 +91,9 @@ def long_table(jobs: pd.DataFrame, marks: pd.DataFrame, helping: pd.DataFrame,
     attendance row each. ``helping``: ``member``, ``day``, ``minutes``.
 
     Columns: ``job``, ``member``, ``start``, ``stop``, ``event``, the window's
-    ``attended`` and ``expected`` counts, ``attendance`` (share per 10
-    percentage points, 0 when no session was expected), ``no_group`` (0/1),
-    ``helping`` (hours) and ``gses``."""
+    ``n_attended`` and ``n_expected`` counts, ``rate`` (attended ÷ expected, 0
+    when no session was expected), ``helping`` (hours) and ``gses``; the
+    participation terms are coded by ``model_rows``."""
     import pandas as pd
 
     intervals = split_intervals(jobs["duration"].to_numpy(dtype=float), jobs["event"].to_numpy(dtype=bool), width)
@@ -106,24 +113,29 @@ def long_table(jobs: pd.DataFrame, marks: pd.DataFrame, helping: pd.DataFrame,
     return pd.DataFrame({
         "job": job_rows["job"].to_numpy(dtype=np.int64), "member": row_member,
         "start": intervals["start"], "stop": intervals["stop"], "event": intervals["event"],
-        "attended": attended.astype(int), "expected": expected.astype(int),
-        "attendance": share * 10, "no_group": (expected == 0).astype(int),
+        "n_attended": attended.astype(int), "n_expected": expected.astype(int), "rate": share,
         "helping": minutes / 60, "gses": job_rows["gses"].to_numpy(dtype=float),
     })
 
 
-def model_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The intervals of jobs with a baseline GSES score, and how many jobs were
-    left out for lack of one."""
+def model_rows(table: pd.DataFrame) -> tuple[pd.DataFrame, int, float | None]:
+    """The intervals of jobs with a baseline GSES score with the participation
+    terms ``attended`` and ``attendance`` (``cox.attendance_terms`` over these
+    intervals), how many jobs were left out for lack of a score, and the
+    attenders' mean rate the attendance term is centred at."""
     kept = table.dropna(subset=["gses"]).reset_index(drop=True)
-    return kept, int(table["job"].nunique()) - int(kept["job"].nunique())
+    terms = cox.attendance_terms(kept["n_attended"].to_numpy(), kept["n_expected"].to_numpy())
+    kept = kept.assign(attended=terms.attended, attendance=terms.attendance)
+    return kept, int(table["job"].nunique()) - int(kept["job"].nunique()), terms.centre
 
 
-def fit_cox_tv(table: pd.DataFrame) -> CoxResult | CoxRefusal:
+def fit_cox_tv(table: pd.DataFrame, centre: float | None = None) -> CoxResult | CoxRefusal:
     """lifelines' ``CoxTimeVaryingFitter`` of job ending on the covariates of
-    ``model_rows`` (``id_col`` = the job). A covariate with the same value in
-    every interval cannot be estimated and is left out (named in ``constant``).
-    Not fitted with fewer than ``EVENTS_PER_COVARIATE`` events per covariate."""
+    ``model_rows`` (``id_col`` = the job), with 95% intervals and p-values from
+    robust standard errors clustered by member (``cox.cluster_robust_tv``). A
+    covariate with the same value in every interval cannot be estimated and is
+    left out (named in ``constant``). Not fitted with fewer than
+    ``EVENTS_PER_COVARIATE`` events per covariate."""
     from lifelines import CoxTimeVaryingFitter
     from lifelines.exceptions import ConvergenceError
 
@@ -140,6 +152,15 @@ def fit_cox_tv(table: pd.DataFrame) -> CoxResult | CoxRefusal:
             warnings.simplefilter("ignore")
             ctv = CoxTimeVaryingFitter().fit(table[columns], id_col="job", event_col="event", start_col="start",
                                              stop_col="stop")
+        names = [str(name) for name in ctv.params_.index]
+        beta = ctv.params_.to_numpy(dtype=float)
+        variance = cox.cluster_robust_tv(
+            table[names].to_numpy(dtype=float), beta, ctv.variance_matrix_.to_numpy(dtype=float),
+            table["start"].to_numpy(dtype=float), table["stop"].to_numpy(dtype=float),
+            table["event"].to_numpy(dtype=bool), table["member"].to_numpy())
     except (ConvergenceError, ValueError, np.linalg.LinAlgError) as exc:
         return CoxRefusal("not_fitted", jobs, events, needed, str(exc).splitlines()[0] if str(exc) else "")
-    return CoxResult(covariates=[covariate(ctv.summary, name) for name in used], constant=constant)
+    rows = cox.robust_rows(beta, variance)
+    by_name = dict(zip(names, rows, strict=True))
+    return CoxResult(covariates=[Covariate(name, by_name[name].hazard_ratio, by_name[name].low, by_name[name].high,
+                                           by_name[name].p) for name in used], constant=constant, centre=centre)

@@ -1,9 +1,13 @@
 """Peer-group participation and job tenure: do members who take part in their peer
 groups keep their jobs longer? Kaplan–Meier curves of competitive job tenure by
-attendance tertile with a log-rank test, and a Cox model of job ending on
-attendance, helping given and baseline self-efficacy — fixed at the job's start,
-and time-varying (measured in the 90 days before each 90-day interval of the
-job). An observational association, stated as such on the page."""
+attendance tertile with the log-rank test and the log-rank test for trend (shown
+only when every tertile has ``cox.MIN_BAND_ENDINGS`` ended jobs), and a Cox model
+of job ending on attending groups (0/1), the attendance rate among attenders,
+helping given and baseline self-efficacy — fixed at the job's start, and
+time-varying (measured in the 90 days before each 90-day interval of the job) —
+with robust standard errors clustered by member and, for the fixed model, the
+proportional hazards tests per covariate and global. An observational
+association, stated as such on the page."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peerpath.employment.models import Job
-from peerpath.outcomes import participation, process_stats, survival, timevarying
+from peerpath.outcomes import cox, participation, process_stats, survival, timevarying
 from peerpath.outcomes.cells import Cell
 from peerpath.outcomes.charts import step_chart
 from peerpath.outcomes.registry import ReportSpec
@@ -34,13 +38,15 @@ SPEC = ReportSpec(
 )
 
 COVARIATE_LABELS = {
-    "attendance": gettext_lazy("Group attendance (per 10 percentage points)"),
+    "attended": gettext_lazy("Attended groups (at least one session before the job)"),
+    "attendance": gettext_lazy("Attendance rate among attenders (per 10 percentage points above their mean)"),
     "helping": gettext_lazy("Helping given (per hour)"),
     "gses": gettext_lazy("Baseline self-efficacy (GSES total, per point)"),
 }
 TV_COVARIATE_LABELS = {
-    "attendance": gettext_lazy("Group attendance in the 90 days before (per 10 percentage points)"),
-    "no_group": gettext_lazy("No group sessions in the 90 days before"),
+    "attended": gettext_lazy("Attended groups in the 90 days before"),
+    "attendance": gettext_lazy("Attendance rate among attenders in the 90 days before (per 10 percentage points "
+                               "above their mean)"),
     "helping": gettext_lazy("Helping given in the 90 days before (per hour)"),
     "gses": gettext_lazy("Baseline self-efficacy (GSES total, per point)"),
 }
@@ -58,8 +64,9 @@ def tertile_label(i: int, bins: int, edges: list[float]) -> str:
 
 
 def covariates(qs: QuerySet[Job], jobs: list[tuple[Any, ...]]) -> dict[str, np.ndarray]:
-    """Attendance share (NaN: no group), helping hours and baseline GSES (NaN: none)
-    per job of ``jobs`` (the rows of ``qs``, ``survival.job_tenure_rows``). Three queries."""
+    """Attendance share (NaN: no group), the sessions attended and expected,
+    helping hours and baseline GSES (NaN: none) per job of ``jobs`` (the rows of
+    ``qs``, ``survival.job_tenure_rows``). Three queries."""
     shares = participation.participation(qs)
     minutes = participation.helping_minutes(qs)
     gses = participation.baseline_gses(qs)
@@ -67,6 +74,8 @@ def covariates(qs: QuerySet[Job], jobs: list[tuple[Any, ...]]) -> dict[str, np.n
     share_of = {pk: p.share for pk, p in shares.items()}
     return {
         "attendance": np.array([np.nan if share_of.get(pk) is None else share_of[pk] for pk in ids], dtype=float),
+        "attended": np.array([shares[pk].attended if pk in shares else 0 for pk in ids], dtype=float),
+        "expected": np.array([shares[pk].expected if pk in shares else 0 for pk in ids], dtype=float),
         "helping": np.array([minutes.get(pk, 0) / 60 for pk in ids], dtype=float),
         "gses": np.array([gses.get(pk, np.nan) for pk in ids], dtype=float),
     }
@@ -131,18 +140,31 @@ def _rows(scope: ReportScope, key: str, result: process_stats.CoxResult, labels:
     ]
 
 
+def _centre(scope: ReportScope, key: str, centre: float | None, members: int) -> Cell:
+    """The attenders' mean attendance rate the rate term is centred at."""
+    return scope.cell(centre, members, key=f"{key}.centre", basis=(f"{key}.jobs",))
+
+
 def _cox(scope: ReportScope, d: survival.Durations, cov: dict[str, np.ndarray]) -> dict[str, Any]:
-    frame, _dropped = process_stats.cox_frame(d.durations, d.observed, d.member_ids, cov["attendance"],
-                                              cov["helping"], cov["gses"])
+    frame, _dropped, centre = process_stats.cox_frame(d.durations, d.observed, d.member_ids, cov["attended"],
+                                                      cov["expected"], cov["helping"], cov["gses"])
     out = _counts(scope, "cox", d.member_ids, ~np.isnan(cov["gses"]), d.observed, "jobs")
     members = int(frame["member"].nunique())
-    result = process_stats.fit_cox(frame)
+    out["centre"] = _centre(scope, "cox", centre, members)
+    result = process_stats.fit_cox(frame, centre)
     if isinstance(result, process_stats.CoxRefusal):
         return {**out, "fitted": False, "refusal": result}
     violated = [str(COVARIATE_LABELS[name]) for name in result.ph_violated]
+    basis = ("cox.jobs", "cox.events")
+    ph_global = result.ph_global
     return {**out, "fitted": True, "rows": _rows(scope, "cox", result, COVARIATE_LABELS, members),
-            "concordance": scope.cell(result.concordance, members, key="cox.concordance",
-                                      basis=("cox.jobs", "cox.events")),
+            "concordance": scope.cell(result.concordance, members, key="cox.concordance", basis=basis),
+            "ph_global": None if ph_global is None else {
+                "statistic": scope.cell(ph_global.statistic, members, key="cox.ph_global", basis=basis),
+                "df": ph_global.df,
+                "p": scope.cell(ph_global.p, members, key="cox.ph_global.p", basis=basis)},
+            "ph_global_violated": ph_global is not None and ph_global.p < process_stats.PH_ALPHA,
+            "constant": ", ".join(str(COVARIATE_LABELS[name]) for name in result.constant),
             "ph_violated": ", ".join(violated)}
 
 
@@ -161,7 +183,7 @@ def _cox_tv(scope: ReportScope, qs: QuerySet[Job], jobs: list[tuple[Any, ...]], 
         "gses": cov["gses"],
     })
     long = timevarying.long_table(frame, records.marks, records.helping)
-    table, _dropped = timevarying.model_rows(long)
+    table, _dropped, centre = timevarying.model_rows(long)
     # one row per job with an interval: kept (a GSES score) or not, ended or not
     per_job = long.groupby("job", sort=True).agg(member=("member", "first"), gses=("gses", "first"),
                                                    event=("event", "max"))
@@ -174,8 +196,9 @@ def _cox_tv(scope: ReportScope, qs: QuerySet[Job], jobs: list[tuple[Any, ...]], 
     members = int(table["member"].nunique())
     intervals = len(table)
     out.update({"interval_days": timevarying.INTERVAL_DAYS,
-                "intervals": scope.cell(intervals, members, key="cox_tv.intervals", basis=("cox_tv.jobs",))})
-    result = timevarying.fit_cox_tv(table)
+                "intervals": scope.cell(intervals, members, key="cox_tv.intervals", basis=("cox_tv.jobs",)),
+                "centre": _centre(scope, "cox_tv", centre, members)})
+    result = timevarying.fit_cox_tv(table, centre)
     if isinstance(result, process_stats.CoxRefusal):
         return {**out, "fitted": False, "refusal": result}
     constant = ", ".join(str(TV_COVARIATE_LABELS[name]) for name in result.constant)
@@ -190,6 +213,33 @@ def _explain(model: dict[str, Any], time_varying: bool) -> dict[str, Any]:
         hidden = model["jobs"].hidden or model["events"].hidden
         model["message"] = _refusal(model.pop("refusal"), time_varying, hidden)
     return model
+
+
+def _logrank(scope: ReportScope, d: survival.Durations, cuts: process_stats.Tertiles,
+             groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """The log-rank test across the attendance bands and the log-rank test for
+    trend over their order (scores 1 … k), both only when there are two bands
+    or more and every band has at least ``cox.MIN_BAND_ENDINGS`` ended jobs;
+    otherwise the bands with fewer (``short``: their label and declared count of
+    ended jobs)."""
+    in_bands = cuts.codes >= 0
+    durations, observed, codes = d.durations[in_bands], d.observed[in_bands], cuts.codes[in_bands]
+    out: dict[str, Any] = {"minimum": cox.MIN_BAND_ENDINGS, "bands": cuts.bins, "shown": False, "short": []}
+    if cuts.bins < 2:
+        return out
+    out["short"] = [{"label": groups[i]["label"], "events": groups[i]["events"]} for i in range(cuts.bins)
+                    if int(observed[codes == i].sum()) < cox.MIN_BAND_ENDINGS]
+    test = process_stats.logrank(durations, observed, codes)
+    trend = cox.logrank_trend(durations, observed, codes)
+    if out["short"] or test is None or trend is None:
+        return out
+    members = d.subset(in_bands).members
+    bands = tuple(f"band{i}.rows" for i in range(cuts.bins))
+    return {**out, "shown": True,
+            "statistic": scope.cell(test.statistic, members, key="logrank.statistic", basis=bands),
+            "df": test.df, "p": scope.cell(test.p, members, key="logrank.p", basis=bands),
+            "trend": scope.cell(trend.statistic, members, key="logrank.trend", basis=bands),
+            "trend_p": scope.cell(trend.p, members, key="logrank.trend.p", basis=bands)}
 
 
 def build(scope: ReportScope) -> dict[str, Any]:
@@ -214,15 +264,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
         scope.total(f"all.{kind}", [f"band{i}.{kind}" for i in range(len(groups))])
     for i in range(len(groups)):
         scope.at_least("members", f"band{i}.members")
-    in_tertiles = cuts.codes >= 0
-    test = process_stats.logrank(d.durations[in_tertiles], d.observed[in_tertiles], cuts.codes[in_tertiles])
-    tested_members = d.subset(in_tertiles).members
-    bands = tuple(f"band{i}.rows" for i in range(cuts.bins))
-    logrank = None if test is None else {
-        "statistic": scope.cell(test.statistic, tested_members, key="logrank.statistic", basis=bands),
-        "df": test.df, "p": scope.cell(test.p, tested_members, key="logrank.p", basis=bands),
-    }
-    cox = _cox(scope, d, cov)
+    logrank = _logrank(scope, d, cuts, groups)
+    fixed = _cox(scope, d, cov)
     cox_tv = _cox_tv(scope, qs, jobs_rows, d, cov)
     # every figure is declared: now the curves, messages and chart read what is hidden
     groups = [finish_curve(scope, g) for g in groups]
@@ -238,5 +281,5 @@ def build(scope: ReportScope) -> dict[str, Any]:
     )
     return {
         "window": window, "jobs": jobs, "members": members, "groups": groups, "chart": chart, "logrank": logrank,
-        "cox": _explain(cox, False), "cox_tv": _explain(cox_tv, True),
+        "cox": _explain(fixed, False), "cox_tv": _explain(cox_tv, True),
     }

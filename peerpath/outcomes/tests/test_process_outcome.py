@@ -51,12 +51,23 @@ def test_tied_shares_merge_bins():
 
 
 def test_cox_is_not_fitted_with_fewer_than_ten_events_per_covariate():
-    n = 40
-    frame, dropped = process_stats.cox_frame(np.arange(1, n + 1, dtype=float), np.arange(n) < 29, np.arange(n),
-                                             np.linspace(0, 1, n), np.zeros(n), np.full(n, 25.0))
+    n = 50
+    frame, dropped, _centre = process_stats.cox_frame(
+        np.arange(1, n + 1, dtype=float), np.arange(n) < 39, np.arange(n), np.arange(n) % 4, np.full(n, 4.0),
+        np.arange(n) % 3, np.full(n, 25.0) + np.arange(n) % 5)
     result = process_stats.fit_cox(frame)
     assert isinstance(result, process_stats.CoxRefusal)
-    assert result.reason == "few_events" and result.events == 29 and result.needed == 30 and dropped == 0
+    assert result.reason == "few_events" and result.events == 39 and result.needed == 40 and dropped == 0
+
+
+def test_the_fixed_model_codes_attending_and_the_rate_among_attenders():
+    frame, dropped, centre = process_stats.cox_frame(
+        np.array([10.0, 20, 30, 40]), np.array([True, False, True, True]), np.array([1, 2, 3, 4]),
+        np.array([0, 3, 1, 2]), np.array([0, 4, 2, 2]), np.zeros(4), np.array([20.0, np.nan, 25, 30]))
+    # job 2 (no GSES score) is dropped first; the attenders left have rates 0.5 and 1.0 (mean 0.75)
+    assert dropped == 1 and centre == pytest.approx(0.75)
+    assert frame["attended"].tolist() == [0, 1, 1]
+    assert frame["attendance"].tolist() == pytest.approx([0, -2.5, 2.5])
 
 
 def test_participation_share_is_attended_over_expected():
@@ -98,6 +109,8 @@ class Expected:
     observed: list[bool] = field(default_factory=list)
     members: list[int] = field(default_factory=list)
     shares: list[float] = field(default_factory=list)
+    attended: list[int] = field(default_factory=list)
+    expected: list[int] = field(default_factory=list)
     helping: list[float] = field(default_factory=list)
     gses: list[float] = field(default_factory=list)
     starts: list[dt.date] = field(default_factory=list)
@@ -141,6 +154,8 @@ def build_data(org, staff, membership, n: int, seed: int = 6) -> Expected:
                 attended += status in ("present", "late")
                 expected += status in ("present", "late", "absent")
         exp.shares.append(attended / expected if expected > 0 else np.nan)
+        exp.attended.append(attended)
+        exp.expected.append(expected)
         minutes = 0
         for days_before, mins in help_days:
             helping(m, other, staff, start - dt.timedelta(days=days_before), mins)
@@ -180,16 +195,32 @@ def build_data(org, staff, membership, n: int, seed: int = 6) -> Expected:
 
 
 def expected_frame(exp: Expected) -> pd.DataFrame:
+    """The fixed model's rows: attended at least one session (0/1) and the rate
+    among attenders per 10 points around their mean (0 for non-attenders)."""
     frame = pd.DataFrame({
         "duration": exp.durations, "event": exp.observed, "member": exp.members,
-        "attendance": np.nan_to_num(np.array(exp.shares), nan=0.0) * 10, "helping": exp.helping, "gses": exp.gses,
-    })
-    return frame.dropna(subset=["gses"]).reset_index(drop=True)
+        "attended": [int(a > 0) for a in exp.attended],
+        "rate": [a / e if a > 0 else 0.0 for a, e in zip(exp.attended, exp.expected, strict=True)],
+        "helping": exp.helping, "gses": exp.gses,
+    }).dropna(subset=["gses"]).reset_index(drop=True)
+    centre = frame.loc[frame["attended"] == 1, "rate"].mean()
+    rate = frame.pop("rate")
+    frame.insert(4, "attendance", np.where(frame["attended"] == 1, (rate - centre) * 10, 0.0))
+    return frame
+
+
+def average_rank(durations: pd.Series, events: pd.Series, _weights: pd.Series) -> pd.Series:
+    """R's ``cox.zph(transform="rank")``: average ranks of the event times."""
+    from scipy.stats import rankdata
+
+    out = pd.Series(np.nan, index=durations.index)
+    out[events.to_numpy()] = rankdata(durations[events.to_numpy()])
+    return out
 
 
 @pytest.fixture
 def data(org_a):
-    return build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 60)
+    return build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 80)
 
 
 # -- figures ------------------------------------------------------------------------------------
@@ -228,7 +259,9 @@ def test_cox_hazard_ratios_match_lifelines(org_a, data):
     r = process_outcome.build(scope_for(org_a.org, PERIOD))
     frame = expected_frame(data)
     cph = CoxPHFitter().fit(frame, duration_col="duration", event_col="event", cluster_col="member")
-    ph = proportional_hazard_test(cph, frame, time_transform="rank")
+    # the proportional hazards tests use the model-based variance: lifelines' test on the fit without clusters
+    naive = CoxPHFitter().fit(frame.drop(columns="member"), duration_col="duration", event_col="event")
+    ph = proportional_hazard_test(naive, frame.drop(columns="member"), time_transform=average_rank)
     cox = r["cox"]
     assert cox["fitted"], cox.get("message")
     assert cox["jobs"].value == len(frame) and cox["dropped"].value == len(data.durations) - len(frame)
@@ -241,13 +274,25 @@ def test_cox_hazard_ratios_match_lifelines(org_a, data):
         assert row["high"].value == pytest.approx(s["exp(coef) upper 95%"])
         assert row["p"].value == pytest.approx(s["p"])
         assert row["ph_p"].value == pytest.approx(ph.summary.loc[row["name"], "p"])
+    # the global test: (g'R) V (g'R)' d / g'g, g the centred average ranks of the event times
+    resid = naive.compute_residuals(frame.drop(columns="member"), kind="schoenfeld")
+    from scipy.stats import chi2, rankdata
+    g = rankdata(frame.loc[resid.index, "duration"])
+    g = g - g.mean()
+    test = g @ resid.to_numpy()
+    statistic = test @ naive.variance_matrix_.to_numpy() @ test * len(resid) / (g @ g)
+    assert cox["ph_global"]["statistic"].value == pytest.approx(statistic)
+    assert cox["ph_global"]["p"].value == pytest.approx(chi2.sf(statistic, 4)) and cox["ph_global"]["df"] == 4
+    rates = [a / e for a, e, score in zip(data.attended, data.expected, data.gses, strict=True)
+             if a > 0 and not np.isnan(score)]
+    assert cox["centre"].value == pytest.approx(np.mean(rates))
 
 
 def test_too_few_events_says_why(org_a):
     build_data(org_a.org, org_a.users["professional"], org_a.staff["professional"], 12)
     r = process_outcome.build(scope_for(org_a.org, PERIOD))
     assert not r["cox"]["fitted"]
-    assert "needs at least 30" in r["cox"]["message"]
+    assert "needs at least 40" in r["cox"]["message"]
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hant"])
@@ -257,7 +302,7 @@ def test_pdf_shows_a_hazard_ratio_and_a_median(client_for, org_a, data, language
     text = pdf_text(response.content)
     frame = expected_frame(data)
     cph = CoxPHFitter().fit(frame, duration_col="duration", event_col="event", cluster_col="member")
-    assert f"{cph.summary.loc['attendance', 'exp(coef)']:.2f}" in text
+    assert f"{cph.summary.loc['attended', 'exp(coef)']:.2f}" in text
     durations, observed, shares = np.array(data.durations), np.array(data.observed), np.array(data.shares)
     known = ~np.isnan(shares)
     codes = pd.qcut(shares[known], 3, labels=False)
@@ -275,6 +320,59 @@ def test_page_states_the_association_is_not_causal(client_for, org_a, data):
     assert response.status_code == 200
     assert "An observational association, not a cause." in html
     assert "<svg" in html and "Log-rank test across the attendance thirds" in html
+
+
+def test_page_says_the_intervals_are_clustered_by_member(client_for, org_a, data):
+    html = get_report(client_for("coordinator"), "process_outcome", period=PERIOD).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    frame = expected_frame(data)
+    assert (f"robust standard errors clustered by member ({frame['member'].nunique()} members, {len(frame)} jobs)"
+            in text)
+    assert "Global test (all covariates together)" in text
+    assert "Log-rank test for trend across the thirds in their order" in text
+
+
+def test_trend_test_matches_an_independent_computation(org_a, data):
+    """The report's trend statistic against the log-rank trend formula written
+    out here over the tertiles: U = Σ w (O − E), V = Σ_t d(n−d)/(n−1) (Σ w² p − (Σ w p)²)."""
+    r = process_outcome.build(scope_for(org_a.org, PERIOD))
+    durations, observed, shares = np.array(data.durations), np.array(data.observed), np.array(data.shares)
+    known = ~np.isnan(shares)
+    codes = np.asarray(pd.qcut(shares[known], 3, labels=False))
+    t_all, e_all = durations[known], observed[known]
+    u = v = 0.0
+    for t in sorted(set(t_all[e_all])):
+        n_j = np.array([(t_all[codes == j] >= t).sum() for j in range(3)], dtype=float)
+        d_j = np.array([((t_all[codes == j] == t) & e_all[codes == j]).sum() for j in range(3)], dtype=float)
+        n, d = n_j.sum(), d_j.sum()
+        w, p = np.array([1.0, 2.0, 3.0]), n_j / n
+        u += w @ (d_j - d * p)
+        v += d * (n - d) / (n - 1) * ((w**2) @ p - (w @ p) ** 2) if n > 1 else 0.0
+    assert r["logrank"]["shown"]
+    assert r["logrank"]["trend"].value == pytest.approx(u**2 / v)
+
+
+def test_log_rank_tests_are_withheld_when_a_third_has_fewer_than_five_endings(client_for, org_a, data):
+    from peerpath.employment.models import Job
+
+    shares = np.array(data.shares)
+    known = ~np.isnan(shares)
+    codes = np.full(len(shares), -1)
+    codes[known] = pd.qcut(shares[known], 3, labels=False)
+    lowest = [k for k in range(len(shares)) if codes[k] == 0 and data.observed[k]]
+    # reopen all but 3 of the lowest third's ended jobs (same jobs, same bands)
+    jobs = list(Job.objects.filter(organization=org_a.org).order_by("pk"))
+    for k in lowest[3:]:
+        jobs[k].end_date = None
+        jobs[k].save(update_fields=["end_date"])
+    r = process_outcome.build(scope_for(org_a.org, PERIOD))
+    assert not r["logrank"]["shown"] and "statistic" not in r["logrank"]
+    assert [band["events"].value for band in r["logrank"]["short"]] == [3]
+    html = get_report(client_for("coordinator"), "process_outcome", period=PERIOD).content.decode()
+    text = " ".join(re.sub(r"<[^>]+>", "", html).split())
+    assert "Log-rank test across the attendance thirds" not in text
+    assert "they need at least 5 ended jobs in every attendance third, and these have fewer" in text
+    assert f"{r['logrank']['short'][0]['label']}, 3 ended." in text
 
 
 @pytest.mark.parametrize("size", [12, 24])
@@ -323,7 +421,7 @@ def test_a_few_jobs_left_out_of_the_cox_model_are_hidden_with_the_rest(org_a):
     assert scope.disclosure.audit() == []
     assert not cox["fitted"] and cox["message"] == "The Cox model was not fitted: too few jobs ended."
     staff = process_outcome.build(scope_for(org_a.org, PERIOD))["cox"]
-    assert not staff["dropped"].hidden and "needs at least 30" in staff["message"]
+    assert not staff["dropped"].hidden and "needs at least 40" in staff["message"]
 
 
 def test_researcher_page_hides_the_few_jobs_left_out(client_for, org_a):

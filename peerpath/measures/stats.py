@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,14 +17,23 @@ from peerpath.measures.models import StoredScore
 MIN_MEMBERS_FOR_BASELINE = 10
 
 
-def programme_baseline_sds(organization_ids: Iterable[int], scores: Iterable[tuple[str, str]]
-                           ) -> dict[tuple[int, str, str], float | None]:
-    """``programme_baseline_sd`` of each organisation and ``(instrument_id,
-    score_id)``, keyed ``(organization_id, instrument_id, score_id)``: one query
-    for them all (none when ``scores`` is empty)."""
+@dataclass(frozen=True)
+class Spread:
+    """The first scores of one organisation's members: how many members, and their
+    sample SD (None with fewer than two)."""
+
+    n: int
+    sd: float | None
+
+
+def baseline_spreads(organization_ids: Iterable[int], scores: Iterable[tuple[str, str]]
+                     ) -> dict[tuple[int, str, str], Spread]:
+    """The members' first scores of each organisation and ``(instrument_id,
+    score_id)`` (``Spread``), keyed ``(organization_id, instrument_id, score_id)``:
+    one query for them all (none when ``scores`` is empty)."""
     org_ids, wanted = list(organization_ids), list(dict.fromkeys(scores))
-    found: dict[tuple[int, str, str], float | None] = {
-        (org, instrument_id, score_id): None for org in org_ids for instrument_id, score_id in wanted}
+    found: dict[tuple[int, str, str], Spread] = {
+        (org, instrument_id, score_id): Spread(0, None) for org in org_ids for instrument_id, score_id in wanted}
     if not org_ids or not wanted:
         return found
     which = Q()
@@ -39,9 +49,38 @@ def programme_baseline_sds(organization_ids: Iterable[int], scores: Iterable[tup
         if value is not None:
             first.setdefault((org, instrument_id, score_id), {}).setdefault(member_id, value)
     for key, values in first.items():
-        if len(values) >= MIN_MEMBERS_FOR_BASELINE:
-            found[key] = baseline_sd(list(values.values()))
+        found[key] = Spread(len(values), baseline_sd(list(values.values())) if len(values) >= 2 else None)
     return found
+
+
+def programme_baseline_sds(organization_ids: Iterable[int], scores: Iterable[tuple[str, str]]
+                           ) -> dict[tuple[int, str, str], float | None]:
+    """``programme_baseline_sd`` of each organisation and ``(instrument_id,
+    score_id)``, keyed ``(organization_id, instrument_id, score_id)``: one query
+    for them all (none when ``scores`` is empty)."""
+    return {key: spread.sd if spread.n >= MIN_MEMBERS_FOR_BASELINE else None
+            for key, spread in baseline_spreads(organization_ids, scores).items()}
+
+
+def pooled_sd(spreads: Iterable[Spread]) -> float | None:
+    """The pooled within-organisation SD of several organisations' first scores:
+
+    .. code-block:: text
+
+        s_pooled = √( Σ (n_k − 1)·s_k²  /  Σ (n_k − 1) )
+
+    over the organisations k with at least two members (one member adds nothing to
+    either sum). Differences between the organisations' means do not enter it,
+    as they do not enter any one organisation's SD. None when fewer than
+    ``MIN_MEMBERS_FOR_BASELINE`` members in all (the minimum for one organisation's
+    own SD)."""
+    parts = list(spreads)
+    if sum(p.n for p in parts) < MIN_MEMBERS_FOR_BASELINE:
+        return None
+    weight = sum(p.n - 1 for p in parts if p.sd is not None)
+    if weight <= 0:
+        return None
+    return math.sqrt(sum((p.n - 1) * p.sd**2 for p in parts if p.sd is not None) / weight)
 
 
 # -- kept between calls -------------------------------------------------------------

@@ -21,9 +21,22 @@ For members with a baseline and a follow-up score:
       V_g  = J² · V_d
       95% CI = g_av ± z₀.₉₇₅ · √V_g
 
+  ``s_av`` is the pooled SD of the baseline and follow-up scores (with as many
+  scores on both occasions, the root mean square of the two SDs is the pooled SD),
+  so g_av is on the scale of the scores' spread between people. Hedges' J uses
+  the paired t-test's degrees of freedom, n − 1 (Borenstein et al. 2009, ch. 4, for
+  matched groups); Lakens's spreadsheet takes 2(n − 1), which gives a g_av a little
+  closer to d_av.
+
+- the change-score effect size ``d_z`` (Cohen 1988; Lakens 2013, eq. 6): the mean
+  change divided by the SD (n − 1) of the changes, ``d_z = mean(post − pre) /
+  s_change``, equal to t / √n of the paired t-test; no small-sample correction.
+  It is on the scale of how much people's change varies, so it grows with the
+  correlation of the two occasions; g_av does not.
+
   No library in the environment (SciPy, statsmodels, lifelines) computes g for
   paired data, hence the formula here; the tests check it against an independent
-  computation.
+  computation and the published example of Lakens (2013, Table 1).
 
 A figure that cannot be computed (too few pairs, no variation) is ``None``.
 """
@@ -53,6 +66,9 @@ class PairedSummary:
     g: float | None  # Hedges' g_av
     g_low: float | None
     g_high: float | None
+    change_sd: float | None = None  # SD (n − 1) of the changes
+    d_z: float | None = None  # mean change / change_sd
+    g_sd: float | None = None  # s_av, the SD g_av divides by
 
 
 def _finite(value: float) -> float | None:
@@ -72,6 +88,22 @@ class EffectSize:
     g: float
     low: float
     high: float
+    d: float = math.nan  # d_av, before Hedges' correction
+    sd: float = math.nan  # s_av
+
+
+def cohens_dz(pre: ArrayLike, post: ArrayLike) -> float | None:
+    """``d_z``: the mean change over the SD (n − 1) of the changes; None with fewer
+    than 2 pairs or when every change is the same."""
+    a = np.asarray(pre, dtype=np.float64)
+    b = np.asarray(post, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError("pre and post must have the same length")
+    if a.size < 2:
+        return None
+    diff = b - a
+    sd = float(np.std(diff, ddof=1))
+    return float(np.mean(diff)) / sd if sd > 0 else None
 
 
 def hedges_g_paired(pre: ArrayLike, post: ArrayLike, confidence: float = CONFIDENCE) -> EffectSize | None:
@@ -97,7 +129,7 @@ def hedges_g_paired(pre: ArrayLike, post: ArrayLike, confidence: float = CONFIDE
     var_d = (1 / n + d**2 / (2 * n)) * 2 * (1 - r)
     half = float(stats.norm.ppf(0.5 + confidence / 2)) * j * math.sqrt(max(var_d, 0.0))
     g = j * d
-    return EffectSize(g=g, low=g - half, high=g + half)
+    return EffectSize(g=g, low=g - half, high=g + half, d=d, sd=s_av)
 
 
 def paired_summary(pre: ArrayLike, post: ArrayLike, confidence: float = CONFIDENCE) -> PairedSummary:
@@ -128,4 +160,6 @@ def paired_summary(pre: ArrayLike, post: ArrayLike, confidence: float = CONFIDEN
         mean_change=change, change_low=low, change_high=high, p=p,
         g=effect.g if effect else None, g_low=effect.low if effect else None,
         g_high=effect.high if effect else None,
+        change_sd=float(np.std(diff, ddof=1)) if n > 1 else None, d_z=cohens_dz(a, b),
+        g_sd=effect.sd if effect else None,
     )

@@ -82,6 +82,14 @@ class ReportFilterForm(forms.Form):
                 self.fields[f"opt_{option.name}"] = forms.BooleanField(
                     label=str(option.label), required=False, help_text=str(option.help_text)
                 )
+            elif option.kind == "int":
+                # Typed as text and read by the option itself, so that the message
+                # names the field (the form, the command and the report agree).
+                self.fields[f"opt_{option.name}"] = forms.CharField(
+                    label=str(option.label), required=False, initial=option.default, max_length=12,
+                    help_text=str(option.help_text), widget=forms.NumberInput(
+                        attrs={"min": option.min_value, "max": option.max_value, "step": 1}),
+                )
             else:
                 self.fields[f"opt_{option.name}"] = forms.ChoiceField(
                     label=str(option.label), required=False, choices=option.choices,
@@ -115,6 +123,13 @@ class ReportFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        for option in self.spec.options:
+            name = f"opt_{option.name}"
+            if option.kind == "int" and name in cleaned:
+                try:
+                    cleaned[name] = option.number(cleaned[name])
+                except ValueError as exc:
+                    self.add_error(name, str(exc))
         # A hidden field's errors are not shown beside it: repeat them above the form.
         field = self.fields["organizations"]
         if "organizations" in self.errors and field.widget.is_hidden:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from peerpath.outcomes.scope import ReportScope
@@ -33,13 +34,36 @@ REPORT_MODULES = (
 
 @dataclass(frozen=True)
 class ReportOption:
-    """A report-specific filter: a check box (``kind="bool"``) or a choice."""
+    """A report-specific filter: a check box (``kind="bool"``), a choice, or a whole
+    number (``kind="int"``) from ``min_value`` to ``max_value``, ``default`` when
+    empty."""
 
     name: str
     label: str | Promise
     kind: str = "bool"
     choices: tuple[tuple[str, str | Promise], ...] = ()
     help_text: str | Promise = ""
+    default: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+
+    def number(self, value: Any) -> int:
+        """A ``kind="int"`` option's value: ``default`` when empty; ValueError
+        naming the option (its label) when not a whole number in range."""
+        if value is None or str(value).strip() == "":
+            if self.default is None:
+                raise ValueError(_("%(field)s: enter a whole number.") % {"field": self.label})
+            return self.default
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(_("%(field)s: enter a whole number (got %(value)s).")
+                             % {"field": self.label, "value": value}) from None
+        if (self.min_value is not None and number < self.min_value) or (
+                self.max_value is not None and number > self.max_value):
+            raise ValueError(_("%(field)s: enter a whole number from %(low)s to %(high)s (got %(value)s).")
+                             % {"field": self.label, "low": self.min_value, "high": self.max_value, "value": number})
+        return number
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ def _scopes(today, spec):
                 yield ReportScope(organizations=tuple(chosen), period=period, today=today,
                                   suppression=Suppression(True, THRESHOLD), research_only=research_only)
     for option in spec.options:  # each option of the report, once
-        for value in ([True] if option.kind == "bool" else [v for v, _label in option.choices]):
+        values = ([True] if option.kind == "bool" else [option.min_value, option.max_value] if option.kind == "int"
+                  else [v for v, _label in option.choices])
+        for value in values:
             yield ReportScope(organizations=tuple(orgs), period=periods[1], today=today,
                               suppression=Suppression(True, THRESHOLD), research_only=True,
                               options={option.name: value})

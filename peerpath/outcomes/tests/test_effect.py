@@ -114,3 +114,40 @@ def test_the_report_modules_import_no_scipy_stats_pandas_or_lifelines():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "peerpath.settings")}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_dz_and_g_of_a_small_example_worked_by_hand():
+    # pre 10 12 14 16, post 8 11 10 15 → changes −2 −1 −4 −1: mean −2, deviations
+    # 0 1 −2 1, sum of squares 6, SD √(6/3) = √2, so d_z = −2/√2 = −1.41421.
+    # Baseline SD² = 20/3, follow-up SD² = 26/3; the pooled SD g uses is
+    # √((20/3 + 26/3)/2) = √(23/3) = 2.76887; d_av = −2/2.76887 = −0.72232;
+    # J = 1 − 3/(4·3 − 1) = 8/11; g = −0.72232 · 8/11 = −0.52532.
+    s = paired_summary([10.0, 12.0, 14.0, 16.0], [8.0, 11.0, 10.0, 15.0])
+    assert s.change_sd == pytest.approx(math.sqrt(2))
+    assert s.d_z == pytest.approx(-1.41421, abs=1e-5)
+    assert s.g_sd == pytest.approx(2.76887, abs=1e-5)
+    assert s.g == pytest.approx(-0.52532, abs=1e-5)
+
+
+def test_effect_sizes_of_the_published_example_of_lakens_2013():
+    """Lakens (2013, Front Psychol 4:863, Table 1): ten people rate two movies.
+    Published: t(9) = 4.74, Cohen's d_z = 1.50, d_av = 1.13. Lakens's Hedges' g_av
+    (1.08) corrects with df = 2(n − 1) = 18: 1.13 · (1 − 3/71); ours, as Borenstein
+    et al. (2009) for matched groups, with df = n − 1 = 9: d_av · (1 − 3/35)."""
+    movie_1 = [9.0, 7.0, 8.0, 9.0, 8.0, 9.0, 9.0, 10.0, 9.0, 9.0]
+    movie_2 = [9.0, 6.0, 7.0, 8.0, 7.0, 9.0, 8.0, 8.0, 8.0, 7.0]
+    # the change from movie 1 to movie 2 is a loss of one point on average
+    s = paired_summary(movie_1, movie_2)
+    assert round(abs(stats.ttest_rel(movie_1, movie_2).statistic), 2) == 4.74
+    assert round(abs(s.d_z), 2) == 1.50
+    effect = hedges_g_paired(movie_1, movie_2)
+    assert effect is not None
+    assert round(abs(effect.d), 2) == 1.13
+    assert round(abs(effect.d) * (1 - 3 / 71), 2) == 1.08  # Lakens's correction gives the published g_av
+    assert abs(effect.g) == pytest.approx(abs(effect.d) * (1 - 3 / 35))
+    assert round(abs(effect.g), 2) == 1.03
+
+
+def test_dz_needs_two_pairs_and_some_variation_in_the_changes():
+    assert paired_summary([10.0], [12.0]).d_z is None
+    assert paired_summary([10.0, 12.0, 14.0], [11.0, 13.0, 15.0]).d_z is None

@@ -75,6 +75,12 @@ class Command(BaseCommand):
                     f"--option {item!r}: expected NAME=VALUE with NAME one of {', '.join(known) or '(none)'}"
                 )
             option = known[name]
+            if option.kind == "int":
+                try:
+                    values[name] = option.number(value)
+                except ValueError as exc:
+                    raise CommandError(f"--option {name}: {exc}") from None
+                continue
             if option.kind != "bool" and value not in {str(v) for v, _label in option.choices}:
                 raise CommandError(
                     f"--option {name}: choose one of {', '.join(str(v) for v, _label in option.choices)}"

@@ -1,14 +1,18 @@
 """Group process across groups and quarters: sessions held, attendance rate,
 retention on the rosters, therapeutic-factor profiles of critical incidents and
-group climate (GCQ-S). Eight queries whatever the data size: the groups, then
-aggregates for sessions, attendance (per group and all groups), retention,
+group climate (GCQ-S). Seven queries whatever the data size: the groups, then
+aggregates for sessions, attendance (per member, group and quarter), retention,
 factors (per quarter and the whole period) and climate.
 
 Definitions (the groups app's, see ``peerpath.groups.profile``):
 
 - attendance rate: attendances (present or late) over the attendances the
   sessions expected (present, late or absent; an excused absence is not
-  expected), of the members the report counts;
+  expected), of the members the report counts (pooled: a member expected at
+  more sessions weighs more);
+- mean of the members' own rates: each member's attendances over the attendances
+  expected of them, averaged over the members expected at least once (each member
+  weighs the same); for all groups, a member's own rate is over all their groups;
 - retention: of the members on a group's roster at a quarter's start, the share
   still on it at the quarter's end (on the roster on a day: joined on or before it
   and not left before it, as ``groups.selectors.roster_on``); for all groups, of
@@ -92,27 +96,47 @@ def _sessions(scope: ReportScope, group_ids: list[int]) -> dict[tuple[int, dt.da
     return {(r["group_id"], _quarter_key(r["q"])): r["n"] for r in rows}
 
 
-def _attendance(scope: ReportScope, group_ids: list[int]) -> dict[tuple[int | None, dt.date], tuple[int, int, int]]:
-    """(attended, expected, members expected) per (group, quarter) and per (None, quarter) for all groups."""
-    base = (
+Attended = tuple[int, int, int, float | None]  # attended, expected, members expected, mean of their own rates
+
+
+def member_rates(rows: list[tuple[int, int, int]]) -> Attended:
+    """From (member, attended, expected) rows (one or more per member), the pooled
+    attended and expected, the members expected at least once, and the mean of each
+    member's own rate (their attended over their expected, summed over their rows)."""
+    per_member: dict[int, list[int]] = {}
+    for member_id, attended, expected in rows:
+        sums = per_member.setdefault(member_id, [0, 0])
+        sums[0] += attended
+        sums[1] += expected
+    rates = [a / e for a, e in per_member.values() if e]
+    attended = sum(a for a, _e in per_member.values())
+    expected = sum(e for _a, e in per_member.values())
+    return attended, expected, len(rates), sum(rates) / len(rates) if rates else None
+
+
+def _attendance(scope: ReportScope, group_ids: list[int]) -> dict[tuple[int | None, dt.date], Attended]:
+    """Per (group, quarter) and per (None, quarter) for all groups: attended and
+    expected (pooled), members expected, and the mean of the members' own rates (a
+    member's own rate over all groups: their attendances in every group over the
+    attendances expected of them). One query: the counts per member, group and
+    quarter."""
+    rows: Any = (
         Attendance.objects.filter(organization_id__in=scope.org_ids, session__group_id__in=group_ids,
                                   session__date__gte=scope.period.start, session__date__lte=scope.period.end,
                                   member_id__in=scope.member_ids())
         .annotate(q=TruncQuarter("session__date"))
+        .values("member_id", "session__group_id", "q")
+        .annotate(attended=Count("pk", filter=Q(status__in=ATTENDED)),
+                  expected=Count("pk", filter=Q(status__in=EXPECTED)))
+        .order_by()
     )
-    sums = {
-        "attended": Count("pk", filter=Q(status__in=ATTENDED)),
-        "expected": Count("pk", filter=Q(status__in=EXPECTED)),
-        "members": Count("member_id", distinct=True, filter=Q(status__in=EXPECTED)),
-    }
-    found: dict[tuple[int | None, dt.date], tuple[int, int, int]] = {}
-    per_group: Any = base.values("session__group_id", "q").annotate(**sums).order_by()
-    for r in per_group:
-        found[(r["session__group_id"], _quarter_key(r["q"]))] = (r["attended"], r["expected"], r["members"])
-    all_groups: Any = base.values("q").annotate(**sums).order_by()
-    for r in all_groups:
-        found[(None, _quarter_key(r["q"]))] = (r["attended"], r["expected"], r["members"])
-    return found
+    cells: dict[tuple[int | None, dt.date], list[tuple[int, int, int]]] = {}
+    for r in rows:
+        quarter = _quarter_key(r["q"])
+        row = (r["member_id"], r["attended"], r["expected"])
+        cells.setdefault((r["session__group_id"], quarter), []).append(row)
+        cells.setdefault((None, quarter), []).append(row)
+    return {key: member_rates(found) for key, found in cells.items()}
 
 
 def _on_roster(day: dt.date, joined: dt.date, left: dt.date | None) -> bool:
@@ -213,8 +237,16 @@ def build(scope: ReportScope) -> dict[str, Any]:
     def attendance_cells(group_id: int | None) -> list[Cell]:
         out = []
         for i, key in enumerate(keys):
-            attended, expected, members = attendance.get((group_id, key), (0, 0, 0))
+            attended, expected, members, _mean = attendance.get((group_id, key), (0, 0, 0, None))
             out.append(scope.cell(rate(attended, expected), members, key=f"attendance.{group_id}.{i}"))
+        return out
+
+    def member_mean_cells(group_id: int | None) -> list[Cell]:
+        """The mean of the members' own attendance rates: each member weighs the same."""
+        out = []
+        for i, key in enumerate(keys):
+            _attended, _expected, members, mean = attendance.get((group_id, key), (0, 0, 0, None))
+            out.append(scope.cell(mean, members, key=f"attendance_mean.{group_id}.{i}"))
         return out
 
     def retention_cells(group_id: int | None) -> list[Cell]:
@@ -238,6 +270,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
             "sessions": [scope.cell(sessions.get((g["pk"], key), 0), 0, key=f"sessions.{g['pk']}.{i}")
                          for i, key in enumerate(keys)],
             "attendance": attendance_cells(g["pk"]),
+            "attendance_mean": member_mean_cells(g["pk"]),
             "retention": retention_cells(g["pk"]),
         }
         for g in groups
@@ -247,6 +280,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
         "sessions": [scope.cell(sum(sessions.get((g, key), 0) for g in ids), 0, key=f"sessions.all.{i}")
                      for i, key in enumerate(keys)],
         "attendance": attendance_cells(None),
+        "attendance_mean": member_mean_cells(None),
         "retention": retention_cells(None),
     }
     charted = [total, *rows] if len(rows) <= MAX_CHART_GROUPS else [total]

@@ -140,6 +140,29 @@ def test_attendance_rate_counts_attended_over_expected(programme):
     assert r["total"]["attendance"][0].n == 8
 
 
+def test_mean_of_the_members_own_rates_weighs_each_member_the_same(programme):
+    r = group_process.build(scope_of(programme.org))
+    # By hand, group 1 in Q1 (sessions of 8 January and 5 February): m1 2 of 2, m2 1 of 2
+    # (late counts), m3 1 of 2, m4 excused (not expected: no rate), m5 1 of 1, m6 1 of 1.
+    # Pooled: 6 / 8 = 0.75. Mean of the members' rates: (1 + 0.5 + 0.5 + 1 + 1) / 5 = 0.8.
+    assert values(r["groups"][0]["attendance"])[0] == 0.75
+    assert values(r["groups"][0]["attendance_mean"])[0] == 0.8
+    assert r["groups"][0]["attendance_mean"][0].n == 5
+    # Q2 (9 April): m1 and m2 present, m6 absent: 2 / 3 both ways.
+    assert values(r["groups"][0]["attendance_mean"])[1] == round(2 / 3, 4)
+    # All groups, Q1: m1's own rate is over both groups (2 of 2 and 1 of 1: 3 of 3 = 1);
+    # m7, m8 1; m9 0; with group 1's m2, m3 0.5 and m5, m6 1: 6 / 8 members = 0.75
+    # (pooled: 9 of 12 = 0.75).
+    assert values(r["total"]["attendance_mean"]) == [0.75, round(2 / 3, 4)]
+    assert r["total"]["attendance_mean"][0].n == 8
+
+
+def test_member_rates_pool_a_members_rows_before_averaging():
+    # one member at 1 of 3 in one group and 3 of 3 in another: own rate 4/6; another 1 of 1
+    rows = [(1, 1, 3), (1, 3, 3), (2, 1, 1), (3, 0, 0)]  # member 3 only excused: no rate
+    assert group_process.member_rates(rows) == (5, 7, 2, pytest.approx((4 / 6 + 1) / 2))
+
+
 def test_retention_is_the_share_still_on_the_roster_at_the_quarters_end(programme):
     r = group_process.build(scope_of(programme.org))
     # Group 1: Q1 m1–m5 at the start, m5 left → 4/5; Q2 m1–m4 and m6, m3 and m4 left → 3/5.
@@ -203,6 +226,7 @@ def test_researchers_see_numbered_groups_and_hidden_small_cells(programme):
     assert r["groups"][0]["attendance"][0].value == pytest.approx(0.75)
     assert not r["groups"][0]["attendance"][0].hidden
     assert r["groups"][0]["attendance"][1].hidden
+    assert not r["groups"][0]["attendance_mean"][0].hidden and r["groups"][0]["attendance_mean"][1].hidden
     # Group 2: m9 gave no consent: Q1 attendance of m7, m8, m1 → 3 of 3, from 3 members → hidden.
     assert r["groups"][1]["attendance"][0].hidden and r["groups"][1]["attendance"][0].value == 1.0
 
@@ -222,6 +246,8 @@ def test_researcher_page_does_not_name_the_groups(programme, client_for):
 def test_coordinator_page_names_the_groups(programme, client_for):
     html = get_report(client_for("coordinator"), "group_process", period=PERIOD).content.decode()
     assert "週三職場續航團體" in html and "80.0%" in html and "66.7%" in html
+    # both attendance figures, each saying what it is
+    assert "Attendance rate (pooled)" in html and "Mean of the members' own attendance rates" in html
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hant"])
@@ -236,7 +262,7 @@ def test_pdf_contains_the_figures(programme, client_for, language):
 
 
 def test_query_count_is_fixed_whatever_the_data_size(programme, org_a, django_assert_num_queries):
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         group_process.build(scope_of(programme.org, research_only=True))
     user = org_a.users["peer_leader"]
     more = [MemberFactory(organization=programme.org, enrolment_date=D(2024, 1, 1)) for _ in range(6)]
@@ -249,6 +275,6 @@ def test_query_count_is_fixed_whatever_the_data_size(programme, org_a, django_as
         for m in more:
             incident(s, m, user, ("yalom", ["universality"]))
             gcqs(m, day, engaged=3.0, avoiding=1.0, conflict=1.0)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         r = group_process.build(scope_of(programme.org, research_only=True))
     assert values(r["groups"][2]["attendance"]) == [1.0, 1.0]

@@ -84,6 +84,7 @@ urlpatterns = [
     path("", include("peerpath.exports.urls")),
     path("", include("peerpath.outcomes.urls")),
     path("", include("peerpath.safety.urls")),
+    path("tasks/", include("peerpath.tasks.urls")),
     path("", include("peerpath.api.urls")),
     path("account/", include(account)),
     path("me/", include("peerpath.portal.urls")),

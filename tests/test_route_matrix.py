@@ -100,7 +100,7 @@ GET_ONLY = {"member_detail", "member_questionnaires", "measure_chart"}
 # ``setup(tenant)`` / ``path_values(name, tenant)`` for their example objects.
 APP_ROUTE_MODULES = [
     importlib.import_module(f"peerpath.{app}.tests.routes") for app in (
-        "employment", "groups", "pathway", "alerts", "exchange", "api", "exports", "outcomes", "safety"
+        "employment", "groups", "pathway", "alerts", "exchange", "api", "exports", "outcomes", "safety", "tasks"
     )
 ]
 for _module in APP_ROUTE_MODULES:

@@ -69,6 +69,7 @@ MENU: tuple[Group, ...] = (
         Entry("report_settings", _("Outcome report settings"), (Perm.REPORT_SETTINGS,)),
         Entry("training_catalogue", _("Training catalogue"), (Perm.PATHWAY_CONFIGURE,)),
         Entry("audit_log", _("Audit log"), (Perm.AUDIT_VIEW,)),
+        Entry("task_list", _("Background tasks"), (Perm.STAFF_MANAGE,)),
     )),
 )
 

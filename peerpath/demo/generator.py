@@ -104,6 +104,7 @@ EXTENSIONS = (
     "peerpath.alerts.demo",
     "peerpath.exchange.demo",
     "peerpath.outcomes.demo",
+    "peerpath.tasks.demo",
 )
 
 

@@ -41,6 +41,7 @@ MATRIX: dict[str, dict[str, object]] = {
     "member_list": MEMBER_READERS,
     "member_create": CLINICAL_STAFF_ONLY,
     "member_detail": MEMBER_READERS,
+    "member_timeline": MEMBER_READERS,
     "member_edit": CLINICAL_STAFF_ONLY,
     "consent_create": CLINICAL_STAFF_ONLY,
     "consent_withdraw": CLINICAL_STAFF_ONLY,
@@ -88,12 +89,12 @@ MATRIX: dict[str, dict[str, object]] = {
 }
 
 # Routes whose object belongs to an organisation: staff of another get 404.
-OBJECT_ROUTES = {"member_detail", "member_edit", "consent_create", "consent_withdraw", "stage_change",
+OBJECT_ROUTES = {"member_detail", "member_timeline", "member_edit", "consent_create", "consent_withdraw", "stage_change",
                  "care_team", "staff_edit", "staff_reset_two_factor", "member_questionnaires",
                  "measure_enter_choose", "measure_enter", "measure_link_create", "measure_chart",
                  "measure_flag_follow_up", "measure_plan_remove", "member_portal_account"}
 
-GET_ONLY = {"member_detail", "member_questionnaires", "measure_chart"}
+GET_ONLY = {"member_detail", "member_timeline", "member_questionnaires", "measure_chart"}
 
 # Apps that keep their rows of the matrix beside their code, in
 # ``peerpath/<app>/tests/routes.py``: MATRIX, OBJECT_ROUTES, GET_ONLY, and

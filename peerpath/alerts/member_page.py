@@ -2,51 +2,85 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+import json
+from typing import Any
+
+from django.db.models import Case, CharField, F, Q, TextField, Value, When
+from django.db.models.functions import Cast, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
 from peerpath.alerts import rules, selectors, texts
 from peerpath.alerts.models import Alert, Resolution
 from peerpath.members import panels
 from peerpath.members.models import Member
-from peerpath.members.timeline import TimelineEntry, Track, register
-from peerpath.tenancy.models import Membership, display_name
+from peerpath.members.timeline import (
+    Source,
+    TimelineEntry,
+    Track,
+    local_date,
+    plain,
+    register,
+    staff_columns,
+    staff_name,
+)
+from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
 
-def _track(alert: Alert) -> str:
+def _track() -> Case:
     """The track the alert prompts: professional when it prompts the professional
-    (cross-track alerts too), else peer."""
-    return Track.PROFESSIONAL if rules.PROFESSIONAL in alert.audience else Track.PEER
+    (cross-track alerts too), else peer (the audience is a JSON list: its text is
+    searched, the same on every database)."""
+    prompts_professional = GreaterThan(StrIndex(Cast("audience", TextField()), Value(f'"{rules.PROFESSIONAL}"')), 0)
+    return Case(When(prompts_professional, then=Value(Track.PROFESSIONAL)), default=Value(Track.PEER),
+                output_field=CharField())
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 @register
-def alerts(member: Member) -> list[TimelineEntry]:
-    """Alerts raised and resolved, in one query. An alert the peer track is not
-    shown (clinical, or for the professional only) is marked clinical, so that
-    roles without clinical access see on the timeline exactly the alerts they see
-    on the alert pages."""
-    entries = []
-    rows = Alert.objects.for_org(member.organization).filter(member=member).select_related("resolved_by")
-    for a in rows:
-        hidden = a.clinical or not a.peer_track
-        rule = a.get_rule_display()
-        entries.append(TimelineEntry(
-            date=timezone.localdate(a.raised_at), kind="alert.raised", track=_track(a),
-            title=_("Alert: %(rule)s") % {"rule": rule}, detail=texts.reason(a), clinical=hidden,
-            sort_key=(str(a.raised_at),),
-        ))
-        if a.resolved_at is not None:
-            cleared = a.resolution == Resolution.CLEARED
-            entries.append(TimelineEntry(
-                date=timezone.localdate(a.resolved_at), kind="alert.resolved", track=_track(a),
-                title=(_("Alert cleared: %(rule)s") if cleared else _("Alert resolved: %(rule)s")) % {"rule": rule},
-                detail=_("The condition cleared.") if cleared else a.note,
-                private_detail=not cleared,  # a note may hold personal detail
-                by=display_name(a.resolved_by) if a.resolved_by else "",
-                clinical=hidden, sort_key=(str(a.resolved_at),),
-            ))
-    return entries
+def alerts(member: Member) -> list[Source]:
+    """Alerts raised and resolved. An alert the peer track is not shown (clinical,
+    or for the professional only) is marked clinical, so that roles without clinical
+    access see on the timeline exactly the alerts they see on the alert pages."""
+    rows = Alert.objects.filter(organization_id=member.organization_id, member=member)
+    hidden = Q(clinical=True) | Q(peer_track=False)
+    columns = {"rule": F("rule"), "message": F("message"), "params": F("params"), "clinical": F("clinical"),
+               "peer_track": F("peer_track")}
+
+    def alert_of(d: dict[str, Any]) -> Alert:
+        return Alert(rule=d["rule"], message=d["message"], params=_json(d["params"]) or {})
+
+    def is_hidden(d: dict[str, Any]) -> bool:
+        return bool(d["clinical"]) or not d["peer_track"]
+
+    def raised(d: dict[str, Any]) -> TimelineEntry:
+        alert = alert_of(d)
+        return TimelineEntry(date=d["_date"], kind="alert.raised", title=_("Alert: %(rule)s") % {
+            "rule": alert.get_rule_display()}, detail=texts.reason(alert), clinical=is_hidden(d))
+
+    def resolved(d: dict[str, Any]) -> TimelineEntry:
+        rule = alert_of(d).get_rule_display()
+        cleared = d["resolution"] == Resolution.CLEARED
+        return TimelineEntry(
+            date=d["_date"], kind="alert.resolved",
+            title=(_("Alert cleared: %(rule)s") if cleared else _("Alert resolved: %(rule)s")) % {"rule": rule},
+            detail=_("The condition cleared.") if cleared else plain(d["note"]),
+            private_detail=not cleared,  # a note may hold personal detail
+            by=staff_name(d, "by"), clinical=is_hidden(d),
+        )
+
+    return [
+        Source(name="alert.raised", queryset=rows, date=local_date("raised_at"), at=F("raised_at"), track=_track(),
+               clinical=hidden, columns=columns, render=raised),
+        Source(name="alert.resolved", queryset=rows.filter(resolved_at__isnull=False), date=local_date("resolved_at"),
+               at=F("resolved_at"), track=_track(), clinical=hidden, render=resolved,
+               columns={**columns, "resolution": F("resolution"), "note": F("note"),
+                        **staff_columns("by", "resolved_by")}),
+    ]
 
 
 @panels.register

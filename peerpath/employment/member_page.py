@@ -1,18 +1,27 @@
-"""What the employment app adds to the member page: timeline providers (one query
-each, whatever the history) and the "Work" panel."""
+"""What the employment app adds to the member page: timeline sources (read with
+every other app's in the timeline's one query, a window at a time) and the "Work"
+panel."""
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, CharField, F, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peerpath.employment import rules
 from peerpath.employment.labels import status_label
 from peerpath.employment.models import (
     Disclosure,
     EmployerContact,
     Job,
+    JobEnding,
     JobSearchActivity,
     Referral,
+    Sector,
     SupportContact,
     SupportTrack,
     VocationalProfile,
@@ -21,168 +30,186 @@ from peerpath.employment.selectors import hours_label, last_contacts
 from peerpath.employment.status import EmploymentStatus, status_on, tenure_days
 from peerpath.members import panels
 from peerpath.members.models import Member
-from peerpath.members.timeline import TimelineEntry, Track, register
-from peerpath.tenancy.models import Membership, display_name
+from peerpath.members.timeline import (
+    Source,
+    TimelineEntry,
+    Track,
+    label,
+    plain,
+    register,
+    staff_columns,
+    staff_name,
+)
+from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
 
-def _ts(value: object, suffix: str = "") -> tuple[str, ...]:
-    return (str(value), suffix) if suffix else (str(value),)
+def _json_list(value: Any) -> list[Any]:
+    """A JSON list column read inside the timeline's JSON (text on SQLite)."""
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 @register
-def vocational_profiles(member: Member) -> list[TimelineEntry]:
-    rows = (
-        VocationalProfile.objects.for_org(member.organization).filter(member=member)
-        .select_related("recorded_by").defer("goals", "work_history", "benefits_concerns")
-        .order_by("recorded_on", "created_at")
-    )
-    entries = []
-    for i, p in enumerate(rows):
-        wants = ", ".join(p.sector_labels())
-        if p.hours_per_week:
-            hours = _("%(hours)s hours a week") % {"hours": p.hours_per_week}
+def vocational_profiles(member: Member) -> list[Source]:
+    rows = VocationalProfile.objects.filter(organization_id=member.organization_id, member=member)
+    first = rows.order_by("recorded_on", "created_at").values("pk")[:1]
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        labels = dict(Sector.choices)
+        wants = ", ".join(str(labels.get(x, x)) for x in _json_list(d["sectors"]))
+        if d["hours"]:
+            hours = _("%(hours)s hours a week") % {"hours": d["hours"]}
             wants = f"{wants} · {hours}" if wants else hours
-        entries.append(
-            TimelineEntry(
-                date=p.recorded_on, kind="employment.profile",
-                title=_("Vocational profile recorded") if i == 0 else _("Vocational profile updated"),
-                detail=wants, track=Track.PROFESSIONAL, by=display_name(p.recorded_by), sort_key=_ts(p.created_at),
-            )
+        return TimelineEntry(
+            date=d["_date"], kind="employment.profile",
+            title=_("Vocational profile recorded") if d["first"] else _("Vocational profile updated"),
+            detail=wants, by=staff_name(d, "by"),
         )
-    return entries
+
+    return [Source(
+        name="employment.profile", queryset=rows, date=F("recorded_on"), track=Track.PROFESSIONAL, render=render,
+        columns={"sectors": F("sectors"), "hours": F("hours_per_week"),
+                 "first": Case(When(pk=Subquery(first), then=Value(True)), default=Value(False)),
+                 **staff_columns("by", "recorded_by")},
+    )]
 
 
 @register
-def jobs(member: Member) -> list[TimelineEntry]:
-    """Job starts and endings (one query: jobs with employer and ending)."""
-    rows = (
-        Job.objects.for_org(member.organization).filter(member=member)
-        .select_related("employer", "created_by", "ending", "ending__recorded_by")
-        .defer("accommodations", "hourly_wage", "employer__contact_person", "employer__phone", "employer__email",
-               "employer__address", "employer__note")
-    )
-    entries = []
-    for job in rows:
-        where = {"title": job.title, "employer": job.employer.name}
-        kind = _("competitive job") if job.is_competitive else _("not a competitive job")
+def jobs(member: Member) -> list[Source]:
+    """Job starts and endings."""
+    rows = Job.objects.filter(organization_id=member.organization_id, member=member)
+    columns = {"title": F("title"), "employer": F("employer__name"), "hours": F("hours_per_week"),
+               "community": F("in_community"), "open": F("open_to_anyone"), "wage": F("minimum_wage_or_more"),
+               "disclosure": F("disclosure")}
+
+    def where(d: dict[str, Any]) -> dict[str, Any]:
+        return {"title": d["title"], "employer": d["employer"]}
+
+    def started(d: dict[str, Any]) -> TimelineEntry:
+        competitive = rules.is_competitive(bool(d["community"]), bool(d["open"]), bool(d["wage"]))
+        kind = _("competitive job") if competitive else _("not a competitive job")
         detail = _("%(hours)s hours a week · %(kind)s · %(disclosure)s") % {
-            "hours": hours_label(job.hours_per_week), "kind": kind,
-            "disclosure": Disclosure(job.disclosure).label,
+            "hours": hours_label(_decimal(d["hours"])), "kind": kind, "disclosure": Disclosure(d["disclosure"]).label,
         }
-        entries.append(
-            TimelineEntry(
-                date=job.start_date, kind="employment.job_started",
-                title=_("Job started: %(title)s, %(employer)s") % where, detail=detail,
-                track=Track.PROFESSIONAL, by=display_name(job.created_by), sort_key=_ts(job.created_at),
-            )
+        return TimelineEntry(date=d["_date"], kind="employment.job_started",
+                             title=_("Job started: %(title)s, %(employer)s") % where(d), detail=detail,
+                             by=staff_name(d, "by"))
+
+    def ended(d: dict[str, Any]) -> TimelineEntry:
+        how = _("planned") if d["planned"] else _("unplanned")
+        return TimelineEntry(
+            date=d["_date"], kind="employment.job_ended",
+            title=_("Job ended: %(title)s, %(employer)s (%(reason)s, %(how)s)") % {
+                **where(d), "reason": label(JobEnding, "reason", d["reason"]), "how": how,
+            },
+            detail=plain(d["lessons"]), private_detail=True,  # free text: professional staff only
+            by=staff_name(d, "eby"),
         )
-        ending = getattr(job, "ending", None)
-        if ending is not None:
-            how = _("planned") if ending.planned else _("unplanned")
-            entries.append(
-                TimelineEntry(
-                    date=ending.ended_on, kind="employment.job_ended",
-                    title=_("Job ended: %(title)s, %(employer)s (%(reason)s, %(how)s)") % {
-                        **where, "reason": ending.get_reason_display(), "how": how,
-                    },
-                    detail=ending.lessons, private_detail=True,  # free text: professional staff only
-                    track=Track.PROFESSIONAL, by=display_name(ending.recorded_by),
-                    sort_key=_ts(ending.created_at),
-                )
-            )
-    return entries
+
+    return [
+        Source(name="employment.job_started", queryset=rows, date=F("start_date"), track=Track.PROFESSIONAL,
+               columns={**columns, **staff_columns("by", "created_by")}, render=started),
+        Source(name="employment.job_ended", queryset=rows.filter(ending__isnull=False), date=F("ending__ended_on"),
+               at=F("ending__created_at"), track=Track.PROFESSIONAL, render=ended,
+               columns={**columns, "planned": F("ending__planned"), "reason": F("ending__reason"),
+                        "lessons": F("ending__lessons"), **staff_columns("eby", "ending__recorded_by")}),
+    ]
 
 
 @register
-def job_search(member: Member) -> list[TimelineEntry]:
-    rows = (
-        JobSearchActivity.objects.for_org(member.organization).filter(member=member)
-        .select_related("employer", "recorded_by")
-        .only("organization_id", "member_id", "done_on", "kind", "position", "outcome", "note", "created_at",
-              "employer__name", "recorded_by__username", "recorded_by__first_name", "recorded_by__last_name")
-    )
-    entries = []
-    for a in rows:
-        where = ", ".join(x for x in (a.position, a.employer.name if a.employer else "") if x)
-        title = _("Job search: %(kind)s") % {"kind": a.get_kind_display()}
+def job_search(member: Member) -> list[Source]:
+    rows = JobSearchActivity.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        where = ", ".join(x for x in (d["position"], d["employer"] or "") if x)
+        title = _("Job search: %(kind)s") % {"kind": label(JobSearchActivity, "kind", d["kind"])}
         if where:
             title = f"{title} · {where}"
-        entries.append(
-            TimelineEntry(
-                date=a.done_on, kind="employment.search",
-                title=f"{title} ({a.get_outcome_display()})", detail=a.note, private_detail=True,
-                track=Track.PROFESSIONAL, by=display_name(a.recorded_by), sort_key=_ts(a.created_at),
-            )
+        return TimelineEntry(
+            date=d["_date"], kind="employment.search",
+            title=f"{title} ({label(JobSearchActivity, 'outcome', d['outcome'])})", detail=plain(d["note"]),
+            private_detail=True, by=staff_name(d, "by"),
         )
-    return entries
+
+    return [Source(
+        name="employment.search", queryset=rows, date=F("done_on"), track=Track.PROFESSIONAL, render=render,
+        columns={"position": F("position"), "employer": F("employer__name"), "kind": F("kind"),
+                 "outcome": F("outcome"), "note": F("note"), **staff_columns("by", "recorded_by")},
+    )]
 
 
 @register
-def support_contacts(member: Member) -> list[TimelineEntry]:
+def support_contacts(member: Member) -> list[Source]:
     """Support from both tracks, each entry on the track it came from."""
-    rows = SupportContact.objects.for_org(member.organization).filter(member=member).select_related("by")
-    return [
-        TimelineEntry(
-            date=c.contacted_on, kind="employment.support",
+    rows = SupportContact.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="employment.support",
             title=_("Support: %(kind)s, %(place)s, %(minutes)s min") % {
-                "kind": c.get_kind_display(), "place": c.get_place_display(), "minutes": c.minutes,
+                "kind": label(SupportContact, "kind", d["kind"]), "place": label(SupportContact, "place", d["place"]),
+                "minutes": d["minutes"],
             },
-            detail=c.note, private_detail=True,
-            track=Track.PEER if c.track == SupportTrack.PEER else Track.PROFESSIONAL,
-            by=display_name(c.by), sort_key=_ts(c.created_at),
+            detail=plain(d["note"]), private_detail=True, by=staff_name(d, "by"),
         )
-        for c in rows
-    ]
+
+    track = Case(When(track=SupportTrack.PEER, then=Value(Track.PEER)), default=Value(Track.PROFESSIONAL),
+                 output_field=CharField())
+    return [Source(
+        name="employment.support", queryset=rows, date=F("contacted_on"), track=track, render=render,
+        columns={"kind": F("kind"), "place": F("place"), "minutes": F("minutes"), "note": F("note"),
+                 **staff_columns("by", "by")},
+    )]
 
 
 @register
-def job_development(member: Member) -> list[TimelineEntry]:
+def job_development(member: Member) -> list[Source]:
     """Contacts the employment specialist made with an employer for this member."""
-    rows = (
-        EmployerContact.objects.for_org(member.organization).filter(member=member)
-        .select_related("employer", "by")
-        .only("organization_id", "member_id", "employer__name", "contacted_on", "kind", "outcome", "created_at",
-              "by__username", "by__first_name", "by__last_name")
-    )
-    return [
-        TimelineEntry(
-            date=c.contacted_on, kind="employment.job_development",
+    rows = EmployerContact.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="employment.job_development",
             title=_("Job development: %(kind)s, %(employer)s") % {
-                "kind": c.get_kind_display(), "employer": c.employer.name,
+                "kind": label(EmployerContact, "kind", d["kind"]), "employer": d["employer"],
             },
-            detail=c.outcome, private_detail=True, track=Track.PROFESSIONAL, by=display_name(c.by),
-            sort_key=_ts(c.created_at),
+            detail=plain(d["outcome"]), private_detail=True, by=staff_name(d, "by"),
         )
-        for c in rows
-    ]
+
+    return [Source(
+        name="employment.job_development", queryset=rows, date=F("contacted_on"), track=Track.PROFESSIONAL,
+        render=render, columns={"kind": F("kind"), "employer": F("employer__name"), "outcome": F("outcome"),
+                                **staff_columns("by", "by")},
+    )]
 
 
 @register
-def referral(member: Member) -> list[TimelineEntry]:
+def referral(member: Member) -> list[Source]:
     """The referral that brought the member in: received, first contact, intake."""
-    rows = (
-        Referral.objects.for_org(member.organization).filter(member=member)
-        .only("organization_id", "member_id", "source", "received_on", "contacted_on", "intake_on", "created_at")
-    )
-    entries = []
-    for r in rows:
-        entries.append(TimelineEntry(
-            date=r.received_on, kind="referral.received",
-            title=_("Referral received: %(source)s") % {"source": r.get_source_display()},
-            track=Track.ADMIN, sort_key=_ts(r.created_at, "1"),
-        ))
-        if r.contacted_on:
-            entries.append(TimelineEntry(
-                date=r.contacted_on, kind="referral.contacted", title=_("First contact after referral"),
-                track=Track.PROFESSIONAL, sort_key=_ts(r.created_at, "2"),
-            ))
-        if r.intake_on:
-            entries.append(TimelineEntry(
-                date=r.intake_on, kind="referral.intake", title=_("Intake meeting"),
-                track=Track.PROFESSIONAL, sort_key=_ts(r.created_at, "3"),
-            ))
-    return entries
+    rows = Referral.objects.filter(organization_id=member.organization_id, member=member)
+
+    def received(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="referral.received",
+                             title=_("Referral received: %(source)s") % {"source": label(Referral, "source", d["source"])})
+
+    def contacted(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="referral.contacted", title=_("First contact after referral"))
+
+    def intake(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="referral.intake", title=_("Intake meeting"))
+
+    return [
+        Source(name="referral.received", queryset=rows, date=F("received_on"), track=Track.ADMIN,
+               columns={"source": F("source")}, render=received),
+        Source(name="referral.contacted", queryset=rows.filter(contacted_on__isnull=False), date=F("contacted_on"),
+               track=Track.PROFESSIONAL, render=contacted),
+        Source(name="referral.intake", queryset=rows.filter(intake_on__isnull=False), date=F("intake_on"),
+               track=Track.PROFESSIONAL, render=intake),
+    ]
 
 
 @panels.register

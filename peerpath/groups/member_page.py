@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from peerpath.groups.profile import rate
 from peerpath.measures import events
 from peerpath.members import panels
 from peerpath.members.models import Member
-from peerpath.members.timeline import TimelineEntry, Track, register
+from peerpath.members.timeline import Source, TimelineEntry, Track, label, register
 from peerpath.portal import sections
 from peerpath.portal.models import MemberAccount
 from peerpath.tenancy.models import Membership
@@ -34,80 +35,88 @@ PANEL_MONTHS = 3
 
 
 @register
-def roster_entries(member: Member) -> list[TimelineEntry]:
-    entries = []
-    rows = RosterEntry.objects.for_org(member.organization).filter(member=member).select_related("group")
-    for r in rows:
-        entries.append(TimelineEntry(
-            date=r.joined_on, kind="group.joined", track=Track.PEER,
-            title=_("Joined the group %(group)s") % {"group": r.group.name}, sort_key=(str(r.created_at),),
-        ))
-        if r.left_on:
-            entries.append(TimelineEntry(
-                date=r.left_on, kind="group.left", track=Track.PEER,
-                title=_("Left the group %(group)s") % {"group": r.group.name}, sort_key=(str(r.created_at), "l"),
-            ))
-    return entries
+def roster_entries(member: Member) -> list[Source]:
+    rows = RosterEntry.objects.filter(organization_id=member.organization_id, member=member)
 
+    def joined(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="group.joined",
+                             title=_("Joined the group %(group)s") % {"group": d["group"]})
 
-@register
-def sessions(member: Member) -> list[TimelineEntry]:
-    rows = (
-        Attendance.objects.for_org(member.organization).filter(member=member)
-        .select_related("session__group")
-    )
+    def left(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="group.left",
+                             title=_("Left the group %(group)s") % {"group": d["group"]})
+
+    columns = {"group": F("group__name")}
     return [
-        TimelineEntry(
-            date=a.session.date, kind="group.session", track=Track.PEER,
-            title=_("Group session %(group)s: %(status)s") % {
-                "group": a.session.group.name, "status": a.get_status_display(),
-            },
-            detail=a.session.theme, sort_key=(str(a.session.created_at),),
-        )
-        for a in rows
+        Source(name="group.joined", queryset=rows, date=F("joined_on"), track=Track.PEER, columns=columns,
+               render=joined),
+        Source(name="group.left", queryset=rows.filter(left_on__isnull=False), date=F("left_on"), track=Track.PEER,
+               columns=columns, render=left),
     ]
 
 
 @register
-def incidents(member: Member) -> list[TimelineEntry]:
+def sessions(member: Member) -> list[Source]:
+    rows = Attendance.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="group.session",
+            title=_("Group session %(group)s: %(status)s") % {
+                "group": d["group"], "status": label(Attendance, "status", d["status"]),
+            },
+            detail=d["theme"] or "",
+        )
+
+    return [Source(
+        name="group.session", queryset=rows, date=F("session__date"), at=F("session__created_at"), track=Track.PEER,
+        columns={"group": F("session__group__name"), "status": F("status"), "theme": F("session__theme")},
+        render=render,
+    )]
+
+
+@register
+def incidents(member: Member) -> list[Source]:
     """The member wrote a critical incident. Its text stays off the timeline (the
     timeline cannot check each group's scope): it is read on the session page."""
-    rows = CriticalIncident.objects.for_org(member.organization).filter(member=member).select_related("session__group")
-    return [
-        TimelineEntry(
-            date=i.session.date, kind="group.incident", track=Track.PEER,
-            title=_("Wrote a critical incident in %(group)s") % {"group": i.session.group.name},
-            private_detail=True, sort_key=(str(i.created_at), "i"),
-        )
-        for i in rows
-    ]
+    rows = CriticalIncident.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="group.incident", private_detail=True,
+                             title=_("Wrote a critical incident in %(group)s") % {"group": d["group"]})
+
+    return [Source(name="group.incident", queryset=rows, date=F("session__date"), track=Track.PEER,
+                   columns={"group": F("session__group__name")}, render=render)]
 
 
 @register
-def feedback(member: Member) -> list[TimelineEntry]:
-    rows = (
-        FeedbackNote.objects.for_org(member.organization).filter(Q(giver=member) | Q(receiver=member))
-        .select_related("session__group", "giver", "receiver")
-    )
-    entries = []
-    for f in rows:
-        if f.giver_id == member.pk:
+def feedback(member: Member) -> list[Source]:
+    rows = FeedbackNote.objects.filter(organization_id=member.organization_id).filter(
+        Q(giver=member) | Q(receiver=member))
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        if d["giver"] == member.pk:
             title = _("Gave here-and-now feedback to %(code)s in %(group)s") % {
-                "code": f.receiver.code, "group": f.session.group.name}
+                "code": d["receiver_code"], "group": d["group"]}
         else:
             title = _("Received here-and-now feedback from %(code)s in %(group)s") % {
-                "code": f.giver.code, "group": f.session.group.name}
-        entries.append(TimelineEntry(
-            date=f.session.date, kind="group.feedback", track=Track.PEER, title=title, private_detail=True,
-            sort_key=(str(f.session.created_at), "f", str(f.pk)),
-        ))
-    return entries
+                "code": d["giver_code"], "group": d["group"]}
+        return TimelineEntry(date=d["_date"], kind="group.feedback", title=title, private_detail=True)
+
+    return [Source(
+        name="group.feedback", queryset=rows, date=F("session__date"), at=F("session__created_at"), track=Track.PEER,
+        columns={"giver": F("giver_id"), "giver_code": F("giver__code"), "receiver_code": F("receiver__code"),
+                 "group": F("session__group__name")},
+        render=render,
+    )]
 
 
 @panels.register
 def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | None:
     """Current groups, attendance over the last three months, the last session
-    (peer leaders: only the groups they facilitate). Three queries."""
+    (peer leaders: only the groups they facilitate). Two queries: the current
+    groups, and the attendance of the last three months with the last session
+    attended (whenever it was)."""
     if not can(membership, Perm.GROUP_VIEW):
         return None
     scope = permissions.visible_q(membership, prefix="group__")
@@ -117,14 +126,14 @@ def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | 
     )
     since = timezone.localdate() - dt.timedelta(days=30 * PANEL_MONTHS)
     session_scope = permissions.visible_q(membership, prefix="session__group__")
-    statuses = list(
-        Attendance.objects.for_org(member.organization).filter(member=member, session__date__gte=since)
-        .filter(session_scope).values_list("status", flat=True)
+    seen = Attendance.objects.for_org(member.organization).filter(member=member).filter(session_scope)
+    last_attended = seen.filter(status__in=ATTENDED).order_by("-session__date").values("pk")[:1]
+    rows = list(
+        seen.filter(Q(session__date__gte=since) | Q(pk__in=Subquery(last_attended)))
+        .select_related("session__group").order_by("-session__date")
     )
-    last = (
-        Attendance.objects.for_org(member.organization).filter(member=member, status__in=ATTENDED)
-        .filter(session_scope).select_related("session__group").order_by("-session__date").first()
-    )
+    statuses = [a.status for a in rows if a.session.date >= since]
+    last = next((a for a in rows if a.status in ATTENDED), None)
     if not current and last is None and not statuses:
         return None
     attended = sum(1 for s in statuses if s in ATTENDED)

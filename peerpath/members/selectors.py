@@ -118,7 +118,8 @@ def get_member(membership: Membership, code: str, request: HttpRequest | None = 
               if f not in member_visible_fields(membership)]
     try:
         member = (
-            _scoped(membership).defer(*hidden).annotate(current_stage=current_stage_subquery()).get(code=code)
+            _scoped(membership).select_related("organization").defer(*hidden)
+            .annotate(current_stage=current_stage_subquery()).get(code=code)
         )
     except Member.DoesNotExist:
         raise Http404("No member with that code") from None

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+import json
+from typing import Any
+
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 
+from peerpath.members.fields import EncryptedTextField
 from peerpath.members.models import (
     CareRole,
     CareTeamAssignment,
@@ -12,131 +17,164 @@ from peerpath.members.models import (
     Member,
     Stage,
 )
-from peerpath.members.timeline import TimelineEntry, Track, register
-from peerpath.tenancy.models import display_name
+from peerpath.members.timeline import (
+    Source,
+    TimelineEntry,
+    Track,
+    label,
+    local_date,
+    plain,
+    register,
+    staff_columns,
+    staff_name,
+)
 
 CONTACT_FIELDS = ("name", "preferred_name", "phone", "email", "address", "emergency_contact", "national_id")
 
 
-def _ts(value: object) -> tuple[str, ...]:
-    return (str(value),)
+@register
+def enrolment(member: Member) -> list[Source]:
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="member.enrolled", title=_("Enrolled in the programme"),
+            detail=_("Referral source: %(source)s") % {"source": label(Member, "referral_source", d["source"])},
+        )
+
+    return [Source(
+        name="member.enrolled", queryset=Member.objects.filter(pk=member.pk), date=F("enrolment_date"),
+        columns={"source": F("referral_source")}, render=render,
+    )]
 
 
 @register
-def enrolment(member: Member) -> list[TimelineEntry]:
-    return [
-        TimelineEntry(
-            date=member.enrolment_date,
-            kind="member.enrolled",
-            title=_("Enrolled in the programme"),
-            detail=_("Referral source: %(source)s") % {"source": member.get_referral_source_display()},
-            sort_key=("0",),
+def consents(member: Member) -> list[Source]:
+    rows = Consent.objects.for_org(member.organization_id).filter(member=member)
+    columns = {"kind": F("kind"), "version": F("version"), **staff_columns("by", "recorded_by"),
+               **staff_columns("wby", "withdrawal_recorded_by")}
+
+    def given(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="consent.given",
+            title=_("Consent given: %(kind)s") % {"kind": label(Consent, "kind", d["kind"])},
+            detail=_("Form version %(version)s") % {"version": d["version"]}, by=staff_name(d, "by"),
         )
+
+    def withdrawn(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="consent.withdrawn",
+            title=_("Consent withdrawn: %(kind)s") % {"kind": label(Consent, "kind", d["kind"])},
+            detail=_("Form version %(version)s") % {"version": d["version"]}, by=staff_name(d, "wby"),
+        )
+
+    return [
+        Source(name="consent.given", queryset=rows, date=F("given_on"), columns=columns, render=given),
+        Source(name="consent.withdrawn", queryset=rows.filter(withdrawn_on__isnull=False), date=F("withdrawn_on"),
+               columns=columns, render=withdrawn),
     ]
 
 
 @register
-def consents(member: Member) -> list[TimelineEntry]:
-    entries = []
-    rows = Consent.objects.for_org(member.organization).filter(member=member).select_related(
-        "recorded_by", "withdrawal_recorded_by"
-    )
-    for c in rows:
-        entries.append(
-            TimelineEntry(
-                date=c.given_on,
-                kind="consent.given",
-                title=_("Consent given: %(kind)s") % {"kind": c.get_kind_display()},
-                detail=_("Form version %(version)s") % {"version": c.version},
-                by=display_name(c.recorded_by),
-                sort_key=_ts(c.created_at),
-            )
-        )
-        if c.withdrawn_on:
-            entries.append(
-                TimelineEntry(
-                    date=c.withdrawn_on,
-                    kind="consent.withdrawn",
-                    title=_("Consent withdrawn: %(kind)s") % {"kind": c.get_kind_display()},
-                    detail=_("Form version %(version)s") % {"version": c.version},
-                    by=display_name(c.withdrawal_recorded_by) if c.withdrawal_recorded_by else "",
-                    sort_key=_ts(c.created_at) + ("w",),
-                )
-            )
-    return entries
-
-
-@register
-def stages(member: Member) -> list[TimelineEntry]:
+def stages(member: Member) -> list[Source]:
     labels = dict(Stage.choices)
-    return [
-        TimelineEntry(
-            date=s.changed_on,
-            kind="stage.changed",
-            title=_("Recovery stage: %(stage)s") % {"stage": labels.get(s.stage, s.stage)},
-            detail=s.note,
-            private_detail=True,  # a free-text note may hold clinical detail
-            by=display_name(s.recorded_by),
-            sort_key=_ts(s.created_at),
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="stage.changed",
+            title=_("Recovery stage: %(stage)s") % {"stage": labels.get(d["stage"], d["stage"])},
+            detail=plain(d["note"]), private_detail=True,  # a free-text note may hold clinical detail
+            by=staff_name(d, "by"),
         )
-        for s in member.stage_changes.all().select_related("recorded_by")
+
+    return [Source(
+        name="stage.changed", queryset=member.stage_changes.all(), date=F("changed_on"),
+        columns={"stage": F("stage"), "note": F("note"), **staff_columns("by", "recorded_by")}, render=render,
+    )]
+
+
+@register
+def care_team(member: Member) -> list[Source]:
+    rows = CareTeamAssignment.objects.for_org(member.organization_id).filter(member=member)
+    columns = {"role": F("role"), "mentor_code": F("mentor__code"), "mentor_name": F("mentor__name"),
+               **staff_columns("pro", "professional"), **staff_columns("by", "assigned_by")}
+    track = _role_track()
+
+    def who(d: dict[str, Any]) -> str:
+        if d["role"] == CareRole.PROFESSIONAL:
+            return staff_name(d, "pro")
+        return f"{d['mentor_code']} {plain(d['mentor_name'])}" if d["mentor_code"] else ""
+
+    def assigned(d: dict[str, Any]) -> TimelineEntry:
+        if d["role"] == CareRole.PROFESSIONAL:
+            title = _("Professional assigned: %(name)s") % {"name": who(d)}
+        else:
+            title = _("Peer mentor assigned: %(name)s") % {"name": who(d)}
+        return TimelineEntry(date=d["_date"], kind="care_team.assigned", title=title, by=staff_name(d, "by"))
+
+    def ended(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="care_team.ended",
+            title=_("%(role)s ended: %(name)s") % {"role": label(CareTeamAssignment, "role", d["role"]),
+                                                   "name": who(d)},
+        )
+
+    return [
+        Source(name="care_team.assigned", queryset=rows, date=F("started_on"), columns=columns, track=track,
+               render=assigned),
+        Source(name="care_team.ended", queryset=rows.filter(ended_on__isnull=False), date=F("ended_on"),
+               columns=columns, track=track, render=ended),
     ]
 
 
-@register
-def care_team(member: Member) -> list[TimelineEntry]:
-    entries = []
-    rows = CareTeamAssignment.objects.for_org(member.organization).filter(member=member).select_related(
-        "professional", "mentor", "assigned_by"
-    )
-    for a in rows:
-        if a.role == CareRole.PROFESSIONAL:
-            who = display_name(a.professional)
-            title = _("Professional assigned: %(name)s") % {"name": who}
-            track = Track.PROFESSIONAL
-        else:
-            who = f"{a.mentor.code} {a.mentor.name}" if a.mentor else ""
-            title = _("Peer mentor assigned: %(name)s") % {"name": who}
-            track = Track.PEER
-        entries.append(
-            TimelineEntry(
-                date=a.started_on, kind="care_team.assigned", title=title, track=track,
-                by=display_name(a.assigned_by), sort_key=_ts(a.created_at),
-            )
-        )
-        if a.ended_on:
-            entries.append(
-                TimelineEntry(
-                    date=a.ended_on, kind="care_team.ended", track=track,
-                    title=_("%(role)s ended: %(name)s") % {"role": a.get_role_display(), "name": who},
-                    sort_key=_ts(a.created_at) + ("e",),
-                )
-            )
-    return entries
+def _role_track() -> Any:
+    from django.db.models import Case, CharField, Value, When
+
+    return Case(When(role=CareRole.PROFESSIONAL, then=Value(Track.PROFESSIONAL)), default=Value(Track.PEER),
+                output_field=CharField())
+
+
+CLINICAL_FIELDS = {"diagnosis", "clinical_notes"}
+
+
+def _history_fields() -> list[Any]:
+    """The fields whose changes the timeline names (those ``diff_against`` compares)."""
+    tracked = {f.name for f in Member.history.model.tracked_fields if f.editable}  # type: ignore[attr-defined]
+    return sorted((f for f in Member._meta.concrete_fields if f.name in tracked and not f.primary_key),
+                  key=lambda f: f.attname)
 
 
 @register
-def detail_changes(member: Member) -> list[TimelineEntry]:
+def detail_changes(member: Member) -> list[Source]:
     """Changes to contact and personal details, from the field history (the
-    timeline names the fields changed, never their old or new values)."""
-    records = list(member.history.all().select_related("history_user").order_by("history_date"))
-    entries = []
+    timeline names the fields changed, never their old or new values). Each version
+    is read with the one before it (a subquery), and compared here."""
+    fields = _history_fields()
+    columns = {f.attname: F(f.attname) for f in fields}
+    history = Member.history.model.objects  # type: ignore[attr-defined]
+    previous = history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date")).order_by(
+        "-history_date", "-history_id").values(v=JSONObject(**columns))[:1]
     labels = {f.name: str(f.verbose_name) for f in Member._meta.get_fields() if hasattr(f, "verbose_name")}
-    for prev, cur in zip(records, records[1:], strict=False):
-        delta = cur.diff_against(prev)
-        names = [c.field for c in delta.changes]
+
+    def value(f: Any, raw: Any) -> Any:
+        return plain(raw) if isinstance(f, EncryptedTextField) else raw
+
+    def render(d: dict[str, Any]) -> TimelineEntry | None:
+        before = d["previous"]
+        if isinstance(before, str):
+            before = json.loads(before)
+        if not before:
+            return None  # the first version: the member was added (the enrolment entry says so)
+        names = [f.name for f in fields if value(f, d[f.attname]) != value(f, before[f.attname])]
         if not names:
-            continue
-        clinical = set(names) <= {"diagnosis", "clinical_notes"}
-        entries.append(
-            TimelineEntry(
-                date=timezone.localdate(cur.history_date),
-                kind="member.updated",
-                title=_("Details updated"),
-                detail=", ".join(labels.get(n, n) for n in names if n not in {"diagnosis", "clinical_notes"} or clinical),
-                by=display_name(cur.history_user) if cur.history_user else "",
-                clinical=clinical,
-                sort_key=_ts(cur.history_date),
-            )
+            return None
+        clinical = set(names) <= CLINICAL_FIELDS
+        return TimelineEntry(
+            date=d["_date"], kind="member.updated", title=_("Details updated"),
+            detail=", ".join(labels.get(n, n) for n in names if n not in CLINICAL_FIELDS or clinical),
+            by=staff_name(d, "by"), clinical=clinical,
         )
-    return entries
+
+    return [Source(
+        name="member.updated", queryset=history.filter(id=member.pk), date=local_date("history_date"),
+        at=F("history_date"), render=render,
+        columns={**columns, "previous": Subquery(previous), **staff_columns("by", "history_user")},
+    )]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.member_list, name="member_list"),
     path("new/", views.member_create, name="member_create"),
     path("<str:code>/", views.member_detail, name="member_detail"),
+    path("<str:code>/timeline/", views.member_timeline, name="member_timeline"),
     path("<str:code>/edit/", views.member_edit, name="member_edit"),
     path("<str:code>/consents/new/", views.consent_create, name="consent_create"),
     path("<str:code>/consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),

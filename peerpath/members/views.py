@@ -23,7 +23,7 @@ from peerpath.members.forms import (
 )
 from peerpath.members.models import CareRole, ConsentKind, Stage, Status
 from peerpath.members.panels import build_panels
-from peerpath.members.timeline import Track, build_timeline
+from peerpath.members.timeline import TRACKS, Cursor, timeline_page
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.policy import Perm, member_visible_fields
 
@@ -84,11 +84,9 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
     member = selectors.get_member(membership, code, request=request)
     consents = selectors.consents_of(member)
     track = request.GET.get("track", "")
-    timeline = build_timeline(member, membership)
-    if track in (Track.PROFESSIONAL, Track.PEER, Track.ADMIN):
-        timeline = [e for e in timeline if e.track == track]
-    else:
+    if track not in TRACKS:
         track = ""
+    page = timeline_page(member, membership, track=track)
     context = {
         "member": member,
         "visible": member_visible_fields(membership),
@@ -98,11 +96,31 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
             (label, selectors.consent_status(consents)[kind]) for kind, label in ConsentKind.choices
         ],
         "care_team": selectors.current_care_team(member),
-        "timeline": timeline,
+        "timeline": page.entries,
+        "next_cursor": page.next,
         "track": track,
         "panels": build_panels(member, membership),
     }
     return render(request, "members/detail.html", context)
+
+
+@staff_view(Perm.MEMBER_VIEW)
+@require_http_methods(["GET"])
+def member_timeline(request: HttpRequest, code: str) -> HttpResponse:
+    """Earlier entries of a member's timeline, after ``before`` (the cursor of the
+    page's last entry): the list items for HTMX's "Show earlier", or a page of their
+    own when followed as a plain link. A read of the member record, audited."""
+    membership = request.membership  # type: ignore[attr-defined]
+    member = selectors.get_member(membership, code, request=request)
+    before = Cursor.parse(request.GET.get("before", ""))
+    track = request.GET.get("track", "")
+    if track not in TRACKS:
+        track = ""
+    page = timeline_page(member, membership, before=before, track=track)
+    context = {"member": member, "timeline": page.entries, "next_cursor": page.next, "track": track,
+               "before": before}
+    template = "members/_timeline_entries.html" if request.htmx else "members/timeline.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
 
 
 @staff_view(Perm.MEMBER_EDIT)

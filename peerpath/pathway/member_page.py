@@ -1,16 +1,26 @@
 """What the pathway app adds to the member page (timeline entries and panels) and to
-the member's portal home. Each provider reads in one query whatever the history."""
+the member's portal home. Its timeline sources are read with every other app's in the timeline's one query."""
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.utils import timezone
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from peerpath.members.models import Member
 from peerpath.members.panels import Panel
 from peerpath.members.panels import register as register_panel
-from peerpath.members.timeline import TimelineEntry, Track
+from peerpath.members.timeline import (
+    Source,
+    TimelineEntry,
+    Track,
+    local_date,
+    plain,
+    staff_columns,
+    staff_name,
+)
 from peerpath.members.timeline import register as register_provider
 from peerpath.pathway import (
     actions,  # noqa: F401  (registers the consent-withdrawal hook)
@@ -28,88 +38,89 @@ from peerpath.pathway.readiness import next_role
 from peerpath.portal.models import MemberAccount
 from peerpath.portal.sections import PortalSection
 from peerpath.portal.sections import register as register_section
-from peerpath.tenancy.models import Membership, display_name
+from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
 # -- timeline --------------------------------------------------------------------
 
 
 @register_provider
-def helper_roles(member: Member) -> list[TimelineEntry]:
+def helper_roles(member: Member) -> list[Source]:
     labels = dict(HelperRoleKind.choices)
-    rows = HelperRole.objects.for_org(member.organization).filter(member=member).select_related("recorded_by")
-    return [
-        TimelineEntry(
-            date=r.started_on, kind="pathway.role", track=Track.PEER,
-            title=_("Helper role: %(role)s") % {"role": labels.get(r.role, r.role)},
-            by=display_name(r.recorded_by), sort_key=(str(r.created_at),),
-        )
-        for r in rows
-    ]
+    rows = HelperRole.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="pathway.role", by=staff_name(d, "by"),
+                             title=_("Helper role: %(role)s") % {"role": labels.get(d["role"], d["role"])})
+
+    return [Source(name="pathway.role", queryset=rows, date=F("started_on"), track=Track.PEER, render=render,
+                   columns={"role": F("role"), **staff_columns("by", "recorded_by")})]
 
 
 @register_provider
-def training(member: Member) -> list[TimelineEntry]:
-    rows = TrainingCompletion.objects.for_org(member.organization).filter(member=member).select_related(
-        "module", "recorded_by"
-    )
-    return [
-        TimelineEntry(
-            date=c.completed_on, kind="pathway.training", track=Track.PEER,
-            title=_("Training completed: %(module)s") % {"module": c.module.name},
-            detail=_("%(hours)s hours") % {"hours": c.module.hours},
-            by=display_name(c.recorded_by), sort_key=(str(c.created_at),),
+def training(member: Member) -> list[Source]:
+    rows = TrainingCompletion.objects.filter(organization_id=member.organization_id, member=member)
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="pathway.training",
+            title=_("Training completed: %(module)s") % {"module": d["module"]},
+            detail=_("%(hours)s hours") % {"hours": _number(d["hours"])}, by=staff_name(d, "by"),
         )
-        for c in rows
-    ]
+
+    return [Source(name="pathway.training", queryset=rows, date=F("completed_on"), track=Track.PEER, render=render,
+                   columns={"module": F("module__name"), "hours": F("module__hours"),
+                            **staff_columns("by", "recorded_by")})]
+
+
+def _number(value: Any) -> Any:
+    """Training hours read from JSON as the model field shows them (one decimal place)."""
+    return Decimal(str(value)).quantize(Decimal("0.1")) if value is not None else value
 
 
 @register_provider
-def helping(member: Member) -> list[TimelineEntry]:
+def helping(member: Member) -> list[Source]:
     """One entry per contact given or received; the note is private detail."""
     kinds = dict(HelpingContact._meta.get_field("kind").choices or [])
-    rows = (
-        HelpingContact.objects.for_org(member.organization)
-        .filter(Q(helper=member) | Q(helped=member))
-        .select_related("helper", "helped", "logged_by", "logged_by_member")
-        .only("date", "kind", "minutes", "note", "created_at", "helper_id", "helped_id", "helper__code",
-              "helped__code", "logged_by__first_name", "logged_by__last_name", "logged_by__username",
-              "logged_by_member__code")
-    )
-    entries = []
-    for c in rows:
-        params = {"kind": kinds.get(c.kind, c.kind), "minutes": c.minutes}
-        if c.helper_id == member.pk:
-            title = _("Helped %(code)s: %(kind)s, %(minutes)s min") % {**params, "code": c.helped.code}
+    rows = HelpingContact.objects.filter(organization_id=member.organization_id).filter(
+        Q(helper=member) | Q(helped=member))
+
+    def render(d: dict[str, Any]) -> TimelineEntry:
+        params = {"kind": kinds.get(d["kind"], d["kind"]), "minutes": d["minutes"]}
+        if d["helper"] == member.pk:
+            title = _("Helped %(code)s: %(kind)s, %(minutes)s min") % {**params, "code": d["helped_code"]}
         else:
-            title = _("Helped by %(code)s: %(kind)s, %(minutes)s min") % {**params, "code": c.helper.code}
-        by = display_name(c.logged_by) if c.logged_by else (c.logged_by_member.code if c.logged_by_member else "")
-        entries.append(
-            TimelineEntry(
-                date=c.date, kind="pathway.helping", track=Track.PEER, title=title, detail=c.note,
-                private_detail=True, by=by, sort_key=(str(c.created_at),),
-            )
-        )
-    return entries
+            title = _("Helped by %(code)s: %(kind)s, %(minutes)s min") % {**params, "code": d["helper_code"]}
+        by = staff_name(d, "by") or (d["by_member"] or "")
+        return TimelineEntry(date=d["_date"], kind="pathway.helping", title=title, detail=plain(d["note"]),
+                             private_detail=True, by=by)
+
+    return [Source(
+        name="pathway.helping", queryset=rows, date=F("date"), track=Track.PEER, render=render,
+        columns={"kind": F("kind"), "minutes": F("minutes"), "note": F("note"), "helper": F("helper_id"),
+                 "helper_code": F("helper__code"), "helped_code": F("helped__code"),
+                 "by_member": F("logged_by_member__code"), **staff_columns("by", "logged_by")},
+    )]
 
 
 @register_provider
-def story(member: Member) -> list[TimelineEntry]:
-    entries = []
-    for s in Story.objects.for_org(member.organization).filter(member=member).only(
-        "published_at", "unpublished_at", "status", "sector"
-    ):
-        if s.published_at:
-            entries.append(TimelineEntry(
-                date=timezone.localdate(s.published_at), kind="pathway.story_published", track=Track.PEER,
-                title=_("Work story published in the hope library"), sort_key=(str(s.published_at),),
-            ))
-        if s.unpublished_at:
-            entries.append(TimelineEntry(
-                date=timezone.localdate(s.unpublished_at), kind="pathway.story_unpublished", track=Track.PEER,
-                title=_("Work story taken off the hope library"), sort_key=(str(s.unpublished_at),),
-            ))
-    return entries
+def story(member: Member) -> list[Source]:
+    rows = Story.objects.filter(organization_id=member.organization_id, member=member)
+
+    def published(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="pathway.story_published",
+                             title=_("Work story published in the hope library"))
+
+    def unpublished(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="pathway.story_unpublished",
+                             title=_("Work story taken off the hope library"))
+
+    return [
+        Source(name="pathway.story_published", queryset=rows.filter(published_at__isnull=False),
+               date=local_date("published_at"), at=F("published_at"), track=Track.PEER, render=published),
+        Source(name="pathway.story_unpublished", queryset=rows.filter(unpublished_at__isnull=False),
+               date=local_date("unpublished_at"), at=F("unpublished_at"), track=Track.PEER, render=unpublished),
+    ]
 
 
 # -- member-page panels ----------------------------------------------------------

@@ -14,6 +14,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,7 +35,7 @@ from peerpath.portal.models import MemberAccount
 from peerpath.safety import actions, rules, selectors
 from peerpath.safety.models import FollowUpContact, SafetyFollowUp, SafetyPlan
 from peerpath.safety.views import page_context
-from peerpath.tenancy.models import Membership, display_name
+from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 from peerpath.workspace import urgent
 
@@ -114,29 +117,41 @@ def member_safety_panel(member: Member, membership: Membership) -> panels.Panel 
 
 
 @timeline.register
-def safety_entries(member: Member) -> list[TimelineEntry]:
-    entries: list[TimelineEntry] = []
-    for f in SafetyFollowUp.objects.filter(organization_id=member.organization_id, member=member):
-        entries.append(TimelineEntry(
-            date=timezone.localdate(f.opened_at), kind="safety.opened", title=_("Safety follow-up opened"),
-            detail=_("Due by %(due)s") % {"due": timezone.localtime(f.due_at).strftime("%Y-%m-%d %H:%M")},
-            track=Track.PROFESSIONAL, clinical=True, sort_key=(f.opened_at.isoformat(),),
-        ))
-    for c in FollowUpContact.objects.filter(organization_id=member.organization_id, member=member) \
-            .select_related("recorded_by"):
-        entries.append(TimelineEntry(
-            date=timezone.localdate(c.contacted_at), kind="safety.contact",
-            title=_("Safety follow-up: %(outcome)s") % {"outcome": rules.Outcome(c.outcome).label},
-            detail=str(rules.Method(c.method).label), by=display_name(c.recorded_by),
-            track=Track.PROFESSIONAL, clinical=True, sort_key=(c.contacted_at.isoformat(),),
-        ))
-    for p in SafetyPlan.objects.filter(organization_id=member.organization_id, member=member):
-        entries.append(TimelineEntry(
-            date=timezone.localdate(p.created_at), kind="safety.plan",
-            title=_("Safety plan, version %(n)s") % {"n": p.version},
-            track=Track.PROFESSIONAL, clinical=True, sort_key=(p.created_at.isoformat(),),
-        ))
-    return entries
+def safety_entries(member: Member) -> list[timeline.Source]:
+    org = member.organization_id
+
+    def opened(d: dict[str, Any]) -> TimelineEntry:
+        due = timeline.parse_moment(d["due"])
+        return TimelineEntry(
+            date=d["_date"], kind="safety.opened", title=_("Safety follow-up opened"),
+            detail=_("Due by %(due)s") % {"due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else ""},
+            clinical=True,
+        )
+
+    def contact(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(
+            date=d["_date"], kind="safety.contact",
+            title=_("Safety follow-up: %(outcome)s") % {"outcome": rules.Outcome(d["outcome"]).label},
+            detail=str(rules.Method(d["method"]).label), by=timeline.staff_name(d, "by"), clinical=True,
+        )
+
+    def plan(d: dict[str, Any]) -> TimelineEntry:
+        return TimelineEntry(date=d["_date"], kind="safety.plan", clinical=True,
+                             title=_("Safety plan, version %(n)s") % {"n": d["version"]})
+
+    return [
+        timeline.Source(name="safety.opened", queryset=SafetyFollowUp.objects.filter(organization_id=org, member=member),
+                        date=timeline.local_date("opened_at"), at=F("opened_at"), track=Track.PROFESSIONAL,
+                        clinical=True, columns={"due": F("due_at")}, render=opened),
+        timeline.Source(name="safety.contact", queryset=FollowUpContact.objects.filter(organization_id=org, member=member),
+                        date=timeline.local_date("contacted_at"), at=F("contacted_at"), track=Track.PROFESSIONAL,
+                        clinical=True, render=contact,
+                        columns={"outcome": F("outcome"), "method": F("method"),
+                                 **timeline.staff_columns("by", "recorded_by")}),
+        timeline.Source(name="safety.plan", queryset=SafetyPlan.objects.filter(organization_id=org, member=member),
+                        date=timeline.local_date("created_at"), track=Track.PROFESSIONAL, clinical=True,
+                        columns={"version": F("version")}, render=plan),
+    ]
 
 
 # --- the member's side ---------------------------------------------------------

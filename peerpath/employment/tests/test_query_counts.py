@@ -26,10 +26,11 @@ EMPLOYER_LIST = BEFORE + 2 + AUDIT + AFTER
 EMPLOYER_DETAIL = BEFORE + 1 + 3 + AUDIT + AFTER
 # page count, the page of referrals (member joined), the counts per state
 REFERRAL_LIST = BEFORE + 2 + AUDIT + 1 + AFTER
-# Queries the employment app adds to the member page: six timeline providers
-# (profiles, jobs with endings, job search, support contacts, job development,
-# referral) and the Work panel (jobs, last contact per track).
-MEMBER_PAGE_EMPLOYMENT = 6 + 2
+# Queries that read the employment app's tables on the member page: the timeline's
+# one query (which reads this app's sources with every other app's: profiles,
+# jobs with endings, job search, support contacts, job development, referral) and
+# the Work panel (jobs, last contact per track).
+MEMBER_PAGE_EMPLOYMENT = 1 + 2
 
 
 def add_rows(org_a, start: int, stop: int) -> None:

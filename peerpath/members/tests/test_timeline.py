@@ -219,3 +219,104 @@ def test_the_timeline_can_show_one_track(coordinator, org_a):
     assert peer and {e.track for e in peer} == {"peer"}
     both = coordinator.get(f"/members/{org_a.member.code}/?track=bogus").context["timeline"]
     assert {"peer", "professional", "admin"} <= {e.track for e in both}
+
+
+# -- the latest entries first, the rest on demand ---------------------------------
+
+
+def long_history(org_a, steps: int) -> None:
+    """Per step, on a day of its own (some days twice): a stage change, a consent and
+    a professional who came and went; several on the same day, so that pages end
+    inside a day too."""
+    staff = org_a.users["coordinator"]
+    for i in range(steps):
+        day = days_ago(400 - 7 * (i // 2))
+        StageChangeFactory(member=org_a.member, changed_on=day, recorded_by=staff)
+        ConsentFactory(member=org_a.member, given_on=day, recorded_by=staff)
+        CareTeamFactory(member=org_a.member, professional=org_a.users["professional"], started_on=day,
+                        ended_on=day, assigned_by=staff)
+
+
+def walk(client, code: str = "A0001", track: str = "") -> tuple[list[TimelineEntry], int]:
+    """Every entry, page after page, following each page's "Show earlier" cursor as
+    HTMX does; and the number of pages."""
+    suffix = f"?track={track}" if track else ""
+    response = client.get(f"/members/{code}/{suffix}")
+    entries, pages = list(response.context["timeline"]), 1
+    cursor = response.context["next_cursor"]
+    while cursor is not None:
+        more = client.get(f"/members/{code}/timeline/", {"before": str(cursor), "track": track},
+                          HTTP_HX_REQUEST="true")
+        assert more.status_code == 200
+        assert "<html" not in more.content.decode()  # the list items only
+        entries += more.context["timeline"]
+        cursor = more.context["next_cursor"]
+        pages += 1
+        assert pages < 50
+    return entries, pages
+
+
+def test_the_member_page_shows_the_latest_25_entries_and_a_link_to_earlier_ones(coordinator, org_a):
+    long_history(org_a, 20)  # 20 × 4 entries, and the enrolment
+    response = coordinator.get("/members/A0001/")
+    shown = response.context["timeline"]
+    assert len(shown) == 25
+    from peerpath.members.timeline import build_timeline
+
+    everything = build_timeline(org_a.member, org_a.staff["coordinator"])
+    assert shown == everything[:25]
+    html = response.content.decode()
+    assert "Show earlier entries" in html
+    assert 'href="/members/A0001/timeline/?before=' in html and 'hx-get="/members/A0001/timeline/?before=' in html
+
+
+def test_following_show_earlier_to_the_end_gives_every_entry_once_in_order(coordinator, org_a):
+    long_history(org_a, 20)
+    entries, pages = walk(coordinator)
+    from peerpath.members.timeline import build_timeline
+
+    everything = build_timeline(org_a.member, org_a.staff["coordinator"])
+    assert len(everything) == 20 * 4 + 1
+    assert entries == everything
+    assert pages == 4  # 25 + 25 + 25 + 6
+
+
+def test_earlier_pages_keep_to_the_track_shown(coordinator, org_a):
+    long_history(org_a, 20)
+    entries, _ = walk(coordinator, track="professional")
+    assert len(entries) == 40 and {e.track for e in entries} == {"professional"}
+
+
+def test_show_earlier_works_without_javascript_as_a_page(coordinator, org_a):
+    long_history(org_a, 20)
+    cursor = coordinator.get("/members/A0001/").context["next_cursor"]
+    response = coordinator.get("/members/A0001/timeline/", {"before": str(cursor)})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" in html
+    assert len(response.context["timeline"]) == 25
+    assert "Back to A0001" in html and "Show earlier entries" in html
+
+
+def test_an_earlier_page_is_a_read_of_the_member_record_in_the_audit_log(coordinator, org_a):
+    from peerpath.audit.models import AccessLog, Event
+
+    long_history(org_a, 10)
+    cursor = coordinator.get("/members/A0001/").context["next_cursor"]
+    before = AccessLog.objects.filter(event=Event.MEMBER_VIEW).count()
+    coordinator.get("/members/A0001/timeline/", {"before": str(cursor)}, HTTP_HX_REQUEST="true")
+    assert AccessLog.objects.filter(event=Event.MEMBER_VIEW).count() == before + 1
+
+
+def test_a_peer_leader_pages_through_the_timeline_without_clinical_entries(client_for, org_a):
+    long_history(org_a, 10)
+    actions.update_member(org_a.staff["coordinator"], org_a.member, {"diagnosis": "思覺失調症"})
+    entries, _ = walk(client_for("peer_leader"))
+    assert entries and not any(e.clinical for e in entries)
+    assert not [e for e in entries if e.kind == "member.updated"]
+
+
+def test_a_bad_cursor_shows_the_latest_entries(coordinator, org_a):
+    long_history(org_a, 10)
+    response = coordinator.get("/members/A0001/timeline/", {"before": "not-a-cursor"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert response.context["timeline"] == coordinator.get("/members/A0001/").context["timeline"]

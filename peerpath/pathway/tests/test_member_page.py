@@ -172,11 +172,12 @@ def add_pathway(tenant, start: int, stop: int) -> None:
                         assigned_by=coordinator)
 
 
-# The member page's pathway share: four timeline providers (roles, training,
-# helping contacts, story) and the panels' reads (role history, training,
-# readiness criteria, helping hours); group attendance only when a criterion
-# counts sessions. This is the "pathway" line of members/tests/test_query_counts.py.
-PATHWAY_ON_MEMBER_PAGE = 4 + 4
+# The member page's pathway share: the timeline's one query (which reads this
+# app's sources with every other app's: roles, training, helping contacts, story)
+# and the panels' reads (role history, training, readiness criteria, helping
+# hours); group attendance only when a criterion counts sessions. This is the
+# "pathway" line of members/tests/test_query_counts.py.
+PATHWAY_ON_MEMBER_PAGE = 1 + 4
 
 
 def ours(queries) -> list[dict[str, str]]:

@@ -63,6 +63,13 @@ class ReportFilterForm(forms.Form):
     professional = forms.TypedChoiceField(label=_("Professional"), required=False, coerce=int, empty_value=None)
 
     def __init__(self, data: Any, *, membership: Membership, spec: ReportSpec, today: dt.date) -> None:
+        # A number option not given shows (and means) its default.
+        defaults = {f"opt_{o.name}": str(o.default) for o in spec.options if o.kind == "int" and o.default is not None}
+        if data is not None and any(name not in data for name in defaults):
+            data = data.copy()
+            for name, value in defaults.items():
+                if name not in data:
+                    data[name] = value
         super().__init__(data)
         self.membership, self.spec, self.today = membership, spec, today
         self.fields["quarter"].choices = period_choices(today)  # type: ignore[attr-defined]

@@ -411,3 +411,9 @@ def test_the_report_command_refuses_a_window_out_of_range_naming_the_field(org_a
     with pytest.raises(CommandError, match="followup_window: Follow-up: days either side of 6 and 12 months: enter a "
                                            "whole number from 7 to 90"):
         call_command("report", "change", "--option", "followup_window=5", "--language", "en", "-o", "-")
+
+
+def test_the_filter_form_shows_the_default_windows(org_a, client_for):
+    html = get_report(client_for("coordinator"), "change", period="2025").content.decode()
+    for name, value in (("opt_baseline_before", 30), ("opt_baseline_after", 30), ("opt_followup_window", 45)):
+        assert re.search(rf'<input type="number" name="{name}" value="{value}"', html), name

@@ -23,6 +23,7 @@ LABELS: dict[str, str | Promise] = {
     "peerpath.alerts.tasks.send_alert_digests": _("E-mail the alert digest"),
     "peerpath.safety.tasks.escalate_safety": _("Escalate overdue safety follow-ups"),
     "peerpath.tasks.housekeeping.nightly_purge": _("Nightly purge"),
+    "peerpath.measures.tasks.rescore_scores": _("Rescore questionnaires"),
 }
 STATES: dict[str, str | Promise] = {
     "READY": _("Waiting"),

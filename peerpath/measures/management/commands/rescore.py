@@ -9,6 +9,7 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures import rescore
 from peerpath.measures.library import library
+from peerpath.measures.tasks import rescore_scores
 
 
 class Command(BaseCommand):
@@ -21,10 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--instrument", action="append", help="only these instrument ids (repeatable)")
         parser.add_argument("--batch", type=int, default=rescore.CHUNK,
                             help=f"administrations per transaction (default {rescore.CHUNK})")
+        parser.add_argument("--queue", action="store_true",
+                            help="queue the rescoring for a background worker (peerpath worker) and return at once")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
+        if options["queue"]:
+            result = rescore_scores.enqueue(options["instrument"], options["batch"])
+            self.stdout.write(f"Rescoring queued (task {result.id}); a worker runs it (see the tasks page).")
+            return
         total = rescore.completed(options["instrument"]).count()
         try:
             done = rescore.rescore(library(), only=options["instrument"], chunk=options["batch"],

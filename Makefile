@@ -3,10 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/peerpath
+# test-replica: a streaming replica of the PG_URL server, started by .ci/pg-replica on this port.
+PG_REPLICA_PORT ?= 5433
+# Tests that read through the replica (the router's: reports, a research export, an API list).
+REPLICA_TESTS := peerpath/ops/tests/test_dbrouter.py peerpath/ops/tests/test_replica_lag.py
 # Development defaults: DEBUG on (secrets generated into var/), demo 2FA off.
 export DEBUG ?= true
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-browser messages venv clean bench bench-smoke
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-replica test-browser topology messages venv clean bench bench-smoke
 
 venv: $(BIN)/.installed
 
@@ -20,7 +24,7 @@ $(BIN)/.installed: pyproject.toml
 run: venv
 	PEERPATH_REQUIRE_2FA=$${PEERPATH_REQUIRE_2FA:-false} $(BIN)/peerpath run
 
-test: lint migrations-check typecheck test-sqlite test-postgres test-browser bench-smoke
+test: lint migrations-check typecheck test-sqlite test-postgres test-replica test-browser bench-smoke
 
 lint: venv
 	$(BIN)/ruff check .
@@ -45,8 +49,28 @@ test-postgres: venv
 		echo "PostgreSQL at $(PG_URL) is not reachable: PostgreSQL suite NOT run (CI=true makes this fail)."; \
 	fi
 
+# The same tests against a real streaming replica of PG_URL's server (pg_basebackup -R,
+# on PG_REPLICA_PORT; needs the PostgreSQL server programs and root or the postgres user).
+# Under CI=true a replica that cannot be started fails the run; elsewhere it is reported.
+test-replica: venv
+	@if ! PEERPATH_REPLICA_PORT=$(PG_REPLICA_PORT) .ci/pg-replica start; then \
+		if [ "$$CI" = "true" ]; then echo "No PostgreSQL replica: under CI this is a failure."; exit 1; fi; \
+		echo "No PostgreSQL replica could be started: replica tests NOT run (CI=true makes this fail)."; exit 0; \
+	fi; \
+	DATABASE_URL=$(PG_URL) DATABASE_REPLICA_URL=$$(echo '$(PG_URL)' | sed -E 's/:[0-9]+\//:$(PG_REPLICA_PORT)\//') \
+		$(BIN)/pytest -q -n 2 $(REPLICA_TESTS); rc=$$?; \
+	PEERPATH_REPLICA_PORT=$(PG_REPLICA_PORT) .ci/pg-replica stop; exit $$rc
+
 test-browser: venv
 	$(BIN)/pytest -q -m browser
+
+# The multi-server layout on this machine: PostgreSQL primary and streaming replica,
+# Redis, two gunicorn servers and two workers from deploy/; a smoke journey, a worker
+# killed mid-task, the backup and restore drill (tests/topology/README.md). Not part
+# of `make test` (it needs redis-server and the PostgreSQL server programs as root or
+# the postgres user); .ci/run runs it after `make test`.
+topology: venv
+	$(BIN)/python tests/topology/topology.py
 
 # Extract new strings into both catalogues and compile them (needs GNU gettext).
 # Runs from the repository root; the --ignore patterns leave only the peerpath/

@@ -61,6 +61,7 @@ try:
     BASE_URL = env_str("PEERPATH_BASE_URL", "http://127.0.0.1:8000") or "http://127.0.0.1:8000"
     # Several servers (docs/deployment.md): a shared cache, a read replica, JSON logs, metrics.
     CACHE_URL = env_str("CACHE_URL", "") or ""
+    CACHE_PREFIX = env_str("PEERPATH_CACHE_PREFIX", "peerpath") or "peerpath"
     SESSION_CACHE = env_bool("PEERPATH_SESSION_CACHE", False)
     DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "") or ""
     LOG_FORMAT = env_str("PEERPATH_LOG_FORMAT", "text") or "text"
@@ -432,7 +433,7 @@ SPECTACULAR_SETTINGS = {
 # times a limit). CACHE_URL=redis://host:6379/0: every process and server shares one count.
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-                          "KEY_PREFIX": "peerpath"}}
+                          "KEY_PREFIX": CACHE_PREFIX}}  # several Peerpaths may share one Redis
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "peerpath"}}
 if SESSION_CACHE:

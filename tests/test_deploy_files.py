@@ -1,7 +1,8 @@
 """deploy/ holds what docs/deployment.md describes, as files, and they agree with the code.
 
-* the example environment file lists exactly the variables the settings read;
-  every variable docs/deployment.md names is one the settings read;
+* the example environment file lists exactly the variables the settings read, and
+  each is documented in the README's configuration table; every variable
+  docs/deployment.md names is one the settings read;
 * every systemd unit parses (``systemd-analyze verify`` where systemd is installed,
   always a strict INI reading), each ``peerpath <command> …`` it runs is accepted by
   that command's own argument parser, and gunicorn's options are gunicorn's;
@@ -89,6 +90,14 @@ def test_the_example_environment_lists_exactly_the_variables_the_settings_read(t
     read = settings_variables(tmp_path)
     assert not read - listed, f"read by the settings but missing from {ENV_EXAMPLE.name}: {sorted(read - listed)}"
     assert not listed - read, f"in {ENV_EXAMPLE.name} but read by nothing: {sorted(listed - read)}"
+
+
+def test_every_variable_of_the_example_is_in_the_readme_configuration_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table_rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    documented = {name for row in table_rows for name in re.findall(r"`([A-Z][A-Z0-9_]*)`", row.split("|")[1])}
+    missing = sorted(set(example_variables()) - documented)
+    assert not missing, f"not in the README's configuration table: {missing}"
 
 
 def test_the_example_environment_is_a_production_one():

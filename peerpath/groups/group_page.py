@@ -3,22 +3,29 @@ therapeutic-factor profile per quarter, group climate and inter-coder agreement
 (each a fixed number of queries, with its chart and data table).
 
 matplotlib (the charts) and statsmodels (kappa) are imported when a page is drawn,
-not when the URLconf loads: both take seconds to import."""
+not when the URLconf loads: both take seconds to import. A chart is drawn once for
+what it shows: the SVG is kept in Django's cache under a digest of everything drawn
+(the chart, its data points, its texts in the interface language), so a page
+whose data have not changed since it was last drawn reads its charts from the
+cache, and a new result (a session, a coding, an answer) changes the key."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerpath.groups import selectors
 from peerpath.groups.codesets import CodeSet
-from peerpath.groups.models import ATTENDED, Attendance, PeerGroup
+from peerpath.groups.models import ATTENDED, Attendance, PeerGroup, Session
 from peerpath.groups.profile import QuarterProfile, factor_profile, quarter_start, rate
 from peerpath.measures.library import library
 from peerpath.measures.models import StoredScore
@@ -27,6 +34,21 @@ CLIMATE_INSTRUMENT = "gcqs"
 # A session's climate is shown only when at least this many members answered, so
 # that no single member's answers can be read off the group mean.
 CLIMATE_MIN_ANSWERS = 3
+# Bump when the drawing code changes, so that charts kept in the cache are drawn anew.
+CHART_VERSION = 1
+CHART_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
+    """``draw(*args, **kwargs)``, from the cache when the same chart was drawn
+    before (the key is a digest of the chart's name and every input: what it shows)."""
+    what = repr((CHART_VERSION, draw.__module__, draw.__qualname__, args, sorted(kwargs.items())))
+    key = "groups:chart:" + hashlib.sha256(what.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw(*args, **kwargs)
+        cache.set(key, svg, CHART_CACHE_SECONDS)
+    return svg
 
 
 def attendance_section(group: PeerGroup) -> dict[str, Any]:
@@ -38,7 +60,7 @@ def attendance_section(group: PeerGroup) -> dict[str, Any]:
     summary = _("Attendance rate per month, %(n)s months.") % {"n": len(points)}
     return {
         "rows": rows[::-1],
-        "svg": charts.attendance_svg(points, heading=_("Attendance rate per month"), summary=summary,
+        "svg": cached_svg(charts.attendance_svg, points, heading=_("Attendance rate per month"), summary=summary,
                                      empty=_("No sessions recorded yet")),
     }
 
@@ -58,7 +80,7 @@ def profile_section(group: PeerGroup, code_set: CodeSet, language: str) -> dict[
         "quarters": quarters[::-1][:8],
         "names": names,
         "latest": latest,
-        "svg": charts.profile_svg(factors, heading=heading, summary=summary, empty=_("No coded incidents yet")),
+        "svg": cached_svg(charts.profile_svg, factors, heading=heading, summary=summary, empty=_("No coded incidents yet")),
     }
 
 
@@ -85,7 +107,9 @@ def kappa_section(group: PeerGroup, code_set: CodeSet, today: dt.date) -> dict[s
 
 
 def climate_section(group: PeerGroup, language: str) -> dict[str, Any] | None:
-    """Mean GCQ-S scores of the members who attended, per session date (one query)."""
+    """Mean GCQ-S scores of the members who attended, per session date (one query,
+    limited to the group's members and session dates: never a scan of the
+    organisation's whole GCQ-S history)."""
     from peerpath.groups import charts
 
     instrument = library().get(CLIMATE_INSTRUMENT)
@@ -98,6 +122,9 @@ def climate_section(group: PeerGroup, language: str) -> dict[str, Any] | None:
     rows = (
         StoredScore.objects.filter(organization_id=group.organization_id, instrument_id=instrument.id,
                                    value__isnull=False)
+        .filter(member_id__in=Attendance.objects.filter(session__group=group, status__in=ATTENDED)
+                .values("member_id"),
+                taken_on__in=Session.objects.filter(group=group).values("date"))
         .filter(Exists(attended))
         .values("taken_on", "score_id")
         .annotate(mean=Avg("value"), n=Count("pk"))
@@ -120,7 +147,7 @@ def climate_section(group: PeerGroup, language: str) -> dict[str, Any] | None:
         "score_labels": [s.label.get(language) for s in instrument.scores],
         "table": table,
         "min_answers": CLIMATE_MIN_ANSWERS,
-        "svg": charts.climate_svg(series, heading=heading, summary=_("Mean scores per session."),
+        "svg": cached_svg(charts.climate_svg, series, heading=heading, summary=_("Mean scores per session."),
                                   empty=_("Not enough answers yet")),
     }
 

@@ -23,6 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
 from django.test.utils import CaptureQueriesContext
 
+from peerpath.ops import replica as replica_module
 from peerpath.ops.dbrouter import REPLICA
 
 REAL_REPLICA = REPLICA in settings.DATABASES
@@ -51,7 +52,7 @@ def sync() -> None:
 
 
 @pytest.fixture
-def replica(settings: object) -> Iterator[SimpleNamespace]:
+def replica(settings: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
     """The router installed and a ``replica`` alias (see the module docstring);
     ``.captured()`` records the queries the replica answers."""
     settings.DATABASE_ROUTERS = ROUTERS  # type: ignore[attr-defined]
@@ -60,7 +61,7 @@ def replica(settings: object) -> Iterator[SimpleNamespace]:
         # A connection made for the test (Django's test case allows those), under
         # the settings' name for it.
         replica_settings = {**connections[DEFAULT_DB_ALIAS].settings_dict}
-        settings.DATABASES = {**settings.DATABASES, REPLICA: replica_settings}  # type: ignore[attr-defined]
+        monkeypatch.setattr(replica_module, "configured", lambda: True)  # as if DATABASES named it
         connections[REPLICA] = load_backend(replica_settings["ENGINE"]).DatabaseWrapper(replica_settings, REPLICA)
     try:
         yield SimpleNamespace(sync=sync, captured=lambda: CaptureQueriesContext(connections[REPLICA]),

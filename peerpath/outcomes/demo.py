@@ -1,6 +1,6 @@
 """The outcomes app's part of the demo association: three IPS-25 fidelity reviews
-of the main organisation over the last 18 months, each better than the one before
-(see peerpath/demo/generator.py)."""
+of the main organisation over the last 18 months, each better than the one before,
+and its outcome-report settings (see peerpath/demo/generator.py)."""
 
 from __future__ import annotations
 
@@ -41,9 +41,17 @@ def extend_plan(rng: random.Random, plan: DemoPlan) -> None:
     }
 
 
+# The main organisation's outcome-report settings: Taiwan's three months for stable
+# employment, and half a year without contact before time to first job stops
+# following a member (the defaults, saved as an organisation would).
+STABLE_EMPLOYMENT_DAYS = 90
+INACTIVE_AFTER_DAYS = 180
+
+
 def load(plan: DemoPlan, ctx: Any) -> None:  # ctx: peerpath.demo.load.LoadContext
-    """Record the planned reviews as the main organisation's coordinator."""
-    from peerpath.outcomes.actions import record_review
+    """Record the planned reviews and the outcome-report settings as the main
+    organisation's coordinator."""
+    from peerpath.outcomes.actions import record_review, save_outcome_settings
     from peerpath.tenancy.models import Membership
 
     main = ctx.orgs["main"]
@@ -53,3 +61,5 @@ def load(plan: DemoPlan, ctx: Any) -> None:  # ctx: peerpath.demo.load.LoadConte
             coordinator, reviewed_on=dt.date.fromisoformat(review["reviewed_on"]), reviewers=review["reviewers"],
             items=review["items"], notes=review["notes"],
         )
+    save_outcome_settings.within(coordinator, stable_employment_days=STABLE_EMPLOYMENT_DAYS,
+                                 inactive_after_days=INACTIVE_AFTER_DAYS)

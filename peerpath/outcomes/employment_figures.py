@@ -33,7 +33,7 @@ from peerpath.measures.due import GRACE_DAYS, due_for_member
 from peerpath.members.models import Status
 from peerpath.outcomes.period import Period
 from peerpath.outcomes.scope import ReportScope
-from peerpath.outcomes.survival import censoring_day
+from peerpath.outcomes.survival import censoring_day, working_at_enrolment_q
 
 # The IPS definition of a competitive job: the three recorded criteria all true.
 COMPETITIVE = competitive_q()
@@ -87,19 +87,22 @@ def quarterly_employment(scope: ReportScope, quarters: list[Period], *,
 
     Served in a quarter: enrolled by its last day and not closed. Members carry no
     closing date, so a member whose case is now closed counts in a quarter only if
-    they had a support contact or held a job (any job) in it.
-    ``out_of_work_at_entry``: only members not in a competitive job on their
-    enrolment date."""
+    they had a support contact or held a job (any job) in it. Only the days from
+    the enrolment day on count: a job that ended before the member enrolled was
+    not held while they were served (not "worked competitively" in the quarter
+    of enrolment).
+    ``out_of_work_at_entry``: only members not already in a competitive job when
+    they enrolled (``survival.working_at_enrolment_q``: one that started before
+    the enrolment day and was still held on it)."""
     members = scope.members()
     if out_of_work_at_entry:
-        at_entry = Job.objects.filter(
-            COMPETITIVE, held_between(OuterRef("enrolment_date"), OuterRef("enrolment_date")),
-            member_id=OuterRef("pk"),
-        )
+        at_entry = Job.objects.filter(working_at_enrolment_q(enrolment=OuterRef("enrolment_date")),
+                                      member_id=OuterRef("pk"))
         members = members.filter(~Exists(at_entry))
+    since_enrolment = Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("enrolment_date"))
     aggregates: dict[str, Any] = {}
     for i, q in enumerate(quarters):
-        job_in_q = Job.objects.filter(held_between(q.start, q.end), member_id=OuterRef("pk"))
+        job_in_q = Job.objects.filter(held_between(q.start, q.end), since_enrolment, member_id=OuterRef("pk"))
         contact_in_q = SupportContact.objects.filter(
             member_id=OuterRef("pk"), contacted_on__gte=q.start, contacted_on__lte=q.end
         )
@@ -112,6 +115,37 @@ def quarterly_employment(scope: ReportScope, quarters: list[Period], *,
         return []
     row = members.aggregate(**aggregates)
     return [QuarterEmployment(q, row[f"served_{i}"], row[f"worked_{i}"]) for i, q in enumerate(quarters)]
+
+
+@dataclass(frozen=True)
+class StableEmployment:
+    held: int  # members who held a competitive job on at least one day of the period
+    stable: int  # of them, members who had stayed at least the set days in one of those jobs
+    days: dict[int, int]  # organisation id → the days in one job that count (its setting)
+
+
+def stable_employment(scope: ReportScope) -> StableEmployment:
+    """Taiwan's stable-employment figure (穩定就業): members who held a competitive
+    job in the period (up to the reference day), and of them those who had stayed
+    in one such job for at least their organisation's ``stable_employment_days``
+    by its end or the reference day, whichever came first — its first and last
+    day both count, however long before the period it started. Two queries: the
+    settings, and the jobs (the days are counted in Python, as each organisation
+    may set its own)."""
+    from peerpath.outcomes.outcome_settings import settings_of
+
+    day = censoring_day(scope)
+    days = {org: v.stable_employment_days for org, v in settings_of(scope.org_ids).items()}
+    rows = _scope_jobs(scope).filter(COMPETITIVE, held_between(scope.period.start, day)).values_list(
+        "member_id", "organization_id", "start_date", "end_date").order_by()
+    held: set[int] = set()
+    stable: set[int] = set()
+    for member_id, org_id, start, end in rows:
+        held.add(member_id)
+        last = min(end, day) if end is not None else day
+        if (last - start).days + 1 >= days[org_id]:
+            stable.add(member_id)
+    return StableEmployment(len(held), len(stable), days)
 
 
 # -- jobs --------------------------------------------------------------------------

@@ -1,8 +1,21 @@
 """Survival data of the employment track and thin lifelines wrappers.
 
-Selectors (one query each) turn the members a report may count into duration
-arrays: ``job_tenure`` (days from a job's start to its end, ongoing jobs censored)
-and ``time_to_first_job`` (days from enrolment to the first competitive job).
+Selectors turn the members a report may count into duration arrays:
+
+- ``job_tenure``: days in each job, from its start to its end (observed) or to
+  the censoring day (ongoing jobs, censored). **Both the first and the last day
+  count**: a job that starts and ends on the same day lasted one day.
+- ``first_job_tenure``: the same, for each member's first competitive job started
+  on or after their enrolment (the IPS convention: one row per member, so a
+  member with three short jobs does not weigh three times).
+- ``time_to_first_job``: days from enrolment to the start of the first
+  competitive job. Members already in a competitive job at enrolment (one that
+  started before the enrolment day and was still held on it) are left out and
+  counted apart. Follow-up ends on the censoring day, or earlier: on the closing
+  date of a member whose case is closed, or on the last contact of a member with
+  no contact for longer than the organisation's ``inactive_after_days``
+  (``follow_up_end``).
+
 ``kaplan_meier`` fits lifelines' Kaplan–Meier estimator (95% confidence interval,
 exponential Greenwood) and returns plain numbers for tables and ``step_chart``.
 
@@ -18,9 +31,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.utils import timezone
 
 from peerpath.employment.models import Job, competitive_q
+from peerpath.members.models import Member, Status
 
 if TYPE_CHECKING:
     from peerpath.outcomes.scope import ReportScope
@@ -56,15 +71,20 @@ def censoring_day(scope: ReportScope) -> dt.date:
     return min(scope.period.end, scope.today)
 
 
-def make_durations(rows: Sequence[tuple[dt.date, dt.date | None, int]], censor: dt.date) -> Durations:
+def make_durations(rows: Sequence[tuple[dt.date, dt.date | None, int]], censor: dt.date, *,
+                   count_end_day: bool = False) -> Durations:
     """Durations from ``(start, end or None, member_id)`` rows (pure): an end after
     ``censor`` (or no end) is censored at ``censor``; a start after an end-less
-    censoring day never happens here (the selectors filter it)."""
+    censoring day never happens here (the selectors filter it). ``count_end_day``:
+    days *in* something (a job), where the last day counts too (a job from 3 to 5
+    March lasted 3 days; one that starts and ends on a day lasted 1); without it,
+    days *between* two dates (enrolment to a first job: 0 on the same day)."""
+    extra = 1 if count_end_day else 0
     durations, observed, members = [], [], []
     for start, end, member_id in rows:
         ended = end is not None and end <= censor
         stop = end if ended and end is not None else censor
-        durations.append(float(max(0, (stop - start).days)))
+        durations.append(float(max(0, (stop - start).days) + extra))
         observed.append(ended)
         members.append(member_id)
     return Durations(np.asarray(durations, dtype=float), np.asarray(observed, dtype=bool),
@@ -87,28 +107,157 @@ def job_tenure_rows(jobs: QuerySet[Job]) -> list[tuple[Any, ...]]:
 
 
 def job_tenure(scope: ReportScope, *, competitive_only: bool = True) -> Durations:
-    """Days from each job's start to its end (observed) or the censoring day
-    (censored): every job of the scope's members that started by the censoring day
-    (competitive jobs only unless ``competitive_only`` is false). One query."""
+    """Days in each job, its first and last day included, up to its end (observed)
+    or the censoring day (censored): every job of the scope's members that started
+    by the censoring day (competitive jobs only unless ``competitive_only`` is
+    false). One query."""
     rows = job_tenure_rows(tenure_jobs(scope, competitive_only=competitive_only))
-    return make_durations([(s, e, m) for s, e, m, _ in rows], censoring_day(scope))
+    return make_durations([(s, e, m) for s, e, m, _ in rows], censoring_day(scope), count_end_day=True)
 
 
-def time_to_first_job(scope: ReportScope) -> Durations:
-    """Per member enrolled by the censoring day: days from enrolment to the start of
-    the first competitive job held on or after the enrolment day (observed; 0 when
-    it started before enrolment and was still held then), or censored at the
-    censoring day. A job that ended before enrolment does not count. One query
-    (the first start is aggregated in the database)."""
+def first_job_tenure(scope: ReportScope) -> Durations:
+    """``job_tenure`` of each member's first competitive job that started on or
+    after their enrolment day (the earliest start; of two on one day, the first
+    recorded) and by the censoring day: one row per member. One query."""
+    rows = (tenure_jobs(scope, competitive_only=True).filter(start_date__gte=F("member__enrolment_date"))
+            .order_by("member_id", "start_date", "pk").values_list("start_date", "end_date", "member_id"))
+    first: dict[int, tuple[dt.date, dt.date | None, int]] = {}
+    for start, end, member_id in rows:
+        first.setdefault(member_id, (start, end, member_id))
+    return make_durations(list(first.values()), censoring_day(scope), count_end_day=True)
+
+
+def working_at_enrolment_q(prefix: str = "", enrolment: Any = None) -> Q:
+    """Competitive jobs (``prefix``: the path to the job from the queried model)
+    that started before the enrolment day and were still held on it: the member
+    was already working when they enrolled. A job that starts on the enrolment day
+    is a first job found at day 0, not work the member came in with."""
+    enrolled = enrolment if enrolment is not None else F("enrolment_date")
+    return competitive_q(prefix) & Q(**{f"{prefix}start_date__lt": enrolled}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": enrolled}))
+
+
+# Why follow-up of time to first job ended without a first job.
+FOLLOWED, CLOSED, OUT_OF_CONTACT = "followed", "closed", "out_of_contact"
+
+
+def follow_up_end(enrolled: dt.date, censor: dt.date, *, closed: bool, closed_on: dt.date | None,
+                  last_contact: dt.date | None, inactive_after_days: int) -> tuple[dt.date, str]:
+    """The last day a member is followed for time to first job, and why (pure):
+
+    - a closed case: its closing date (if before the censoring day); when the
+      closing date is unknown (a member recorded as closed from the start), the
+      last contact;
+    - otherwise the censoring day;
+    - either way, when the member's last contact (the enrolment day if none since)
+      is more than ``inactive_after_days`` before that day, the last contact."""
+    last = max(enrolled, last_contact) if last_contact is not None else enrolled
+    stop, why = censor, FOLLOWED
+    if closed:
+        if closed_on is None:
+            return min(last, censor), CLOSED
+        if closed_on < censor:
+            stop, why = max(closed_on, enrolled), CLOSED
+    if (stop - last).days > inactive_after_days:
+        return last, OUT_OF_CONTACT
+    return stop, why
+
+
+@dataclass(frozen=True)
+class FirstJobFollowUp:
+    durations: Durations  # members followed (not already working at enrolment)
+    ends: np.ndarray  # str per row: "job" (observed) or why follow-up ended (FOLLOWED, CLOSED, OUT_OF_CONTACT)
+    already_working: np.ndarray  # ids of members left out: in a competitive job at enrolment
+    inactive_after_days: dict[int, int]  # organisation id → the setting applied
+
+    def ended(self, why: str) -> int:
+        return int((self.ends == why).sum())
+
+    def ended_members(self, why: str) -> int:
+        return len(set(self.durations.member_ids[self.ends == why].tolist()))
+
+
+def closing_dates(member_ids: Sequence[int]) -> dict[int, dt.date]:
+    """member id → the day their case was last closed (the member's change history:
+    the last change of status to closed, not undone since; changes in the order
+    they were made). Members recorded as closed from the start have no closing
+    date. One query."""
+    history: Any = Member.history.model
+    rows = (history.objects.filter(id__in=list(member_ids)).order_by("id", "history_id")
+            .values_list("id", "status", "history_date"))
+    found: dict[int, dt.date] = {}
+    previous: dict[int, str] = {}
+    for pk, status, when in rows:
+        if status == Status.CLOSED:
+            if previous.get(pk) not in (None, Status.CLOSED):
+                found[pk] = timezone.localdate(when)
+        else:
+            found.pop(pk, None)
+        previous[pk] = status
+    return found
+
+
+def last_contacts(org_ids: Sequence[int], members: Sequence[tuple[int, int]], until: dt.date) -> dict[int, dt.date]:
+    """member id → their last contact up to ``until``, as the alerts and the
+    caseload define it (``alerts.rules.MemberSnapshot.last_any_contact``): the
+    latest support contact of either track, or helping contact the member
+    received. ``members``: ``(member id, organisation id)``. Two queries per
+    organisation, through the selectors the alerts read."""
+    from peerpath.employment.selectors import last_contacts as support_contacts
+    from peerpath.pathway.selectors import last_helping_received
+
+    found: dict[int, dt.date] = {}
+    for org_id in org_ids:
+        ids = [pk for pk, org in members if org == org_id]
+        if not ids:
+            continue
+        for pk, tracks in support_contacts(org_id, ids, until).items():
+            found[pk] = max(tracks.values())
+        for pk, day in last_helping_received(org_id, ids, until=until).items():
+            found[pk] = max(found.get(pk, day), day)
+    return found
+
+
+def time_to_first_job(scope: ReportScope) -> FirstJobFollowUp:
+    """Per member enrolled by the censoring day and not already working at
+    enrolment (``working_at_enrolment_q``): days from enrolment to the start of
+    the first competitive job started on or after the enrolment day (observed,
+    when it started by the end of the member's follow-up), or to the end of
+    follow-up (censored; ``follow_up_end``, where the start of that job counts
+    as a contact: a job recorded after the last support contact is still found). Queries: the members with their first
+    job (aggregated in the database), the organisations' settings, the closing
+    dates of closed members, and two per organisation for the last contacts."""
+    from peerpath.outcomes.outcome_settings import settings_of
+
     censor = censoring_day(scope)
-    since_enrolment = competitive_q("jobs__") & (
-        Q(jobs__end_date__isnull=True) | Q(jobs__end_date__gte=F("enrolment_date")))
-    rows = (
+    rows = list(
         scope.members().filter(enrolment_date__lte=censor)
-        .annotate(first_job=Min("jobs__start_date", filter=since_enrolment))
-        .order_by("pk").values_list("enrolment_date", "first_job", "pk")
+        .annotate(first_job=Min("jobs__start_date", filter=competitive_q("jobs__") & Q(
+                      jobs__start_date__gte=F("enrolment_date"))),
+                  working=Count("jobs", filter=working_at_enrolment_q("jobs__")))
+        .order_by("pk").values_list("pk", "organization_id", "enrolment_date", "status", "first_job", "working")
     )
-    return make_durations([(enrolled, first, pk) for enrolled, first, pk in rows], censor)
+    followed = [r for r in rows if not r[5]]
+    settings = settings_of(scope.org_ids)
+    inactive = {org: v.inactive_after_days for org, v in settings.items()}
+    closed = closing_dates([r[0] for r in followed if r[3] == Status.CLOSED]) if any(
+        r[3] == Status.CLOSED for r in followed) else {}
+    contacts = last_contacts(scope.org_ids, [(r[0], r[1]) for r in followed], censor)
+    durations, observed, members, ends = [], [], [], []
+    for pk, org_id, enrolled, status, first, _working in followed:
+        # the start of the first job is a contact too: the team knows of it
+        last = max((d for d in (contacts.get(pk), first) if d is not None and d <= censor), default=None)
+        stop, why = follow_up_end(enrolled, censor, closed=status == Status.CLOSED, closed_on=closed.get(pk),
+                                  last_contact=last, inactive_after_days=inactive[org_id])
+        found = first is not None and first <= stop
+        durations.append(float(max(0, ((first if found else stop) - enrolled).days)))
+        observed.append(found)
+        members.append(pk)
+        ends.append("job" if found else why)
+    d = Durations(np.asarray(durations, dtype=float), np.asarray(observed, dtype=bool),
+                  np.asarray(members, dtype=int))
+    return FirstJobFollowUp(d, np.asarray(ends, dtype=str),
+                            np.asarray([r[0] for r in rows if r[5]], dtype=int), inactive)
 
 
 @dataclass(frozen=True)

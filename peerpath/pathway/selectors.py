@@ -59,11 +59,15 @@ def helping_minutes(
     return {m: (int(given.get(m) or 0), int(received.get(m) or 0)) for m in member_ids}
 
 
-def last_helping_received(organization_id: int, member_ids: list[int]) -> dict[int, dt.date]:
-    """The date of the latest helping contact each member received (members who
-    never received one are left out; one query)."""
+def last_helping_received(organization_id: int, member_ids: list[int], until: dt.date | None = None
+                          ) -> dict[int, dt.date]:
+    """The date of the latest helping contact each member received (up to ``until``
+    when given; members who never received one are left out; one query)."""
+    contacts = HelpingContact.objects.filter(organization_id=organization_id, helped_id__in=member_ids)
+    if until is not None:
+        contacts = contacts.filter(date__lte=until)
     rows = (
-        HelpingContact.objects.filter(organization_id=organization_id, helped_id__in=member_ids)
+        contacts
         .values("helped_id").annotate(last=Max("date")).order_by()
         .values_list("helped_id", "last")
     )

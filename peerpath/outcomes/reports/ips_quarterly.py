@@ -25,7 +25,9 @@ SPEC = ReportSpec(
     options=(
         ReportOption(
             "out_of_work_at_entry", gettext_lazy("Only people out of work at entry"),
-            help_text=gettext_lazy("Count only members who were not in a competitive job on their enrolment date."),
+            help_text=gettext_lazy("Count only members who were not already working when they enrolled: in a "
+                                   "competitive job that started before their enrolment date and was still held "
+                                   "on it."),
         ),
     ),
 )

@@ -1,5 +1,6 @@
 """Programme dashboard: caseload, competitive employment, job starts, time to first
-job, job retention, hours and wages, helping hours and questionnaires due."""
+job, job retention, stable employment (Taiwan's 穩定就業), hours and wages, helping
+hours and questionnaires due."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from peerpath.outcomes.chart_values import chart_value
 from peerpath.outcomes.charts import Value, bar_chart, line_chart
 from peerpath.outcomes.registry import ReportSpec
 from peerpath.outcomes.reports.ips_quarterly import grade, quarter_rows
+from peerpath.outcomes.reports.tenure import settings_text
 from peerpath.outcomes.scope import ReportScope
 
 SPEC = ReportSpec(
     slug="programme",
     title=gettext_lazy("Programme dashboard"),
     summary=gettext_lazy(
-        "Caseload, competitive employment, job starts, time to first job, job retention, hours and wages, "
-        "helping hours and questionnaires due."
+        "Caseload, competitive employment, job starts, time to first job, job retention, stable employment, "
+        "hours and wages, helping hours and questionnaires due."
     ),
 )
 
@@ -38,14 +40,23 @@ def _estimate_at(km: survival.KaplanMeier | None, days: int) -> tuple[float | No
 
 
 def first_job(scope: ReportScope) -> dict[str, Any]:
-    d = survival.time_to_first_job(scope)
+    """Time to first job (``survival.time_to_first_job``): the members followed,
+    those who started a job, and those left out as already working at enrolment
+    (declared: with the members followed, they are the members enrolled)."""
+    follow = survival.time_to_first_job(scope)
+    d = follow.durations
     km = survival.kaplan_meier(d)
     n = d.members
     low, high = km.median_ci if km is not None else (None, None)
     members = scope.count(n, key="first.members")
+    already = scope.count(len(follow.already_working), key="first.already_working")
+    scope.count(n + len(follow.already_working), key="first.enrolled", displayed=False)
+    scope.total("first.enrolled", ["first.members", "first.already_working"])
     basis = ("first.members",)
     return {
         "members": members,
+        "already_working": already,
+        "inactive_after_days": settings_text(scope, follow.inactive_after_days),
         "started": scope.part(km.events if km is not None else 0, n, key="first.started",
                               denominator_key="first.members"),
         "median": scope.cell(km.median if km is not None else None, n, key="first.median", basis=basis),
@@ -73,6 +84,20 @@ def retention(scope: ReportScope) -> dict[str, Any]:
                      "low": scope.cell(low, n, key=f"retention.{days}.low", basis=basis),
                      "high": scope.cell(high, n, key=f"retention.{days}.high", basis=basis)})
     return {"jobs": jobs, "members": members, "rows": rows}
+
+
+def stable(scope: ReportScope) -> dict[str, Any]:
+    """Taiwan's stable-employment figure: members who stayed the set days in one
+    competitive job, a part of the members who held one in the period."""
+    found = figures.stable_employment(scope)
+    held = scope.count(found.held, key="stable.held")
+    return {
+        "held": held,
+        "members": scope.part(found.stable, found.held, key="stable.members", denominator_key="stable.held"),
+        "share": scope.share(found.stable, found.held, key="stable.share", numerator_key="stable.members",
+                             denominator_key="stable.held"),
+        "days": settings_text(scope, found.days),
+    }
 
 
 def starts_rows(scope: ReportScope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -126,6 +151,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
     due = figures.questionnaires_due(scope)
     first = first_job(scope)
     kept = retention(scope)
+    stable_figures = stable(scope)
     # Every figure is declared before the charts read which are hidden.
     caseload_cell = scope.count(caseload["active"], key="caseload")
     employed_now = scope.count(caseload["employed_now"], key="employed_now")
@@ -144,6 +170,8 @@ def build(scope: ReportScope) -> dict[str, Any]:
     }
     # the competitive jobs held on the last day are those of the members employed then
     scope.at_least("hours.jobs", "employed_now")
+    if scope.period.start <= survival.censoring_day(scope):  # who is in a competitive job on the last day
+        scope.at_least("stable.held", "employed_now")  # held one in the period
     scope.at_least("helping.contacts", "helping.helpers")
     helping_cells["hours"] = scope.cell(helping["minutes"] / 60, helping["helpers"], key="helping.hours",
                                         basis=("helping.helpers",))
@@ -180,6 +208,7 @@ def build(scope: ReportScope) -> dict[str, Any]:
         "first_job": first,
         "retention": kept,
         "retention_6": kept["rows"][0]["estimate"],
+        "stable": stable_figures,
         "hours": hours,
         "helping": helping_cells,
         "due": due_cells,

@@ -1,6 +1,8 @@
-"""Job tenure: Kaplan–Meier curves of time to job end (ongoing jobs censored) and of
-time from enrolment to the first competitive job, with 95% confidence bands,
-medians, numbers at risk and 6- and 12-month retention (lifelines)."""
+"""Job tenure: Kaplan–Meier curves of days in a job (every job, and each member's
+first competitive job since enrolment, the IPS convention) and of time from
+enrolment to the first competitive job, with 95% confidence bands, medians,
+numbers at risk and 6- and 12-month retention (lifelines). Days in a job count
+the first and the last day."""
 
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ SPEC = ReportSpec(
     slug="tenure",
     title=gettext_lazy("Job tenure"),
     summary=gettext_lazy(
-        "How long members keep their jobs, and how long they take to find their first competitive job: "
-        "Kaplan–Meier curves with 95% confidence bands, medians and retention at 6 and 12 months."
+        "How long members keep their jobs (every job, and each member's first competitive job), and how long they "
+        "take to find their first competitive job: Kaplan–Meier curves with 95% confidence bands, medians and "
+        "retention at 6 and 12 months."
     ),
     options=(
         ReportOption("all_jobs", gettext_lazy("Count non-competitive jobs too"),
@@ -135,19 +138,62 @@ def empty_text(scope: ReportScope, hidden: bool) -> str:
     return _("No data in this period")
 
 
+def settings_text(scope: ReportScope, values: dict[int, int]) -> str:
+    """An organisation setting as the page states it: one number, or each
+    organisation's when the organisations of the report differ."""
+    if len(set(values.values())) <= 1:
+        return str(next(iter(values.values()), ""))
+    return "; ".join(f"{o.name} {values[o.pk]}" for o in scope.organizations)
+
+
+def first_job_figures(scope: ReportScope, follow: survival.FirstJobFollowUp, key: str = "first_job"
+                      ) -> dict[str, Any]:
+    """``curve_figures`` of time to first job, and the members left out as already
+    working at enrolment and why follow-up ended for the censored (declared: the
+    members enrolled are those followed plus those left out; the censored are
+    the sum of the three reasons)."""
+    figures = curve_figures(scope, follow.durations, _("Members"), key=key)
+    already = len(follow.already_working)
+    figures["already_working"] = scope.count(already, key=f"{key}.already_working")
+    figures["enrolled"] = scope.count(len(follow.durations) + already, key=f"{key}.enrolled")
+    scope.total(f"{key}.enrolled", [f"{key}.rows", f"{key}.already_working"])
+    reasons = (survival.FOLLOWED, survival.CLOSED, survival.OUT_OF_CONTACT)
+    for why in reasons:
+        figures[f"censored_{why}"] = scope.count(follow.ended_members(why), value=follow.ended(why),
+                                                 key=f"{key}.censored_{why}")
+    scope.total(f"{key}.censored", [f"{key}.censored_{why}" for why in reasons])
+    figures["inactive_after_days"] = settings_text(scope, follow.inactive_after_days)
+    return figures
+
+
 def build(scope: ReportScope) -> dict[str, Any]:
     all_jobs = bool(scope.options.get("all_jobs"))
     tenure = curve_figures(scope, survival.job_tenure(scope, competitive_only=not all_jobs),
                            _("All jobs") if all_jobs else _("Competitive jobs"), key="tenure")
-    first = curve_figures(scope, survival.time_to_first_job(scope), _("Members"), key="first_job")
-    finish_curve(scope, tenure)
-    finish_curve(scope, first)
+    first_tenure = curve_figures(scope, survival.first_job_tenure(scope), _("First competitive job of each member"),
+                                 key="first_tenure")
+    # each member's first competitive job is one of the jobs counted above
+    scope.at_least("tenure.rows", "first_tenure.rows")
+    scope.at_least("tenure.members", "first_tenure.members")
+    first = first_job_figures(scope, survival.time_to_first_job(scope))
+    # a member who found a first job had one started since enrolment
+    scope.at_least("first_tenure.rows", "first_job.events")
+    for figures in (tenure, first_tenure, first):
+        finish_curve(scope, figures)
     tenure_chart = step_chart(
         [tenure["curve"]], heading=_("Still in the job"),
         summary=_("Kaplan–Meier estimate of the share of jobs still held, by days since the job started, "
                   "with its 95% confidence band; jobs still going are censored."),
         empty=empty_text(scope, tenure["hidden"]), x_label=_("Days since the job started"),
         y_label=_("Jobs still held (%)"), salt="tenure-jobs",
+    )
+    first_tenure_chart = step_chart(
+        [first_tenure["curve"]], heading=_("Still in the first competitive job"),
+        summary=_("Kaplan–Meier estimate of the share of members still in their first competitive job since "
+                  "enrolment, by days since it started, with its 95% confidence band; jobs still going are "
+                  "censored."),
+        empty=empty_text(scope, first_tenure["hidden"]), x_label=_("Days since the job started"),
+        y_label=_("Members still in their first job (%)"), salt="tenure-first-job",
     )
     first_chart = step_chart(
         [first["curve"]], heading=_("Not yet in a competitive job"),
@@ -156,6 +202,6 @@ def build(scope: ReportScope) -> dict[str, Any]:
         empty=empty_text(scope, first["hidden"]), x_label=_("Days since enrolment"),
         y_label=_("Members without a competitive job yet (%)"), salt="tenure-first",
     )
-    return {"all_jobs": all_jobs, "tenure": tenure, "first_job": first, "tenure_chart": tenure_chart,
-            "first_job_chart": first_chart, "censoring_day": survival.censoring_day(scope)}
-
+    return {"all_jobs": all_jobs, "tenure": tenure, "first_tenure": first_tenure, "first_job": first,
+            "tenure_chart": tenure_chart, "first_tenure_chart": first_tenure_chart, "first_job_chart": first_chart,
+            "censoring_day": survival.censoring_day(scope)}

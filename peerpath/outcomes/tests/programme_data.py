@@ -97,6 +97,7 @@ def programme(tenant: Any) -> SimpleNamespace:
     job(t, m.m4, D(2025, 6, 1), hours="40", wage="15", currency="USD")
     m.m5 = member(t, "P05", jan)
     job(t, m.m5, D(2026, 7, 15), competitive=False, hours="15")
+    contact(t, m.m5, D(2026, 9, 1))
     m.m6 = member(t, "P06", jan)
     job(t, m.m6, D(2026, 1, 15), D(2026, 6, 30))
     m.m7 = member(t, "P07", D(2026, 2, 1), status="inactive")
@@ -123,14 +124,25 @@ def plan(tenant: Any, m: SimpleNamespace) -> None:
     completed(tenant, m.m3, 85)
 
 
-# Time to first competitive job, by hand (days from enrolment; censored on 09-30):
-# A0001 is filled in by the test (enrolled 200 days before today).
+# Time to first competitive job, by hand (days from enrolment; follow-up ends on 09-30,
+# or earlier for a closed case or a member out of contact for more than 180 days; the
+# start of the first competitive job is a contact). A0001 is filled in by the test
+# (enrolled 200 days before today, a helping contact received on 09-01: followed to 09-30).
+# m4 was in a competitive job (since 2025-06-01) when enrolled: left out.
 FIRST_JOB = {  # member → (days, observed)
-    "m1": (59, True), "m2": (212, True), "m3": (31, True), "m4": (0, True), "m5": (272, False),
-    "m6": (14, True), "m7": (241, False), "m8": (213, False), "m9": (213, False), "m11": (272, False),
+    "m1": (59, True), "m2": (212, True), "m3": (31, True),
+    "m5": (272, False),  # a support contact on 09-01: followed to 09-30
+    "m6": (14, True),
+    "m7": (0, False),  # no contact since enrolment on 02-01, 241 days: followed to the enrolment day
+    "m8": (162, False),  # closed, no closing date on record: followed to the last contact (08-10)
+    "m9": (0, False),  # closed, no contact: followed to the enrolment day
+    "m11": (0, False),  # no contact since enrolment on 01-01, 272 days
 }
-# Competitive job tenure (days from start to end, or censored on 09-30).
-TENURE = [(213, False), (60, False), (150, True), (486, False), (166, True)]
+# With the organisation's inactive_after_days at 365: m7 and m11 are followed to 09-30.
+FIRST_JOB_365 = {**FIRST_JOB, "m7": (241, False), "m11": (272, False)}
+# Competitive job tenure (days in the job, first and last day included, to its end or
+# censored on 09-30).
+TENURE = [(214, False), (61, False), (151, True), (488, False), (167, True)]
 
 
 def more_workers(tenant: Any, k: int = 6, start: dt.date = JUL_1, prefix: str = "W") -> list[Member]:

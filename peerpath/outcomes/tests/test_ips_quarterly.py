@@ -80,6 +80,19 @@ def test_out_of_work_at_entry_drops_members_in_a_competitive_job_when_enrolled(o
     assert q3["level"] == "minimal"
 
 
+def test_a_job_that_ended_before_enrolment_is_not_work_in_the_quarter_of_enrolment(org_a):
+    org_a.member.delete()  # only the members below
+    before = data.member(org_a, "E01", data.D(2026, 8, 15))
+    data.job(org_a, before, data.D(2026, 7, 1), data.D(2026, 8, 14))  # ended the day before enrolment
+    on_the_day = data.member(org_a, "E02", data.D(2026, 8, 15))
+    data.job(org_a, on_the_day, data.D(2026, 7, 1), data.D(2026, 8, 15))  # still held on the enrolment day
+    (q3,) = ips_quarterly.build(scope_of(org_a))["quarters"]
+    assert (q3["served"].value, q3["worked"].value) == (2, 1)
+    # E02 was already working when enrolled (the job started before the enrolment day); E01 was not
+    (q3,) = ips_quarterly.build(scope_of(org_a, options={"out_of_work_at_entry": True}))["quarters"]
+    assert (q3["served"].value, q3["worked"].value) == (1, 0)
+
+
 def test_other_organisations_are_not_counted(org_a, org_b):
     data.programme(org_b)
     (q3,) = ips_quarterly.build(scope_of(org_a))["quarters"]

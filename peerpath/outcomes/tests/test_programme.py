@@ -55,18 +55,35 @@ def test_quarters_cut_to_the_period_are_labelled_by_their_days(org_a):
     assert [row["label"] for row in r["employment"]] == ["2026-03-01..2026-03-31", "2026Q2", "2026-07-01..2026-07-31"]
 
 
-def first_job_rows(tenant) -> list[tuple[int, bool]]:
-    return list(data.FIRST_JOB.values()) + [((data.Q3_END - tenant.member.enrolment_date).days, False)]
+def first_job_rows(tenant, by_hand=None) -> list[tuple[int, bool]]:
+    return list((by_hand or data.FIRST_JOB).values()) + [((data.Q3_END - tenant.member.enrolment_date).days, False)]
 
 
-def test_median_days_to_first_job_not_reached_is_shown_as_not_estimable(built, org_a):
+def test_median_days_to_first_job_with_closed_and_out_of_contact_members_censored_early(built, org_a):
     _m, r = built
     rows = first_job_rows(org_a)
     kmf = KaplanMeierFitter().fit([d for d, _ in rows], event_observed=[o for _, o in rows])
-    assert r["first_job"]["members"].value == 11
-    assert r["first_job"]["started"].value == 5
-    assert np.isinf(kmf.median_survival_time_)  # S(212) = 7/11 × 5/6 ≈ 0.53
-    assert r["first_job"]["median"].value is None
+    assert r["first_job"]["members"].value == 10
+    assert r["first_job"]["started"].value == 4
+    assert r["first_job"]["already_working"].value == 1  # m4
+    # three rows censored at 0, 7 at risk: S(14) = 6/7, S(31) = 5/7, S(59) = 4/7; A0001 (≤ 162 days) and m8
+    # (162) censored; at 212 two left (m2, m5): S(212) = 4/7 × 1/2 = 2/7
+    assert kmf.survival_function_at_times(212).iloc[0] == pytest.approx(2 / 7)
+    assert r["first_job"]["median"].value == pytest.approx(kmf.median_survival_time_) == 212
+
+
+def test_the_organisations_days_without_contact_decide_who_is_followed(org_a):
+    from peerpath.outcomes.models import OutcomeSettings
+
+    data.programme(org_a)
+    OutcomeSettings.objects.create(organization=org_a.org, inactive_after_days=365, updated_by=org_a.users["admin"])
+    r = programme.build(scope_of(org_a))
+    rows = first_job_rows(org_a, data.FIRST_JOB_365)
+    kmf = KaplanMeierFitter().fit([d for d, _ in rows], event_observed=[o for _, o in rows])
+    # one row censored at 0 (m9), 9 at risk: S(59) = 6/9; at 212, four left (m2, m7, m5, m11): S = 6/9 × 3/4 = 1/2
+    assert kmf.survival_function_at_times(212).iloc[0] == pytest.approx(0.5)
+    assert r["first_job"]["median"].value == pytest.approx(kmf.median_survival_time_) == 212
+    assert r["first_job"]["inactive_after_days"] == "365"
 
 
 def test_median_days_to_first_job_is_lifelines_kaplan_meier(org_a):
@@ -77,7 +94,8 @@ def test_median_days_to_first_job_is_lifelines_kaplan_meier(org_a):
     rows = first_job_rows(org_a) + [(45, True)] * 4
     kmf = KaplanMeierFitter().fit([d for d, _ in rows], event_observed=[o for _, o in rows])
     ci = median_survival_times(kmf.confidence_interval_)
-    assert r["first_job"]["median"].value == pytest.approx(kmf.median_survival_time_) == 59  # S(59) = 7/15
+    # 11 at risk after the three zeros: S(14) = 10/11, S(31) = 9/11, S(45) = 5/11
+    assert r["first_job"]["median"].value == pytest.approx(kmf.median_survival_time_) == 45
     low, high = ci.iloc[0, 0], ci.iloc[0, 1]
     assert r["first_job"]["median_low"].value == pytest.approx(low) == 31
     assert np.isinf(high)  # the upper bound of the curve's CI never drops below 50%
@@ -162,13 +180,14 @@ def test_a_fixed_number_of_queries_whatever_the_data_size(org_a, django_assert_n
     data.plan(org_a, m)
     scope = scope_of(org_a, "2026Q2..2026Q3")
     # caseload 1, job starts 1, employment by quarter 1, hours and wages 3, helping 1,
-    # questionnaires due 3 (members, plan, last answers), time to first job 1, tenure 1.
-    with django_assert_num_queries(12):
+    # questionnaires due 3 (members, plan, last answers), time to first job 5 (members, settings, closing
+    # dates, last support and helping contacts), tenure 1, stable employment 2 (settings, jobs).
+    with django_assert_num_queries(18):
         small = programme.build(scope)
     data.more_workers(org_a, 15)
     for who in data.more_workers(org_a, 10, start=data.D(2026, 5, 1), prefix="V"):
         data.helping(org_a, who, m.m1, data.D(2026, 7, 3), 20)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(18):
         large = programme.build(scope_of(org_a, "2026Q2..2026Q3"))  # a scope is one run
     assert large["caseload"].value == small["caseload"].value + 25
 
@@ -245,3 +264,59 @@ def test_the_pdf_has_the_figures_in_both_languages(org_a, client_for, language):
     # Hours worked: 7360/7 + 6 × 92 days × 40 h / 7 = 4,206
     assert "4,206" in text or "4206" in text, text
     assert "205.00" not in text  # 2 members' wages: a small cell in an export
+
+
+# -- stable employment (Taiwan) ---------------------------------------------------------
+
+
+def test_stable_employment_counts_members_90_days_or_more_in_one_competitive_job(built):
+    _m, r = built
+    # competitive jobs held in 2026Q3, days to their end or 09-30, both days counted: m1 214, m2 61, m3 151
+    # (to 07-01), m4 488 → held 4, stable 3 (m1, m3, m4); m6's job ended 06-30, before the quarter
+    stable = r["stable"]
+    assert (stable["held"].value, stable["members"].value, stable["days"]) == (4, 3, "90")
+    assert stable["share"].value == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize(("days", "stable"), [(61, 4), (62, 3), (214, 2), (215, 1)])
+def test_stable_employment_follows_the_organisations_setting_and_counts_the_end_day(org_a, days, stable):
+    from peerpath.outcomes.models import OutcomeSettings
+
+    data.programme(org_a)
+    OutcomeSettings.objects.create(organization=org_a.org, stable_employment_days=days,
+                                   updated_by=org_a.users["admin"])
+    # m2 has 61 days (08-01 to 09-30), m1 214 (03-01 to 09-30), m4 488
+    assert programme.build(scope_of(org_a))["stable"]["members"].value == stable
+
+
+def test_each_organisation_counts_stable_employment_by_its_own_setting(org_a, org_b):
+    from peerpath.outcomes.models import OutcomeSettings
+    from peerpath.outcomes.period import parse_period
+    from peerpath.outcomes.scope import ReportScope
+
+    for tenant in (org_a, org_b):
+        who = data.member(tenant, "S01", data.D(2026, 1, 1))
+        data.job(tenant, who, data.D(2026, 6, 23))  # 100 days to 09-30
+    OutcomeSettings.objects.create(organization=org_b.org, stable_employment_days=120,
+                                   updated_by=org_b.users["admin"])
+    both = ReportScope(organizations=(org_a.org, org_b.org), period=parse_period("2026Q3"),
+                       today=data.D(2026, 10, 15), suppression=scope_of(org_a).suppression)
+    found = figures.stable_employment(both)
+    assert (found.held, found.stable) == (2, 1)  # A's member (90 days) is; B's (120 days) is not yet
+    assert programme.build(both)["stable"]["days"] == "Association A 90; Association B 120"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant"])
+def test_the_page_and_the_pdf_show_stable_employment(org_a, client_for, language):
+    data.programme(org_a)
+    data.more_workers(org_a, 6)  # from 07-01: 92 days, stable
+    data.more_workers(org_a, 4, start=data.D(2026, 8, 1), prefix="V")  # 61 days, not yet
+    # held 4 + 10 = 14, stable 3 + 6 = 9: 64.3% (no figure under 5: the PDF hides none)
+    page = get_report(client_for("coordinator"), "programme", period="2026Q3", language=language)
+    html = page.content.decode()
+    with translation.override(language):
+        label = gettext("Share in stable employment")
+    assert label in html and "64.3%" in html
+    text = " ".join(pdf_text(get_report(client_for("coordinator"), "programme", period="2026Q3",
+                                        language=language, pdf=True).content).split())
+    assert label in text and "64.3%" in text

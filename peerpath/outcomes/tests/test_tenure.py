@@ -41,10 +41,11 @@ def jobs(org_a):
 
 
 def arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Days in each job of ``JOBS``, its first and last day included."""
     durations, observed = [], []
     for start, end in JOBS:
         ended = end is not None and end <= CENSOR
-        durations.append(((end if ended else CENSOR) - start).days)
+        durations.append(((end if ended else CENSOR) - start).days + 1)
         observed.append(ended)
     return np.array(durations, dtype=float), np.array(observed)
 
@@ -126,10 +127,9 @@ def test_pdf_shows_the_median(client_for, org_a, jobs, language):
 
 @pytest.mark.parametrize("size", [3, 12])
 def test_fixed_number_of_queries(org_a, django_assert_num_queries, size):
-    staff = org_a.users["professional"]
-    for start, end in JOBS[:size]:
-        job(member(org_a.org, D(2024, 12, 1)), staff, start, end)
-    with django_assert_num_queries(2):
+    consented_jobs(org_a, JOBS[:size])
+    # all jobs, first jobs; time to first job: members, settings, and two for the last contacts
+    with django_assert_num_queries(6):
         tenure.build(scope_for(org_a.org, PERIOD, research_only=True))
 
 
@@ -181,3 +181,50 @@ def test_pdf_does_not_print_one_ended_job(client_for, org_a):
     response = get_report(client_for("coordinator"), "tenure", pdf=True, period=PERIOD)
     text = " ".join(pdf_text(response.content).split())
     assert "6 jobs of 6 members: < 5 ended, hidden ongoing (censored)." in text
+
+
+def test_each_members_first_competitive_job_weighs_once(org_a):
+    staff = org_a.users["professional"]
+    many = member(org_a.org, D(2024, 12, 1))
+    job(many, staff, D(2025, 1, 1), D(2025, 1, 10))  # 10 days: the first job since enrolment
+    job(many, staff, D(2025, 2, 1), D(2025, 2, 5))  # 5 days
+    job(many, staff, D(2025, 3, 1), D(2025, 3, 1))  # 1 day (started and ended on one day)
+    one = member(org_a.org, D(2024, 12, 1))
+    job(one, staff, D(2025, 1, 1), D(2025, 4, 10))  # 100 days
+    r = tenure.build(scope_for(org_a.org, PERIOD))
+    # all jobs: 1, 5, 10, 100 days, all ended: the curve reaches 50% at 5 days
+    assert (r["tenure"]["rows"].value, r["tenure"]["members"].value, r["tenure"]["median"].value) == (4, 2, 5.0)
+    # first jobs: 10 and 100 days: 50% at 10 days
+    first = r["first_tenure"]
+    assert (first["rows"].value, first["members"].value, first["events"].value) == (2, 2, 2)
+    assert first["median"].value == 10.0
+    assert KaplanMeierFitter().fit([10, 100], [True, True]).median_survival_time_ == 10.0
+
+
+def test_page_labels_every_job_and_the_first_job_apart_and_says_how_days_are_counted(client_for, org_a, jobs):
+    html = get_report(client_for("coordinator"), "tenure", period=PERIOD).content.decode()
+    assert "Time to job end: competitive jobs" in html
+    assert "Time to job end: each member’s first competitive job (IPS)" in html.replace("&#x27;", "’").replace("'", "’")
+    assert "a job that starts and ends on the same day lasted one day" in html
+    assert "Already in a competitive job at enrolment (left out)" in html
+    assert "no contact for more than 180 days" in html
+
+
+def test_time_to_first_job_counts_who_was_left_out_and_why_follow_up_ended(org_a):
+    from peerpath.outcomes.tests.programme_data import contact
+
+    staff = org_a.users["professional"]
+    working = member(org_a.org, D(2025, 2, 1))
+    job(working, staff, D(2024, 6, 1))  # working at enrolment: left out
+    found = member(org_a.org, D(2025, 2, 1))
+    job(found, staff, D(2025, 3, 3))  # 30 days
+    quiet = member(org_a.org, D(2025, 2, 1))
+    contact(org_a, quiet, D(2025, 6, 1))  # out of contact: followed to 2025-06-01 (120 days)
+    org_a.member.delete()  # the fixture's member: not part of this count
+    r = tenure.build(scope_for(org_a.org, PERIOD))
+    f = r["first_job"]
+    assert (f["enrolled"].value, f["already_working"].value, f["rows"].value) == (3, 1, 2)
+    assert (f["events"].value, f["censored"].value) == (1, 1)
+    assert (f["censored_followed"].value, f["censored_closed"].value, f["censored_out_of_contact"].value) == (0, 0, 1)
+    kmf = KaplanMeierFitter().fit([30, 120], [True, False])
+    assert f["points"][1]["estimate"].value == pytest.approx(kmf.survival_function_at_times(90).iloc[0]) == 0.5

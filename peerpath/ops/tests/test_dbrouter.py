@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -109,3 +110,14 @@ def test_a_queued_research_export_reads_its_members_from_the_replica(org_a, repl
     assert job.state == "done", job.error
     assert job.n_members == 2
     assert '"members_member"' in _sql(on_replica) and '"members_consent"' in _sql(on_replica)
+
+
+def test_the_report_command_reads_the_replica(org_a, replica, tmp_path):
+    data.programme(org_a)
+    replica.sync()
+    out = tmp_path / "programme.html"
+    with replica.captured() as on_replica, CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary:
+        call_command("report", "programme", "--period", "2026Q3", "--format", "html", "--org", org_a.org.slug,
+                     "--language", "en", "-o", str(out))
+    assert out.exists() and "Programme" in out.read_text(encoding="utf-8")
+    assert '"employment_job"' in _sql(on_replica) and '"employment_job"' not in _sql(on_primary)

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from peerpath.audit.models import Event
+from peerpath.ops.dbrouter import replica_reads
 from peerpath.outcomes import registry
 from peerpath.outcomes.forms import command_scope
 from peerpath.outcomes.pdf import REPORT_PRINT, html_to_pdf, render_html, report_context
@@ -91,7 +92,8 @@ class Command(BaseCommand):
                                   today=timezone.localdate(), options=values, language=options["language"])
         except PeriodError as exc:
             raise CommandError(f"--period: {exc}") from None
-        data = report.build(scope)
+        with replica_reads():  # on the read replica, if there is one (peerpath/ops/dbrouter.py)
+            data = report.build(scope)
         if options["audit_disclosure"]:
             audit_report(scope, report.slug, event=Event.REPORT_VIEW, via="command", check="disclosure")
             self._audit_disclosure(report.slug, scope, data)

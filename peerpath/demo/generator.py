@@ -22,6 +22,9 @@ REFERRALS = [
     ("hospital_ot", 35), ("day_ward", 20), ("clinic", 20), ("self", 8), ("agency", 10), ("family", 4), ("peer", 3),
 ]
 DIAGNOSES = ["思覺失調症", "雙相情緒障礙症", "重鬱症", "情感性思覺失調症", "焦慮症"]
+# Members of the main organisation: enough for about 150 jobs over the three years of
+# peer groups, so that the process→outcome analysis has the power it needs (shape.py).
+DEFAULT_SIZE = 130
 DISTRICTS = ["中正區", "大安區", "信義區", "萬華區", "文山區", "北投區", "板橋區", "新店區"]
 
 
@@ -94,10 +97,11 @@ class DemoPlan:
 
 
 # Domain apps that add to the demo, in order (a later one may read an earlier one's
-# part of the plan). Each module has ``extend_plan(rng, plan)`` and ``load(plan, ctx)``.
+# part of the plan: the employment part reads the groups' rosters, see shape.py).
+# Each module has ``extend_plan(rng, plan)`` and ``load(plan, ctx)``.
 EXTENSIONS = (
-    "peerpath.employment.demo",
     "peerpath.groups.demo",
+    "peerpath.employment.demo",
     "peerpath.pathway.demo",
     "peerpath.safety.demo",
     "peerpath.portal.demo",
@@ -248,7 +252,7 @@ def _questionnaires(rng: random.Random, m: MemberPlan, today: dt.date) -> None:
         reason = "periodic"
 
 
-def plan(seed: int = 2026, today: dt.date | None = None, size: int = 60) -> DemoPlan:
+def plan(seed: int = 2026, today: dt.date | None = None, size: int = DEFAULT_SIZE) -> DemoPlan:
     """The whole demo as data: same seed and day, same plan."""
     rng = random.Random(seed)
     today = today or dt.date.today()  # noqa: DTZ011 - the caller passes the local date

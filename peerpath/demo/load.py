@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,22 +27,33 @@ from peerpath.tenancy.models import Membership, Organization
 
 
 def _questionnaires(member: Member, p: Any, recorded_by: Any) -> None:
-    """Completed questionnaires, scored by the engine like any other; safety answers
-    older than a week are marked as followed up."""
+    """Completed questionnaires (written together), scored by the engine like any
+    other, in the order they were taken (a deterioration flag compares with the
+    previous score). Safety answers are marked as followed up by ``_followed_up``."""
     now = timezone.now()
-    for q in p.questionnaires:
-        instrument = library()[q.instrument_id]
-        administration = Administration.objects.create(
-            organization=member.organization, member=member, instrument_id=instrument.id,
-            instrument_version=instrument.version, mode=q.mode, reason=q.reason,
+    instruments = library()
+    administrations = Administration.objects.bulk_create([
+        Administration(
+            organization=member.organization, member=member, instrument_id=q.instrument_id,
+            instrument_version=instruments[q.instrument_id].version, mode=q.mode, reason=q.reason,
             status=AdministrationStatus.COMPLETED, language=member.preferred_language, taken_on=q.taken_on,
             answers={k: float(v) for k, v in q.answers.items()}, created_by=recorded_by, completed_at=now,
         )
-        store_scores(administration, instrument, new=True)
-        if (timezone.localdate() - q.taken_on).days > 7:
-            ResultFlag.objects.filter(administration=administration).update(
-                followed_up_by=recorded_by, followed_up_at=now
-            )
+        for q in p.questionnaires
+    ])
+    for administration in administrations:
+        store_scores(administration, instruments[administration.instrument_id], new=True)
+
+
+def _followed_up(orgs: list[Organization]) -> None:
+    """Flags on questionnaires older than a week are marked as followed up by whoever
+    recorded the questionnaire (one update)."""
+    from django.db.models import OuterRef, Subquery
+
+    recorder = Administration.objects.filter(pk=OuterRef("administration_id")).values("created_by_id")[:1]
+    ResultFlag.objects.filter(
+        organization__in=orgs, administration__taken_on__lt=timezone.localdate() - dt.timedelta(days=7)
+    ).update(followed_up_by_id=Subquery(recorder), followed_up_at=timezone.now())
 
 
 # The demo's measurement plan: the questionnaires the generator fills in.
@@ -103,15 +116,19 @@ def _load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     if found := broken_rules(plan):
         raise ValueError("the demo plan breaks the rules of members.rules:\n" + "\n".join(found))
     User = get_user_model()
+    # The published demo password, hashed once for every demo login (hashing is slow on purpose).
+    hashed = make_password(password)
     orgs = {
         o.key: Organization.objects.create(name=o.name, slug=o.slug) for o in plan.orgs
     }
     users: dict[str, Any] = {}
     for s in plan.staff:
         user = User.objects.create_user(
-            username=s.username, password=password, first_name=s.given_name, last_name=s.family_name,
+            username=s.username, password=None, first_name=s.given_name, last_name=s.family_name,
             email=f"{s.username}@example.org",
         )
+        user.password = hashed
+        user.save(update_fields=["password"])
         users[s.username] = user
         for key in s.orgs:
             Membership.objects.create(user=user, organization=orgs[key], role=s.role, discipline=s.discipline)
@@ -160,7 +177,9 @@ def _load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
         (p for p in active if p.questionnaires and (plan.today - max(q.taken_on for q in p.questionnaires)).days >= 80),
         active[0],
     )
-    portal_user = User.objects.create_user(username="member", password=password)
+    portal_user = User.objects.create_user(username="member", password=None)
+    portal_user.password = hashed
+    portal_user.save(update_fields=["password"])
     MemberAccount.objects.create(
         organization=orgs["main"], member=by_code[("main", first_active.code)], user=portal_user,
         created_by=users["coordinator"],
@@ -168,6 +187,7 @@ def _load(plan: DemoPlan, password: str | None = None) -> dict[str, Any]:
     for org in orgs.values():
         for instrument_id, trigger, days in DEMO_PLAN:
             PlanRule.objects.create(organization=org, instrument_id=instrument_id, trigger=trigger, interval_days=days)
+    _followed_up(list(orgs.values()))
     ctx = LoadContext(orgs=orgs, users=users, members=by_code, coordinators=coordinators)
     for module in EXTENSIONS:
         importlib.import_module(module).load(plan, ctx)

@@ -12,6 +12,12 @@ bypassing the ORM). Encrypted fields are encrypted once per distinct value (per
 table and organisation); optional ones stay empty. Scores come from the scoring
 engine, vectorised over all responses of an instrument in an organisation.
 Rows are written without model signals: no history rows, alerts or result flags.
+
+Shape: the same rule as the demo association (``peerpath.demo.shape``): members
+further on in recovery join the groups more often; who works is drawn with
+``shape.work_chance`` (group attendance, helping role, stage); a job's tenure with
+``shape.tenure_days`` (half the ending hazard after group attendance in the
+``shape.WINDOW_DAYS`` days before the job).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
+from peerpath.demo import shape
 from peerpath.demo.bulk import TableWriter
 from peerpath.demo.generator import DIAGNOSES, GIVEN, SURNAMES
 from peerpath.measures.library import library
@@ -42,10 +49,9 @@ CLIMATE = "gcqs"  # after group sessions, filling the questionnaire total
 WAVE_DAYS = 91
 YEARS = 5  # enrolment dates over the last five years
 SLOTS = 12  # places on each group's roster (one attendance row per place and session)
-GROUP_WEEKS = 104  # weekly sessions over about two years
+GROUP_WEEKS = shape.GROUP_WEEKS  # weekly sessions over three years
 EMPLOYERS_PER_ORG = 40
 COMPETITIVE = 0.85
-ENDED = 0.75  # chance a job ends before today; with later starts censored, about 55% of jobs end
 # Full scale (and anything above this many members) needs PostgreSQL.
 SQLITE_MAX_MEMBERS = 2_000
 
@@ -93,6 +99,7 @@ class _Member:
     exit: dt.date  # questionnaires stop here (today for active members)
     base: float  # latent wellbeing at enrolment
     attend: float  # chance of attending a session
+    stage: int = 0  # recovery stage reached (index into the stages)
 
 
 def build(
@@ -114,10 +121,10 @@ def build(
             rng = random.Random(f"{seed}:{i}")
             nrng = np.random.default_rng([seed, i])
             members = _members(writer, rng, org_id, staff[org_id], member_counts[i], today)
-            attended = _groups(writer, rng, org_id, staff[org_id], members, attendance_counts[i], today)
+            attended, periods = _groups(writer, rng, org_id, staff[org_id], members, attendance_counts[i], today)
             _questionnaires(writer, rng, nrng, org_id, staff[org_id], members, attended, admin_counts[i], today)
-            _employment(writer, rng, org_id, staff[org_id], members, job_counts[i], today)
-            _helping(writer, rng, org_id, staff[org_id], members, today)
+            helpers = _helping(writer, rng, org_id, staff[org_id], members, today)
+            _employment(writer, rng, org_id, staff[org_id], members, job_counts[i], today, periods, helpers)
             if (i + 1) % 5 == 0 or i + 1 == len(orgs):
                 say(f"organisation {i + 1} of {len(orgs)} written")
         writer.finish()
@@ -218,8 +225,10 @@ def _members(
     stage_rows = []
     for m in members:
         at = rng.randint(0, 2)
+        m.stage = at
         stage_rows.append((org_id, m.id, stages[at], m.enrolled, by))
         if (today - m.enrolled).days > 180 and rng.random() < 0.5:
+            m.stage = at + 1
             stage_rows.append((org_id, m.id, stages[at + 1], m.enrolled + dt.timedelta(days=rng.randint(90, 180)), by))
     writer.write(StageChange, ["organization_id", "member_id", "stage", "changed_on", "recorded_by_id"], stage_rows)
     writer.write(CareTeamAssignment, ["organization_id", "member_id", "role", "professional_id", "started_on",
@@ -233,9 +242,11 @@ def _members(
 def _groups(
     writer: TableWriter, rng: random.Random, org_id: int, staff: _Staff, members: list[_Member], target: int,
     today: dt.date,
-) -> list[tuple[int, dt.date]]:
+) -> tuple[list[tuple[int, dt.date]], dict[int, list[tuple[dt.date, dt.date | None]]]]:
     """Weekly groups with a roster of SLOTS places; one attendance row per occupied place
-    and session. Returns (member id, session date) of every attended session."""
+    and session; a free place goes to a member further on in recovery more often
+    (``shape.group_chance``). Returns (member id, session date) of every attended
+    session, and each member's roster periods (joined, left or None)."""
     from peerpath.groups.models import Attendance, PeerGroup, RosterEntry, Session
 
     n_groups = max(1, math.ceil(target / (SLOTS * GROUP_WEEKS)))
@@ -271,7 +282,8 @@ def _groups(
                     slot = None
                 if slot is None:
                     picks = (by_enrolment[rng.randrange(eligible)] for _ in range(20 if eligible else 0))
-                    member = next((m for m in picks if m.id not in present), None)
+                    member = next((m for m in picks if m.id not in present
+                                   and rng.random() < shape.group_chance(m.stage)), None)
                     if member is None:
                         continue
                     present.add(member.id)
@@ -294,7 +306,10 @@ def _groups(
     writer.write(RosterEntry, ["organization_id", "group_id", "member_id", "joined_on", "left_on"], roster)
     writer.write(Session, ["id", "organization_id", "group_id", "date", "recorded_by_id"], sessions)
     writer.write(Attendance, ["organization_id", "session_id", "member_id", "status"], attendance)
-    return attended
+    periods: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for _org, _group, member_id, joined, left in roster:
+        periods.setdefault(member_id, []).append((joined, left))
+    return attended, periods
 
 
 def _questionnaires(
@@ -363,10 +378,12 @@ def _questionnaires(
 
 def _employment(
     writer: TableWriter, rng: random.Random, org_id: int, staff: _Staff, members: list[_Member], target: int,
-    today: dt.date,
+    today: dt.date, periods: dict[int, list[tuple[dt.date, dt.date | None]]], helpers: set[int],
 ) -> None:
-    """Employers, job development contacts, chains of jobs (about 55% ended, with a
-    JobEnding on the same day as Job.end_date) and follow-along support contacts."""
+    """Employers, job development contacts, chains of jobs (a JobEnding on the same day
+    as Job.end_date) and follow-along support contacts. Members are taken in an order
+    drawn with ``shape.work_chance`` (weighted sampling without replacement) until
+    the target number of jobs; a job lasts ``shape.tenure_days``."""
     from peerpath.employment.models import Employer, EmployerContact, Job, JobEnding, SupportContact
 
     sectors = ["food_service", "retail", "cleaning", "office", "manufacturing", "logistics", "care_work"]
@@ -387,8 +404,9 @@ def _employment(
     endings: list[tuple[Any, ...]] = []
     support: list[tuple[Any, ...]] = []
     job_id = writer.next_id(Job)
-    order = list(members)
-    rng.shuffle(order)
+    # Efraimidis–Spirakis: u^(1/w) in decreasing order samples without replacement with weights w.
+    order = sorted(members, key=lambda m: rng.random() ** (
+        1 / shape.work_chance(m.stage, m.id in periods, m.id in helpers)), reverse=True)
     for k, m in enumerate(order):
         if len(jobs) >= target:
             break
@@ -399,13 +417,15 @@ def _employment(
         employer = rng.choice(employer_ids)
         contacts.append((org_id, employer, m.enrolled + dt.timedelta(days=rng.randint(0, (start - m.enrolled).days)),
                          "visit", m.id, specialist))
+        frailty = shape.frailty(rng)
         while start < today and len(jobs) < target:
             competitive = rng.random() < COMPETITIVE
             criteria = [True, True, True] if competitive else [rng.random() < 0.5 for _ in range(3)]
             if not competitive and all(criteria):
                 criteria[rng.randrange(3)] = False
-            end = start + dt.timedelta(days=int(rng.expovariate(1 / 320)))
-            ended = rng.random() < ENDED and end < today
+            end = start + dt.timedelta(
+                days=shape.tenure_days(rng, shape.in_groups_before(periods.get(m.id, []), start), frailty))
+            ended = end < today
             jobs.append((job_id, org_id, m.id, employer, "職員", start, end if ended else None,
                          Decimal(rng.choice([8, 12, 16, 20, 24, 30, 40])),
                          Decimal(f"{rng.uniform(190, 260):.2f}"), "TWD", *criteria,
@@ -440,8 +460,9 @@ def _employment(
 
 def _helping(
     writer: TableWriter, rng: random.Random, org_id: int, staff: _Staff, members: list[_Member], today: dt.date
-) -> None:
-    """About one member in ten is a peer buddy who logs helping contacts."""
+) -> set[int]:
+    """About one member in ten is a peer buddy who logs helping contacts. Returns
+    the buddies' member ids."""
     from peerpath.pathway.models import HelperRole, HelpingContact
 
     helpers = [m for m in members if rng.random() < 0.1 and (today - m.enrolled).days > 120]
@@ -459,3 +480,4 @@ def _helping(
     writer.write(HelperRole, ["organization_id", "member_id", "role", "started_on", "recorded_by_id"], roles)
     writer.write(HelpingContact, ["organization_id", "helper_id", "helped_id", "kind", "minutes", "date",
                                   "logged_by_id"], contacts)
+    return {h.id for h in helpers}

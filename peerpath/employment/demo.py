@@ -2,7 +2,9 @@
 
 ``extend_plan`` plans, as plain data in ``plan.extras["employment"]``: employers
 and job development, vocational profiles, job search, jobs with realistic time to
-a first job and varied tenure, endings with reasons, support contacts from both
+a first job and varied tenure, endings with reasons (who works and how long a job
+lasts follow ``peerpath.demo.shape``: more often and longer for members who take
+part in the peer groups, read from the groups part of the plan), support contacts from both
 tracks every one to four weeks while someone works, and referrals in every step.
 A few working members are deliberately left without a contact for two to three
 weeks, and one or two recent job endings without a contact since, so that the
@@ -16,7 +18,8 @@ import math
 import random
 from typing import Any
 
-from peerpath.demo.generator import DISTRICTS, GIVEN, SURNAMES, DemoPlan, MemberPlan
+from peerpath.demo import shape
+from peerpath.demo.generator import DISTRICTS, GIVEN, STAGES, SURNAMES, DemoPlan, MemberPlan
 from peerpath.employment.demo_plan import (
     EmployerContactPlan,
     EmployerPlan,
@@ -29,6 +32,7 @@ from peerpath.employment.demo_plan import (
     SearchPlan,
     SupportPlan,
 )
+from peerpath.groups.demo import roster_periods
 
 PROFESSIONALS = {"main": ["specialist", "specialist2", "ot"], "harbour": ["harbour_ot"]}
 SPECIALISTS = {"main": ["specialist", "specialist2"], "harbour": ["harbour_ot"]}
@@ -66,7 +70,9 @@ SEARCH_NOTES = ["面試前一起練習自我介紹", "自己上網投遞履歷",
 SUPPORT_NOTES = ["主管反映工作穩定", "討論與同事的相處", "調整上班時間", "談到疲累與睡眠", "", "", ""]
 PEER_NOTES = ["一起吃午餐聊工作近況", "分享自己第一份工作的經驗", "提醒回診與休息", "", ""]
 ENDING_REASONS = [("quit", 28), ("fired", 9), ("laid_off", 12), ("temporary_ended", 18), ("better_job", 15)]
-WORKING_SHARE = 0.58  # of active members, working at some time (IPS programmes: about 40–60%)
+NOT_ACTIVE_WORK = 0.6  # members no longer active worked less often (times shape.work_chance)
+MAX_JOBS = 4  # jobs of one member
+STOP_LOOKING = 0.2  # chance that a member stops looking for work after a job ends
 PLANNED_SHARE = {"quit": 0.4, "fired": 0.05, "laid_off": 0.15, "temporary_ended": 0.85, "better_job": 0.9}
 
 
@@ -198,13 +204,11 @@ def _support(rng: random.Random, m: MemberPlan, job_index: int, start: dt.date, 
         day += _days(rng, 14, 28)
 
 
-def _tenure(rng: random.Random) -> int:
-    band = rng.choices(["short", "medium", "long"], weights=[25, 40, 35])[0]
-    return {"short": rng.randint(14, 90), "medium": rng.randint(91, 365), "long": rng.randint(366, 900)}[band]
-
-
-def _work(rng: random.Random, m: MemberPlan, today: dt.date, out: EmploymentPlan, works: bool) -> None:
-    """Jobs, endings, job search and support contacts of one member."""
+def _work(rng: random.Random, m: MemberPlan, today: dt.date, out: EmploymentPlan, works: bool,
+          groups: list[tuple[dt.date, dt.date | None]]) -> None:
+    """Jobs, endings, job search and support contacts of one member. How long a job
+    lasts follows ``peerpath.demo.shape``: longer after taking part in a peer group
+    (``groups``: the member's roster periods)."""
     enrolled_days = (today - m.enrolment_date).days
     seeking_since = m.enrolment_date + _days(rng, 7, 30)
     if not works:
@@ -219,7 +223,8 @@ def _work(rng: random.Random, m: MemberPlan, today: dt.date, out: EmploymentPlan
     employers = [e for e in out.employers if e.org == m.org]
     peer_support = rng.random() < 0.75
     disclosure = rng.choices(["full", "partial", "none"], weights=[45, 30, 25])[0]
-    for _ in range(3):
+    frailty = shape.frailty(rng)
+    for _ in range(MAX_JOBS):
         if start >= horizon:
             break
         employer = rng.choice(employers)
@@ -233,7 +238,7 @@ def _work(rng: random.Random, m: MemberPlan, today: dt.date, out: EmploymentPlan
                 kind=rng.choice(["visit", "phone", "meeting"]), outcome=rng.choice(["可安排面試", "談工作內容與時間"]),
                 by=rng.choice(SPECIALISTS[m.org]), member_code=m.code,
             ))
-        end = start + dt.timedelta(days=_tenure(rng))
+        end = start + dt.timedelta(days=shape.tenure_days(rng, shape.in_groups_before(groups, start), frailty))
         ending = None
         if end < horizon:
             reason = _weighted(rng, ENDING_REASONS)
@@ -263,9 +268,9 @@ def _work(rng: random.Random, m: MemberPlan, today: dt.date, out: EmploymentPlan
                     place=rng.choice(["office", "phone"]), minutes=30, job=len(out.jobs) - 1,
                     note="談離職後的打算", by=_staff_of(m),
                 ))
-            if rng.random() < 0.4:
+            if rng.random() < STOP_LOOKING:
                 break
-            start = ending.on + _days(rng, 30, 200)
+            start = ending.on + _days(rng, 21, 150)
         else:
             start = ending.on + _days(rng, 1, 14)
 
@@ -337,16 +342,20 @@ def _referrals(rng: random.Random, plan: DemoPlan, out: EmploymentPlan) -> None:
         ))
 
 
-def _workers(rng: random.Random, members: list[MemberPlan], today: dt.date) -> set[tuple[str, str]]:
-    """Who works at some time: about 58% of active members (none of those enrolled
-    in the last three weeks), and fewer of those no longer active."""
+def _workers(rng: random.Random, plan: DemoPlan, attenders: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Who works at some time (``shape.work_chance``): more often members further on
+    in recovery, those who attend peer groups and the peer mentors; none enrolled in
+    the last three weeks, and fewer of those no longer active."""
+    today = plan.today
+    helpers = {(m.org, m.mentor_code) for m in plan.members if m.mentor_code}
     chosen: set[tuple[str, str]] = set()
-    for org in ("main", "harbour"):
-        active = [m for m in members if m.org == org and m.status == "active"]
-        eligible = [m for m in active if (today - m.enrolment_date).days >= 21]
-        k = min(len(eligible), round(WORKING_SHARE * len(active)))
-        chosen |= {(m.org, m.code) for m in rng.sample(eligible, k)}
-        chosen |= {(m.org, m.code) for m in members if m.org == org and m.status != "active" and rng.random() < 0.4}
+    for m in plan.members:
+        if (today - m.enrolment_date).days < 21:
+            continue
+        key = (m.org, m.code)
+        p = shape.work_chance(STAGES.index(m.stages[-1][1]), key in attenders, key in helpers)
+        if rng.random() < p * (1 if m.status == "active" else NOT_ACTIVE_WORK):
+            chosen.add(key)
     return chosen
 
 
@@ -355,10 +364,16 @@ def extend_plan(rng: random.Random, plan: DemoPlan) -> None:
     out = EmploymentPlan()
     today = plan.today
     _employers(rng, today, out)
-    workers = _workers(rng, plan.members, today)
+    groups = roster_periods(plan)
+    workers = _workers(rng, plan, set(groups))
+    # Each member's working life from a stream of its own, so that the group sessions
+    # (on fixed weekdays, a few days apart on another day) change only that member's jobs.
+    streams = {(m.org, m.code): rng.getrandbits(64) for m in plan.members}
     for m in plan.members:
         _profiles(rng, m, today, out)
-        _work(rng, m, today, out, (m.org, m.code) in workers)
+        key = (m.org, m.code)
+        work_rng = random.Random(streams[key])  # noqa: S311 - synthetic data, not secrets
+        _work(work_rng, m, today, out, key in workers, groups.get(key, []))
     active = {(m.org, m.code) for m in plan.members if m.status == "active"}
     _alert_cases(rng, today, out, active)
     _referrals(rng, plan, out)

@@ -1,10 +1,14 @@
 """The groups app's part of the demo association (see peerpath/demo/generator.py).
 
 Main organisation: a job-retention, a job-seeking and a helper-training group,
-weekly for a year, each led by a peer leader ("peerleader" / "peerleader2") with a
-professional co-facilitator ("ot" / "specialist"). Harbour: one open group
-co-facilitated by "harbour_ot" and without a peer leader (harbour has no peer
-leader staff; the group page shows "—"). Rosters with joins and leaves,
+weekly for three years (``shape.GROUP_WEEKS``), each led by a peer leader
+("peerleader" / "peerleader2") with a professional co-facilitator ("ot" /
+"specialist"). Harbour: one open group co-facilitated by "harbour_ot" and without a
+peer leader (harbour has no peer leader staff; the group page shows "—"). Who
+joins follows ``peerpath.demo.shape`` (members further on in recovery more often);
+the employment part of the demo reads the rosters (``roster_periods``), so this
+part is planned first. Rosters with joins and leaves (about a year or more each,
+a few members coming back),
 attendance that differs by member (a steady core, some irregular, a few drifting
 away; two members miss their last three sessions), versioned norms, feedback
 notes, critical incidents coded by the coordinator with a plausible factor mix
@@ -15,12 +19,16 @@ All text is synthetic.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from typing import Any
 
-from peerpath.demo.generator import DemoPlan
+from peerpath.demo import shape
+from peerpath.demo.generator import STAGES, DemoPlan
 
-WEEKS = 52
+WEEKS = shape.GROUP_WEEKS  # three years of weekly sessions
+# How a joiner's group is chosen among an organisation's groups.
+GROUP_WEIGHTS = {"job_retention": 40, "job_seeking": 40, "helper_training": 20, "open": 1}
 
 GROUPS = [
     # org, name, kind, weekday, schedule, place, peer leader, co-facilitator, second coder
@@ -102,26 +110,36 @@ def _second_coding(rng: random.Random, first: list[str]) -> list[str]:
     return sorted(codes)
 
 
-def _roster(rng: random.Random, pool: list[Any], start: dt.date, today: dt.date) -> list[dict[str, Any]]:
-    """8–15 members at any time: a founding core, later joiners, some who leave (one rejoins)."""
-    rng.shuffle(pool)
-    eligible = [m for m in pool if m.enrolment_date <= today - dt.timedelta(days=45)]
+def _stage_index(m: Any) -> int:
+    """The member's latest recovery stage as an index into ``generator.STAGES``."""
+    return STAGES.index(m.stages[-1][1]) if m.stages else 0
+
+
+def _joiners(rng: random.Random, pool: list[Any], today: dt.date) -> list[Any]:
+    """Members who take part in peer groups at some time: members further on in
+    recovery join more often (``shape.group_chance``); none enrolled in the last weeks."""
+    return [m for m in pool if m.enrolment_date <= today - dt.timedelta(days=45)
+            and rng.random() < shape.group_chance(_stage_index(m))]
+
+
+def _roster(rng: random.Random, joiners: list[Any], start: dt.date, today: dt.date) -> list[dict[str, Any]]:
+    """Roster periods over the groups' three years: each joiner comes a few weeks
+    after enrolment (or in the first months of the group), stays about a year or
+    more (many to this day), and a few come back after a break."""
     entries: list[dict[str, Any]] = []
-    founders, later = eligible[:10], eligible[10:15]
-    for m in founders:
-        entries.append({"code": m.code, "joined": max(start, m.enrolment_date), "left": None})
-    for m in later:
-        joined = max(start + dt.timedelta(days=rng.randint(60, 300)), m.enrolment_date)
-        if joined < today - dt.timedelta(days=30):
-            entries.append({"code": m.code, "joined": joined, "left": None})
-    for entry in rng.sample(entries, k=min(3, len(entries))):
-        left = entry["joined"] + dt.timedelta(days=rng.randint(60, 200))
-        if left < today - dt.timedelta(days=14):
-            entry["left"] = left
-    leavers = [e for e in entries if e["left"] is not None and e["left"] < today - dt.timedelta(days=90)]
-    if leavers:
-        first = leavers[0]
-        entries.append({"code": first["code"], "joined": first["left"] + dt.timedelta(days=60), "left": None})
+    for m in joiners:
+        founder = m.enrolment_date < start - dt.timedelta(days=14) and rng.random() < 0.5
+        joined = start if founder else max(start + dt.timedelta(days=rng.randint(0, 120)),
+                                           m.enrolment_date + dt.timedelta(days=rng.randint(14, 90)))
+        if joined > today - dt.timedelta(days=30):
+            continue
+        stay = int(rng.lognormvariate(math.log(420), 0.6))
+        left = joined + dt.timedelta(days=stay)
+        entry = {"code": m.code, "joined": joined, "left": left if left < today - dt.timedelta(days=14) else None}
+        entries.append(entry)
+        if entry["left"] is not None and entry["left"] < today - dt.timedelta(days=150) and rng.random() < 0.2:
+            again = entry["left"] + dt.timedelta(days=rng.randint(60, 120))
+            entries.append({"code": m.code, "joined": again, "left": None})
     return entries
 
 
@@ -164,27 +182,45 @@ def extend_plan(rng: random.Random, plan: DemoPlan) -> None:
     today = plan.today
     start = today - dt.timedelta(weeks=WEEKS)
     groups: list[dict[str, Any]] = []
-    for org, name, kind, weekday, schedule, place, leader, co, second in GROUPS:
+    # Who joins which group: each joiner one group of the organisation (weighted),
+    # about a quarter of them a second one as well.
+    members_of: dict[int, list[Any]] = {i: [] for i in range(len(GROUPS))}
+    for org in ("main", "harbour"):
+        indices = [i for i, g in enumerate(GROUPS) if g[0] == org]
+        weights = [GROUP_WEIGHTS[GROUPS[i][2]] for i in indices]
         pool = [m for m in plan.members if m.org == org and m.status == "active"]
-        roster = _roster(rng, pool, start, today)
+        for m in _joiners(rng, pool, today):
+            first = rng.choices(indices, weights=weights)[0]
+            members_of[first].append(m)
+            others = [i for i in indices if i != first]
+            if others and rng.random() < 0.25:
+                members_of[rng.choice(others)].append(m)
+    # Rosters first, then each group's sessions from a stream of its own: session
+    # dates fall on the group's weekday, so they sit a few days apart from one day to
+    # the next, and the rosters (which the employment part reads) stay the same.
+    rosters = [_roster(rng, members_of[i], start, today) for i in range(len(GROUPS))]
+    streams = [rng.getrandbits(64) for _ in GROUPS]
+    for i, (org, name, kind, weekday, schedule, place, leader, co, second) in enumerate(GROUPS):
+        roster = rosters[i]
+        grng = random.Random(streams[i])  # noqa: S311 - synthetic data, not secrets
         current = [e["code"] for e in roster if e["left"] is None]
-        drifting = set(rng.sample(current, k=min(2, len(current))))
+        drifting = set(grng.sample(current, k=min(2, len(current))))
         days = _weekly(start, weekday, today)
         first_day = days[0]
         norms: list[dict[str, Any]] = [{"text": t, "proposed_by": "團體共識", "proposed_on": first_day, "agreed_on": first_day,
-                  "retired_on": None, "supersedes": None} for t in rng.sample(NORMS, k=rng.randint(4, 6))]
+                  "retired_on": None, "supersedes": None} for t in grng.sample(NORMS, k=grng.randint(4, 6))]
         revised_on = first_day + dt.timedelta(weeks=20)
         norms.append({"text": REVISED, "proposed_by": current[0] if current else "團體", "proposed_on": revised_on,
                       "agreed_on": revised_on + dt.timedelta(days=7), "retired_on": None, "supersedes": 0})
         norms[0]["retired_on"] = revised_on + dt.timedelta(days=7)
-        sessions = _sessions(rng, days, roster, drifting, today)
+        sessions = _sessions(grng, days, roster, drifting, today)
         gcqs = []
         if org == "main":
             for s in sessions[-GCQS_SESSIONS:]:
                 for code, status in s["attendance"].items():
-                    if status in ("present", "late") and rng.random() < 0.7:
-                        engaged = rng.uniform(3.2, 5.2)
-                        answers = {str(i): max(0, min(6, round(rng.gauss(engaged if i in (1, 2, 4, 8, 11) else 1.6, 0.8))))
+                    if status in ("present", "late") and grng.random() < 0.7:
+                        engaged = grng.uniform(3.2, 5.2)
+                        answers = {str(i): max(0, min(6, round(grng.gauss(engaged if i in (1, 2, 4, 8, 11) else 1.6, 0.8))))
                                    for i in range(1, 13)}
                         gcqs.append({"code": code, "date": s["date"], "answers": answers})
         groups.append({
@@ -196,6 +232,16 @@ def extend_plan(rng: random.Random, plan: DemoPlan) -> None:
     for code in rng.sample(current_main, k=min(2, len(current_main))):
         _miss_last_three(groups, code)
     plan.extras["groups"] = {"groups": groups}
+
+
+def roster_periods(plan: DemoPlan) -> dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]]:
+    """(org, member code) → the member's roster periods (joined, left or None) in
+    the planned groups."""
+    periods: dict[tuple[str, str], list[tuple[dt.date, dt.date | None]]] = {}
+    for g in plan.extras.get("groups", {}).get("groups", []):
+        for e in g["roster"]:
+            periods.setdefault((g["org"], e["code"]), []).append((e["joined"], e["left"]))
+    return periods
 
 
 def _miss_last_three(groups: list[dict[str, Any]], code: str) -> None:

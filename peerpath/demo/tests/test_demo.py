@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.management import CommandError, call_command
 
-from peerpath.demo.generator import plan
+from peerpath.demo.generator import DEFAULT_SIZE, plan
 from peerpath.members.models import CareTeamAssignment, Consent, Member, StageChange
 from peerpath.tenancy.models import Membership, Organization
 
@@ -27,7 +27,7 @@ def test_the_same_seed_gives_the_same_association():
 def test_the_plan_is_plausible():
     p = plan(seed=2026, today=DAY)
     main = [m for m in p.members if m.org == "main"]
-    assert len(main) == 60
+    assert len(main) == DEFAULT_SIZE
     assert len({m.name for m in p.members}) == len(p.members)
     for m in p.members:
         assert m.enrolment_date < DAY

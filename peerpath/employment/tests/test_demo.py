@@ -4,14 +4,17 @@ alerts and outcome reports something real to show."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 
 import pytest
 from django.core.management import call_command
 
-from peerpath.demo.generator import plan
+from peerpath.demo import shape
+from peerpath.demo.generator import STAGES, plan
 from peerpath.employment.demo_plan import EmploymentPlan
 from peerpath.employment.rules import kind_fits_track
+from peerpath.groups.demo import roster_periods
 
 DAY = dt.date(2026, 11, 26)
 
@@ -26,12 +29,22 @@ def test_the_plan_is_deterministic():
     assert plan(seed=5, today=DAY).extras["employment"] == plan(seed=5, today=DAY).extras["employment"]
 
 
-def test_about_55_to_60_percent_of_active_members_work_after_a_few_months(demo):
+def test_who_works_follows_the_demo_rule_and_most_work_after_a_few_months(demo):
+    """The share of active members who worked is what ``shape.work_chance`` gives
+    them (within three binomial standard deviations), and plausible for an IPS
+    programme followed over several years."""
     p, e = demo
     active = [m for m in p.members if m.org == "main" and m.status == "active"]
     worked = {(j.org, j.code) for j in e.jobs}
-    share = sum((m.org, m.code) in worked for m in active) / len(active)
-    assert 0.55 <= share <= 0.62
+    in_groups = set(roster_periods(p))
+    mentors = {(m.org, m.mentor_code) for m in p.members if m.mentor_code}
+    eligible = [m for m in active if (DAY - m.enrolment_date).days >= 21]
+    chances = [shape.work_chance(STAGES.index(m.stages[-1][1]), (m.org, m.code) in in_groups,
+                                 (m.org, m.code) in mentors) for m in eligible]
+    observed = sum((m.org, m.code) in worked for m in eligible)
+    assert abs(observed - sum(chances)) <= 3 * math.sqrt(sum(c * (1 - c) for c in chances))
+    assert not any((m.org, m.code) in worked for m in active if m not in eligible)
+    assert 0.4 <= observed / len(active) <= 0.8
     enrolled = {(m.org, m.code): m.enrolment_date for m in p.members}
     first: dict = {}
     for j in e.jobs:

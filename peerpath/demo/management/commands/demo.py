@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from peerpath.demo.generator import plan
+from peerpath.demo.generator import DEFAULT_SIZE, plan
 from peerpath.demo.load import demo_exists, load
 
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--size", type=int, default=60, help="members in the main organisation")
+        parser.add_argument("--size", type=int, default=DEFAULT_SIZE, help="members in the main organisation")
         parser.add_argument(
             "--if-empty", action="store_true", help="do nothing when any organisation exists"
         )

@@ -435,3 +435,6 @@ def test_researcher_page_hides_the_few_jobs_left_out(client_for, org_a):
     assert "&lt; 5 jobs left out because the member had no self-efficacy (GSES) score" in text
     assert not re.search(r"(?<!&lt; )\b\d+ jobs left out", text)
     assert not re.search(r"\b\d+ jobs ended among", text)
+    # the thirds have fewer than 5 endings: the tests are withheld, and the few endings are not printed
+    assert "The log-rank tests are not shown" in text and "Log-rank test across" not in text
+    assert re.search(r"&lt; 5 ended", text) and not re.search(r"(?<!&lt; )\b\d+ ended[;.]", text)

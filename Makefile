@@ -10,7 +10,7 @@ REPLICA_TESTS := peerpath/ops/tests/test_dbrouter.py peerpath/ops/tests/test_rep
 # Development defaults: DEBUG on (secrets generated into var/), demo 2FA off.
 export DEBUG ?= true
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-replica test-browser topology messages venv clean bench bench-smoke
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres test-replica test-browser topology messages venv clean bench bench-smoke bench-load
 
 venv: $(BIN)/.installed
 
@@ -92,6 +92,12 @@ bench: venv
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/reports.py
 	$(BIN)/python bench/rescore.py
+
+# 50 phones answering + 10 staff opening member pages for 60 s against gunicorn on
+# loopback with the production settings, on PostgreSQL (the database peerpath_load,
+# dropped and created anew; BENCH_DB=sqlite without PostgreSQL). See bench/load.py.
+bench-load: venv
+	$(BIN)/python bench/load.py
 
 # Every benchmark at a tiny size, on SQLite: that it runs and prints its figures (no timing).
 bench-smoke: venv

@@ -84,3 +84,22 @@ def test_jobs_after_group_attendance_are_held_longer(jobs):
         medians[before] = KaplanMeierFitter().fit(durations, observed.astype(bool)).median_survival_time_
     assert np.isfinite(medians[False])
     assert medians[True] > medians[False]
+
+
+def test_the_process_outcome_report_shows_attending_groups_with_an_interval_below_one(_loaded, db):
+    """What the page shows (issue 15, "Done when"): in the fixed Cox model of the
+    process→outcome report of the main organisation, default filters, the hazard
+    ratio of "attended groups" has a cluster-robust 95 % interval that excludes 1."""
+    from peerpath.outcomes.cells import Suppression
+    from peerpath.outcomes.period import default_period
+    from peerpath.outcomes.reports import process_outcome
+    from peerpath.outcomes.scope import ReportScope
+
+    today = timezone.localdate()
+    main = Organization.objects.get(slug="dawn-demo")
+    report = process_outcome.build(ReportScope(organizations=(main,), period=default_period(today), today=today,
+                                               suppression=Suppression(False, 5)))
+    cox = report["cox"]
+    assert cox["fitted"]
+    [attended] = [row for row in cox["rows"] if row["name"] == "attended"]
+    assert attended["low"].value < attended["hr"].value < attended["high"].value < 1

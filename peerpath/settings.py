@@ -363,6 +363,7 @@ PEERPATH_BASE_URL = BASE_URL  # links in e-mails sent outside a request (safety 
 PEERPATH_LOCAL_INSTRUMENTS = LOCAL_INSTRUMENTS
 PEERPATH_ANALYZE_ROWS = env_int("PEERPATH_ANALYZE_ROWS", 10_000, minimum=1)  # an import this large refreshes statistics
 PEERPATH_IMPORT_MAX_BYTES = env_int("PEERPATH_IMPORT_MAX_MB", 20, minimum=1) * 1024 * 1024  # largest import file
+PEERPATH_IMPORT_SYNC_ROWS = env_int("PEERPATH_IMPORT_SYNC_ROWS", 2000, minimum=0)  # larger imports are committed by a worker
 PEERPATH_SMALL_CELL = env_int("PEERPATH_SMALL_CELL", 5, minimum=1)  # smallest count shown in export aggregates
 PEERPATH_EXPORT_SYNC_MEMBERS = env_int("PEERPATH_EXPORT_SYNC_MEMBERS", 2000, minimum=0)  # larger exports are queued
 PEERPATH_EXPORT_DAYS = env_int("PEERPATH_EXPORT_DAYS", 7, minimum=1)  # days an export file is kept

@@ -246,7 +246,7 @@ def commit(membership: Membership, batch: ImportBatch, *, request: HttpRequest |
     require(membership, Perm.DATA_IMPORT)
     _own(membership, batch)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    if batch.state != State.PREVIEWED or batch.checked_key != check_key(batch):
+    if batch.state not in (State.PREVIEWED, State.COMMITTING) or batch.checked_key != check_key(batch):
         raise ValueError("check the file (preview) before importing it")
     check = run_check(membership, batch)
     if not check.ok:
@@ -265,6 +265,28 @@ def commit(membership: Membership, batch: ImportBatch, *, request: HttpRequest |
         "kind": batch.kind, "sha256": batch.file_sha256, "created": created, "present": check.n_present,
         "skipped": check.n_skipped, "members": _member_ids(check),
     })
+    return batch
+
+
+@transaction.atomic(durable=True)
+def queue_commit(membership: Membership, batch: ImportBatch) -> ImportBatch:
+    """Hand a checked file to a background worker to import (a large file: the
+    request returns at once and the import's page shows when it is done). The
+    worker runs ``commit``, all or nothing, exactly once (see
+    ``peerpath.exchange.tasks.commit_import``)."""
+    from peerpath.exchange.tasks import commit_import
+
+    require(membership, Perm.DATA_IMPORT)
+    _own(membership, batch)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.state != State.PREVIEWED or batch.checked_key != check_key(batch):
+        raise ValueError("check the file (preview) before importing it")
+    batch.state = State.COMMITTING
+    batch.save(update_fields=["state"])
+    if settings.TASKS_MODE == "database":  # queued in the same transaction: both or neither
+        commit_import.enqueue(batch.pk, membership.pk)
+    else:  # run at once, after this transaction
+        transaction.on_commit(lambda: commit_import.enqueue(batch.pk, membership.pk))
     return batch
 
 

@@ -23,6 +23,7 @@ class Kind(models.TextChoices):
 class State(models.TextChoices):
     UPLOADED = "uploaded", _("Uploaded")
     PREVIEWED = "previewed", _("Checked")
+    COMMITTING = "committing", _("Importing")  # a background worker imports it (large files)
     COMMITTED = "committed", _("Imported")
     DISCARDED = "discarded", _("Discarded")
 

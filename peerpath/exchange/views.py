@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -167,6 +168,14 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.get_batch(membership, pk)
     if (closed := _closed(batch)) is not None:
         return closed
+    if batch.n_new > settings.PEERPATH_IMPORT_SYNC_ROWS:
+        try:
+            actions.queue_commit(membership, batch)
+        except ValueError:
+            messages.error(request, _("Check the file (preview) before importing it. Nothing was imported."))
+            return redirect("import_preview", pk=batch.pk)
+        messages.success(request, _("The import has started; this page shows when it is done."))
+        return redirect("import_detail", pk=batch.pk)
     try:
         actions.commit(membership, batch, request=request)
     except actions.ImportRefused as exc:

@@ -24,6 +24,7 @@ LABELS: dict[str, str | Promise] = {
     "peerpath.safety.tasks.escalate_safety": _("Escalate overdue safety follow-ups"),
     "peerpath.tasks.housekeeping.nightly_purge": _("Nightly purge"),
     "peerpath.measures.tasks.rescore_scores": _("Rescore questionnaires"),
+    "peerpath.exchange.tasks.commit_import": _("Import a file"),
 }
 STATES: dict[str, str | Promise] = {
     "READY": _("Waiting"),

@@ -10,7 +10,7 @@
     peerpath imports        bulk imports: members, responses, redcap, jobs; purge old uploads
     peerpath export         research or identifiable exports (run one now; purge expired files)
     peerpath worker         run queued background tasks (exports, alerts, digests…) until stopped
-    peerpath tasks          enqueue-periodic (from cron / a systemd timer), reap, list
+    peerpath tasks          enqueue-periodic (from cron / a systemd timer), reap, status
     peerpath create-organisation   a new organisation and its first administrator
     peerpath keys           print fresh secrets for a production environment
     peerpath rotate-keys    re-encrypt identifying fields with the newest key

@@ -6,7 +6,7 @@
     peerpath audit heads    print each chain's last entry and hash (keep them off-site)
     peerpath instruments    list or check the questionnaire library
     peerpath rescore        recompute every stored score after a definition changed
-    peerpath alerts         compute alerts (--loop to run as a service; --digest to e-mail staff)
+    peerpath alerts         compute alerts once (--digest to e-mail staff; a task does it every 15 min)
     peerpath imports        bulk imports: members, responses, redcap, jobs; purge old uploads
     peerpath export         research or identifiable exports (run one now; purge expired files)
     peerpath worker         run queued background tasks (exports, alerts, digests…) until stopped

@@ -2,8 +2,8 @@
 the alerts of the members it concerns up to date when its transaction commits.
 
 So a professional who logs a workplace visit, or records a job ending, sees the
-alert appear or clear at once; `peerpath alerts --loop` still runs for what
-changes with the passing of time alone (14 days without contact, a questionnaire
+alert appear or clear at once; the periodic task (`peerpath.alerts.tasks.recompute_alerts`,
+every 15 minutes) still runs for what changes with the passing of time alone (14 days without contact, a questionnaire
 becoming overdue). Writes of one transaction are gathered: a session's
 attendance for fifteen members refreshes those fifteen once.
 """

@@ -320,3 +320,17 @@ def test_the_page_and_the_pdf_show_stable_employment(org_a, client_for, language
     text = " ".join(pdf_text(get_report(client_for("coordinator"), "programme", period="2026Q3",
                                         language=language, pdf=True).content).split())
     assert label in text and "64.3%" in text
+
+
+def test_a_single_member_in_stable_employment_is_hidden_where_small_cells_are(org_a):
+    from peerpath.outcomes.cells import Suppression
+    from peerpath.outcomes.disclosure import undeclared
+
+    data.more_workers(org_a, 1, start=data.D(2026, 5, 1))  # 153 days by 09-30: stable
+    data.more_workers(org_a, 5, start=data.D(2026, 8, 1), prefix="V")  # 61 days: not yet
+    scope = scope_of(org_a, suppression=Suppression(True, 5))
+    r = programme.build(scope)
+    stable = r["stable"]
+    assert (stable["held"].value, stable["members"].value) == (6, 1)
+    assert not stable["held"].hidden and stable["members"].hidden and stable["share"].hidden
+    assert scope.disclosure.audit() == [] and undeclared(r, scope.disclosure) == []

@@ -228,3 +228,22 @@ def test_time_to_first_job_counts_who_was_left_out_and_why_follow_up_ended(org_a
     assert (f["censored_followed"].value, f["censored_closed"].value, f["censored_out_of_contact"].value) == (0, 0, 1)
     kmf = KaplanMeierFitter().fit([30, 120], [True, False])
     assert f["points"][1]["estimate"].value == pytest.approx(kmf.survival_function_at_times(90).iloc[0]) == 0.5
+
+
+def test_one_member_already_working_cannot_be_worked_out_from_the_members_enrolled_and_followed(org_a):
+    from peerpath.outcomes.disclosure import undeclared
+
+    staff = org_a.users["professional"]
+    org_a.member.delete()
+    working = member(org_a.org, D(2025, 2, 1))
+    job(working, staff, D(2024, 6, 1))  # already working: 1, a small cell
+    for i in range(7):  # seven followed, each finding a job
+        job(member(org_a.org, D(2025, 2, 1)), staff, D(2025, 3, 1) + dt.timedelta(days=10 * i))
+    scope = scope_for(org_a.org, PERIOD, suppress=True)
+    r = tenure.build(scope)
+    f = r["first_job"]
+    assert (f["enrolled"].value, f["already_working"].value, f["rows"].value) == (8, 1, 7)
+    assert f["already_working"].hidden
+    # enrolled − followed would give it away: one of them is hidden too
+    assert f["enrolled"].hidden or f["rows"].hidden
+    assert scope.disclosure.audit() == [] and undeclared(r, scope.disclosure) == []

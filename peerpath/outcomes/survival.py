@@ -224,9 +224,10 @@ def time_to_first_job(scope: ReportScope) -> FirstJobFollowUp:
     the first competitive job started on or after the enrolment day (observed,
     when it started by the end of the member's follow-up), or to the end of
     follow-up (censored; ``follow_up_end``, where the start of that job counts
-    as a contact: a job recorded after the last support contact is still found). Queries: the members with their first
-    job (aggregated in the database), the organisations' settings, the closing
-    dates of closed members, and two per organisation for the last contacts."""
+    as a contact: a job recorded after the last support contact is still found).
+    Queries: the members with their first job (aggregated in the database), the
+    organisations' settings, the closing dates (when a followed member's case is
+    closed), and two per organisation for the last contacts."""
     from peerpath.outcomes.outcome_settings import settings_of
 
     censor = censoring_day(scope)
@@ -240,8 +241,8 @@ def time_to_first_job(scope: ReportScope) -> FirstJobFollowUp:
     followed = [r for r in rows if not r[5]]
     settings = settings_of(scope.org_ids)
     inactive = {org: v.inactive_after_days for org, v in settings.items()}
-    closed = closing_dates([r[0] for r in followed if r[3] == Status.CLOSED]) if any(
-        r[3] == Status.CLOSED for r in followed) else {}
+    closed_ids = [r[0] for r in followed if r[3] == Status.CLOSED]
+    closed = closing_dates(closed_ids) if closed_ids else {}
     contacts = last_contacts(scope.org_ids, [(r[0], r[1]) for r in followed], censor)
     durations, observed, members, ends = [], [], [], []
     for pk, org_id, enrolled, status, first, _working in followed:

@@ -32,7 +32,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
@@ -197,6 +197,13 @@ def start_in_thread() -> PeerpathWorker | None:
     if settings.TASKS_MODE != "database":
         return None
     worker = make_worker(interval=2.0)
-    worker.thread = threading.Thread(target=worker.run, name="peerpath-worker", daemon=True)
+
+    def run() -> None:
+        try:
+            worker.run()
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    worker.thread = threading.Thread(target=run, name="peerpath-worker", daemon=True)
     worker.thread.start()
     return worker

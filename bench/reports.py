@@ -135,8 +135,10 @@ class Raw:
         columns, params = [], {}
         for i, q in enumerate(self.quarters):
             params[f"qs{i}"], params[f"qe{i}"] = q.start, q.end
+            # only the days from the enrolment day on: a job that ended before enrolment is not counted
             job = (f"SELECT 1 FROM employment_job j WHERE j.member_id = m.id "
-                   f"AND {self.held(f'%(qs{i})s', f'%(qe{i})s')}")
+                   f"AND {self.held(f'%(qs{i})s', f'%(qe{i})s')} "
+                   f"AND (j.end_date IS NULL OR j.end_date >= m.enrolment_date)")
             contact = (f"SELECT 1 FROM employment_supportcontact c WHERE c.member_id = m.id "
                        f"AND c.contacted_on BETWEEN %(qs{i})s AND %(qe{i})s")
             served = (f"(m.enrolment_date <= %(qe{i})s "
@@ -212,8 +214,13 @@ class Raw:
         return len(rows)
 
     def first_jobs(self) -> list[tuple[Any, ...]]:
+        """Per member enrolled by the censoring day: enrolment, first competitive job
+        since enrolment, id, and whether they were already working at enrolment."""
         return self.run(f"""
-            SELECT m.enrolment_date, min(j.start_date) FILTER (WHERE {COMPETITIVE}), m.id
+            SELECT m.enrolment_date,
+                   min(j.start_date) FILTER (WHERE {COMPETITIVE} AND j.start_date >= m.enrolment_date), m.id,
+                   count(*) FILTER (WHERE {COMPETITIVE} AND j.start_date < m.enrolment_date
+                                    AND (j.end_date IS NULL OR j.end_date >= m.enrolment_date)) > 0
             FROM members_member m LEFT JOIN employment_job j ON j.member_id = m.id
             WHERE {self.members} AND m.enrolment_date <= %(day)s GROUP BY m.id ORDER BY m.id""")
 
@@ -248,8 +255,9 @@ def compare(report: dict[str, Any], raw: dict[str, Any]) -> list[str]:
         "median wage": ([(w["currency"], round(float(w["median"].value), 2)) for w in report["hours"]["wages"]],
                         [(c, round(float(m), 2)) for c, m, _n in raw["hours"]["wages"]]),
         "helping minutes": (round(report["helping"]["hours"].value * 60), raw["helping"][0]),
-        "members followed to a first job": (report["first_job"]["members"].value,
-                                            len({r[2] for r in raw["first_jobs"]})),
+        "members followed to a first job / already working": (
+            (report["first_job"]["members"].value, report["first_job"]["already_working"].value),
+            (len({r[2] for r in raw["first_jobs"] if not r[3]}), len({r[2] for r in raw["first_jobs"] if r[3]}))),
         "competitive jobs followed": (report["retention"]["jobs"].value, len(raw["tenure"])),
     }
     return [f"{name}: report {a!r}, SQL {b!r}" for name, (a, b) in got.items() if a != b]

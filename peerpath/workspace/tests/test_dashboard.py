@@ -44,7 +44,8 @@ def _with_plan_and_results(org_a, start: int, stop: int) -> None:
 # 4 before the view; the groups the viewer facilitates (none here); the figures (status, stage, gaps); the caseload; the active
 # members, the plan, their last questionnaires, open flags; the alerts section (the
 # newest open alerts with their members, and their count); the research count; 3 after.
-DASHBOARD_QUERIES = 4 + 1 + 3 + 1 + 4 + 2 + 1 + 3
+# (+1: the names of the members shown in the due list, read after it)
+DASHBOARD_QUERIES = 4 + 1 + 3 + 1 + 5 + 2 + 1 + 3
 
 
 def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a, without_urgent_panels):
@@ -55,6 +56,33 @@ def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a, w
     assert coordinator.get("/dashboard/").context["due_total"] > 10
     assert_same_count(few, many)
     assert_count(many, DASHBOARD_QUERIES)
+
+
+def test_the_dashboard_decrypts_only_the_names_it_shows(coordinator, org_a, without_urgent_panels, monkeypatch):
+    """A coordinator's due list covers every active member; only the 30 shown are
+    read with their (encrypted) names, so the page's cost per member stays small."""
+    from peerpath.members import fields
+
+    _with_plan_and_results(org_a, 0, 45)  # 90 members (45 and their mentors), all due
+    coordinator.get("/dashboard/")
+    calls = []
+    real = fields.cipher()
+
+    class Counting:
+        def decrypt(self, value):
+            calls.append(value)
+            return real.decrypt(value)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(fields, "cipher", lambda: Counting())
+    response = coordinator.get("/dashboard/")
+    assert response.context["due_total"] > 30
+    assert len(response.context["due"]) == 30
+    shown = response.content.decode()
+    assert all(m.name in shown for m, _ in response.context["due"])
+    assert len(calls) < response.context["due_total"]  # was three fields of every active member
 
 
 # -- the peer leader's own groups -------------------------------------------------------

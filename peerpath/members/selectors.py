@@ -3,10 +3,14 @@ record are written to the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404, HttpRequest
 
 from peerpath.audit import actions as audit
@@ -111,16 +115,20 @@ def member_list(
     )
 
 
-def get_member(membership: Membership, code: str, request: HttpRequest | None = None) -> Member:
-    """One member of the acting organisation (404 for any other), audited as a read."""
+def get_member(
+    membership: Membership, code: str, request: HttpRequest | None = None, *, cards: bool = False
+) -> Member:
+    """One member of the acting organisation (404 for any other), audited as a read.
+    ``cards``: with what the member page's consent and care-team cards show, read in
+    the same query (see ``consent_cards`` and ``care_team_cards``)."""
     require(membership, Perm.MEMBER_VIEW)
     hidden = [f for f in ("diagnosis", "clinical_notes", "national_id", "address", "emergency_contact")
               if f not in member_visible_fields(membership)]
     try:
-        member = (
-            _scoped(membership).select_related("organization").defer(*hidden)
-            .annotate(current_stage=current_stage_subquery()).get(code=code)
-        )
+        rows = _scoped(membership).select_related("organization").defer(*hidden)
+        if cards:
+            rows = rows.annotate(**_card_columns())
+        member = rows.annotate(current_stage=current_stage_subquery()).get(code=code)
     except Member.DoesNotExist:
         raise Http404("No member with that code") from None
     audit.record_by(
@@ -140,6 +148,63 @@ def get_member_for_write(membership: Membership, code: str, perm: Perm) -> Membe
         return _scoped(membership).get(code=code)
     except Member.DoesNotExist:
         raise Http404("No member with that code") from None
+
+
+def _card_columns() -> dict[str, Subquery]:
+    """The latest consent of each kind and the current assignment of each care-team
+    role, each as a JSON subquery of the member query."""
+    columns = {}
+    for kind in ConsentKind:
+        latest = Consent.objects.latest_per_member(kind.value).values(
+            j=JSONObject(pk=F("pk"), version=F("version"), given_on=F("given_on"), withdrawn_on=F("withdrawn_on")))
+        columns[f"card_consent_{kind.value}"] = Subquery(latest[:1])
+    for role in CareRole:
+        current = CareTeamAssignment.objects.filter(
+            member=OuterRef("pk"), role=role.value, ended_on__isnull=True,
+        ).order_by("-started_on", "-created_at").values(j=JSONObject(
+            started_on=F("started_on"), first=F("professional__first_name"), last=F("professional__last_name"),
+            user=F("professional__username"), mentor_code=F("mentor__code"), mentor_name=F("mentor__name")))
+        columns[f"card_team_{role.value}"] = Subquery(current[:1])
+    return columns
+
+
+def _card(member: Member, name: str) -> dict[str, Any] | None:
+    value = getattr(member, name, None)
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def consent_cards(member: Member) -> dict[str, Consent | None]:
+    """``consent_status`` of a member read with ``get_member(..., cards=True)``: the
+    consent in force per kind (its id, version and date), without another query."""
+    status: dict[str, Consent | None] = {}
+    for kind in ConsentKind:
+        found = _card(member, f"card_consent_{kind.value}")
+        status[kind.value] = None if not found or found["withdrawn_on"] else Consent(
+            pk=found["pk"], member=member, kind=kind.value, version=found["version"],
+            given_on=dt.date.fromisoformat(str(found["given_on"])[:10]))
+    return status
+
+
+def care_team_cards(member: Member) -> list[CareTeamAssignment]:
+    """``current_care_team`` of a member read with ``get_member(..., cards=True)``
+    (role, who, since), without another query."""
+    from peerpath.members.fields import cipher
+
+    team = []
+    for role in sorted(CareRole, key=lambda r: r.value):
+        found = _card(member, f"card_team_{role.value}")
+        if not found:
+            continue
+        a = CareTeamAssignment(member=member, role=role.value,
+                               started_on=dt.date.fromisoformat(str(found["started_on"])[:10]))
+        if found["user"]:
+            a.professional = get_user_model()(first_name=found["first"] or "", last_name=found["last"] or "",
+                                              username=found["user"])
+        if found["mentor_code"]:
+            a.mentor = Member(code=found["mentor_code"],
+                              name=cipher().decrypt(found["mentor_name"]) if found["mentor_name"] else "")
+        team.append(a)
+    return team
 
 
 def consents_of(member: Member) -> list[Consent]:

@@ -81,8 +81,9 @@ def member_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def member_detail(request: HttpRequest, code: str) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
-    member = selectors.get_member(membership, code, request=request)
-    consents = selectors.consents_of(member)
+    # The consent and care-team cards are read with the member (one query).
+    member = selectors.get_member(membership, code, request=request, cards=True)
+    consents = selectors.consent_cards(member)
     track = request.GET.get("track", "")
     if track not in TRACKS:
         track = ""
@@ -91,11 +92,8 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
         "member": member,
         "visible": member_visible_fields(membership),
         "stage_label": dict(Stage.choices).get(member.current_stage or "", ""),  # type: ignore[attr-defined]
-        "consents": consents,
-        "consent_status": [
-            (label, selectors.consent_status(consents)[kind]) for kind, label in ConsentKind.choices
-        ],
-        "care_team": selectors.current_care_team(member),
+        "consent_status": [(label, consents[kind]) for kind, label in ConsentKind.choices],
+        "care_team": selectors.care_team_cards(member),
         "timeline": page.entries,
         "next_cursor": page.next,
         "track": track,

@@ -4,7 +4,8 @@
 
 - a training catalogue per organisation and readiness criteria per helper role;
 - helper roles: most members stay participants; about 15% of the active members
-  become peer buddies (the care-team mentors with most mentees first), a few of
+  become peer buddies (members in the peer groups first, among them the care-team
+  mentors with most mentees), a few of
   them group leaders, and two or three peer specialists, only members in the
   rebuilding or growth stage who have been enrolled long enough; each completes
   the training their role asks for beforehand;
@@ -29,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from peerpath.demo.generator import DemoPlan, MemberPlan
+from peerpath.groups.demo import roster_periods
 
 MODULES = {
     "main": [("同儕支持基礎訓練", "12"), ("傾聽與回饋", "6"), ("陪同就業面談", "4"), ("倫理與界線", "3")],
@@ -152,8 +154,10 @@ def _roles(rng: random.Random, plan: DemoPlan, out: PathwayPlan, load: dict[tupl
     for org in ("main", "harbour"):
         active = [m for m in plan.members if m.org == org and m.status == "active"]
         later = [m for m in active if _stage(m) in LATER_STAGES and (today - m.enrolment_date).days >= 240]
-        # The care-team mentors with most mentees first, then others further on.
-        later.sort(key=lambda m: (-load.get((org, m.code), 0), m.code))
+        # Members who take part in the peer groups first (buddies need sessions
+        # attended), among them the care-team mentors with most mentees, then others.
+        in_groups = {code for (o, code) in roster_periods(plan) if o == org}
+        later.sort(key=lambda m: (m.code not in in_groups, -load.get((org, m.code), 0), m.code))
         buddies = later[: max(1, round(0.15 * len(active)))]
         leaders = [m for m in buddies if (today - m.enrolment_date).days >= 500][: 5 if org == "main" else 0]
         specialists = [m for m in leaders if (today - m.enrolment_date).days >= 760][:2]

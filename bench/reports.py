@@ -231,11 +231,29 @@ class Raw:
               AND j.member_id IN (SELECT m.id FROM members_member m WHERE {self.members})
             ORDER BY j.id""")
 
+    def stable(self) -> tuple[int, int]:
+        """Members in a competitive job held in the period, and of them those with at
+        least their organisation's stable-employment days (default 90) in one, both
+        the first and the last day counted."""
+        if self.postgres:
+            days = "(LEAST(COALESCE(j.end_date, %(day)s), %(day)s) - j.start_date + 1)"
+        else:
+            days = "(julianday(min(COALESCE(j.end_date, %(day)s), %(day)s)) - julianday(j.start_date) + 1)"
+        row = self.run(f"""
+            SELECT count(DISTINCT j.member_id),
+                   count(DISTINCT j.member_id) FILTER (WHERE {days} >= COALESCE(
+                       (SELECT o.stable_employment_days FROM outcomes_outcomesettings o
+                        WHERE o.organization_id = j.organization_id), 90))
+            FROM employment_job j
+            WHERE j.organization_id IN ({self.orgs}) AND {COMPETITIVE} AND {self.held('%(start)s', '%(day)s')}
+              AND j.member_id IN (SELECT m.id FROM members_member m WHERE {self.members})""")[0]
+        return int(row[0]), int(row[1])
+
     def programme(self) -> dict[str, Any]:
         return {
             "caseload": self.caseload(), "employment": self.quarterly_employment(), "starts": self.job_starts(),
             "hours": self.hours_and_wages(), "helping": self.helping(), "due": self.last_questionnaires(),
-            "first_jobs": self.first_jobs(), "tenure": self.tenure(),
+            "first_jobs": self.first_jobs(), "tenure": self.tenure(), "stable": self.stable(),
         }
 
 
@@ -259,6 +277,8 @@ def compare(report: dict[str, Any], raw: dict[str, Any]) -> list[str]:
             (report["first_job"]["members"].value, report["first_job"]["already_working"].value),
             (len({r[2] for r in raw["first_jobs"] if not r[3]}), len({r[2] for r in raw["first_jobs"] if r[3]}))),
         "competitive jobs followed": (report["retention"]["jobs"].value, len(raw["tenure"])),
+        "stable employment (held, stable)": ((report["stable"]["held"].value, report["stable"]["members"].value),
+                                             raw["stable"]),
     }
     return [f"{name}: report {a!r}, SQL {b!r}" for name, (a, b) in got.items() if a != b]
 

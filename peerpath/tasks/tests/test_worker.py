@@ -76,3 +76,16 @@ def test_counts_are_zero_when_tasks_run_immediately(settings):
     always_fails.enqueue("z")
     settings.TASKS_MODE = "immediate"
     assert backlog() == 0 and failures_recent() == 0
+
+
+def test_the_reap_command_queues_again_the_tasks_of_dead_workers(settings):
+    import io
+
+    from django.core.management import call_command
+
+    settings.PEERPATH_TASK_STALE_SECONDS = 60
+    row = _running("gone", 1, timezone.now() - dt.timedelta(minutes=5))
+    out = io.StringIO()
+    call_command("tasks", "reap", stdout=out)
+    assert "Queued again 1 task(s) of dead workers; failed 0." in out.getvalue()
+    assert DBTaskResult.objects.get(pk=row.pk).status == "READY"

@@ -20,6 +20,7 @@ one entry fewer, and "Show earlier" goes on from there.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -173,17 +174,92 @@ def _branch(source: Source, window: Window) -> QuerySet[Any] | None:
     return qs.order_by().values_list("tl_date", "tl_at", "tl_src", "pk", "tl_track", "tl_data")
 
 
+def _union(member: Member, window: Window) -> QuerySet[Any] | None:
+    sources = [s for provider in _providers for s in provider(member)]
+    branches = [b for s in sources if (b := _branch(s, window)) is not None]
+    if not branches:
+        return None
+    union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
+    union = union.order_by("-tl_date", "-tl_at", "-tl_src", "-pk")
+    return union[: window.limit] if window.limit is not None else union
+
+
+# Building the union (some 30 branches of annotated querysets) and compiling it to
+# SQL costs more than running it. Its SQL depends only on the window's shape, not
+# on the member or the cursor's values: it is compiled once per shape, for a
+# stand-in member and cursor whose values are then replaced by the real ones.
+_SQL: dict[tuple[Any, ...], tuple[str, list[tuple[str, Any]]] | None] = {}
+_STAND_IN = {"member": -740_001, "org": -740_002, "pk": -740_003}
+_STAND_IN_DAY = dt.date(1901, 2, 3)
+_STAND_IN_AT = dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC)
+
+
+def _compiled(window: Window) -> tuple[str, list[tuple[str, Any]]] | None:
+    from django.db import connection
+    from django.utils import timezone
+
+    key = (connection.vendor, timezone.get_current_timezone_name(), window.before.source if window.before else None,
+           window.limit, window.track, window.clinical, len(_providers))
+    if key in _SQL:
+        return _SQL[key]
+    stand_in = Member(pk=_STAND_IN["member"], organization_id=_STAND_IN["org"])
+    before = Cursor(_STAND_IN_DAY, _STAND_IN_AT, window.before.source, _STAND_IN["pk"]) if window.before else None
+    union = _union(stand_in, replace(window, before=before))
+    if union is None:
+        _SQL[key] = None
+        return None
+    sql, params = union.query.get_compiler(connection=connection).as_sql()
+    ops = connection.ops
+    slots: list[tuple[str, Any]] = []
+    for value in params:
+        slot: tuple[str, Any] = ("value", value)
+        for name, stand in _STAND_IN.items():
+            if value == stand and not isinstance(value, bool):
+                slot = (name, None)
+        if value == _STAND_IN_DAY or value == ops.adapt_datefield_value(_STAND_IN_DAY):
+            slot = ("day", value == _STAND_IN_DAY)
+        elif value == _STAND_IN_AT or value == ops.adapt_datetimefield_value(_STAND_IN_AT):
+            slot = ("at", value == _STAND_IN_AT)
+        slots.append(slot)
+    _SQL[key] = (sql, slots)
+    return _SQL[key]
+
+
+def _rows(member: Member, window: Window) -> list[tuple[Any, ...]]:
+    """The union's rows for ``member``: its compiled SQL with the member's and the
+    cursor's values."""
+    from django.db import connection
+
+    compiled = _compiled(window)
+    if compiled is None:
+        return []
+    sql, slots = compiled
+    ops, cursor = connection.ops, window.before
+    values = {"member": member.pk, "org": member.organization_id, "pk": cursor.pk if cursor else None}
+    params = []
+    for kind, extra in slots:
+        if kind == "value":
+            params.append(extra)
+        elif kind == "day":
+            assert cursor is not None
+            params.append(cursor.date if extra else ops.adapt_datefield_value(cursor.date))
+        elif kind == "at":
+            assert cursor is not None
+            params.append(cursor.at if extra else ops.adapt_datetimefield_value(cursor.at))
+        else:
+            params.append(values[kind])
+    with connection.cursor() as db:
+        db.execute(sql, params)
+        return [(on, at, name, pk, track, json.loads(data) if isinstance(data, str | bytes) else data)
+                for on, at, name, pk, track, data in db.fetchall()]
+
+
 def read_window(member: Member, window: Window) -> list[tuple[Cursor, TimelineEntry | None]]:
     """The rows of the window, newest first, each with its position (a cursor) and
     its entry (None for a row that makes none, or that the window leaves out): one
     query for every source."""
     sources = {s.name: s for provider in _providers for s in provider(member)}
-    branches = [b for s in sources.values() if (b := _branch(s, window)) is not None]
-    if not branches:
-        return []
-    union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
-    union = union.order_by("-tl_date", "-tl_at", "-tl_src", "-pk")
-    rows = union[: window.limit] if window.limit is not None else union
+    rows = _rows(member, window)
     found: list[tuple[Cursor, TimelineEntry | None]] = []
     for on, at, name, pk, track, data in rows:
         position = Cursor(_date(on), _moment(at), name, pk)

@@ -320,3 +320,20 @@ def test_a_bad_cursor_shows_the_latest_entries(coordinator, org_a):
     response = coordinator.get("/members/A0001/timeline/", {"before": "not-a-cursor"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response.context["timeline"] == coordinator.get("/members/A0001/").context["timeline"]
+
+
+def test_each_member_and_organisation_sees_only_their_own_entries(coordinator, org_a, org_b, client_for):
+    """The timeline's SQL is compiled once per kind of page and reused: with each
+    member's own values."""
+    other = MemberFactory(organization=org_a.org, code="A0009")
+    StageChangeFactory(member=org_a.member, stage="rebuilding", changed_on=days_ago(3))
+    StageChangeFactory(member=other, stage="growth", changed_on=days_ago(4))
+    StageChangeFactory(member=org_b.member, stage="awareness", changed_on=days_ago(5))
+    mine = [e.title for e in of_kind(timeline(coordinator), "stage.changed")]
+    theirs = [e.title for e in of_kind(timeline(coordinator, "A0009"), "stage.changed")]
+    from conftest import verified_client
+
+    b = [e.title for e in of_kind(timeline(verified_client(org_b.users["coordinator"]), "B0001"), "stage.changed")]
+    assert mine == ["Recovery stage: Rebuilding"]
+    assert theirs == ["Recovery stage: Growth"]
+    assert b == ["Recovery stage: Awareness"]

@@ -66,7 +66,7 @@ class TimelineEntry:
     clinical: bool = False  # the whole entry is hidden from roles without clinical access
     private_detail: bool = False  # free-text detail hidden from those roles (the entry stays)
     # Set by the timeline: (time within the day, source, row id), the order and the cursor.
-    sort_key: tuple[str, ...] = field(default_factory=tuple)
+    sort_key: tuple[Any, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ CLINICAL_FIELDS = {"diagnosis", "clinical_notes"}
 
 def _history_fields() -> list[Any]:
     """The fields whose changes the timeline names (those ``diff_against`` compares)."""
-    tracked = {f.name for f in Member.history.model.tracked_fields if f.editable}  # type: ignore[attr-defined]
+    tracked = {f.name for f in Member.history.model.tracked_fields if f.editable}
     return sorted((f for f in Member._meta.concrete_fields if f.name in tracked and not f.primary_key),
                   key=lambda f: f.attname)
 
@@ -149,7 +149,7 @@ def detail_changes(member: Member) -> list[Source]:
     is read with the one before it (a subquery), and compared here."""
     fields = _history_fields()
     columns = {f.attname: F(f.attname) for f in fields}
-    history = Member.history.model.objects  # type: ignore[attr-defined]
+    history = Member.history.model.objects
     previous = history.filter(id=OuterRef("id"), history_date__lt=OuterRef("history_date")).order_by(
         "-history_date", "-history_id").values(v=JSONObject(**columns))[:1]
     labels = {f.name: str(f.verbose_name) for f in Member._meta.get_fields() if hasattr(f, "verbose_name")}

@@ -46,7 +46,7 @@ class Discipline(models.TextChoices):
 class TenantQuerySet(models.QuerySet):
     """Every read of a tenant-owned model starts from ``for_org``."""
 
-    def for_org(self, organization: Organization) -> TenantQuerySet:
+    def for_org(self, organization: Organization | int) -> TenantQuerySet:
         return self.filter(organization=organization)
 
 

@@ -367,6 +367,9 @@ PEERPATH_IMPORT_SYNC_ROWS = env_int("PEERPATH_IMPORT_SYNC_ROWS", 2000, minimum=0
 PEERPATH_SMALL_CELL = env_int("PEERPATH_SMALL_CELL", 5, minimum=1)  # smallest count shown in export aggregates
 PEERPATH_EXPORT_SYNC_MEMBERS = env_int("PEERPATH_EXPORT_SYNC_MEMBERS", 2000, minimum=0)  # larger exports are queued
 PEERPATH_EXPORT_DAYS = env_int("PEERPATH_EXPORT_DAYS", 7, minimum=1)  # days an export file is kept
+# A write concerning more members of an organisation than this has their alerts
+# refreshed by a background task instead of within the request (alerts.triggers).
+PEERPATH_ALERTS_SYNC_MEMBERS = env_int("PEERPATH_ALERTS_SYNC_MEMBERS", 200, minimum=0)
 # Background work (peerpath/tasks, docs/deployment.md "Background work"): Django's
 # Tasks API (the django-tasks backport), queued in Peerpath's own database and run
 # by `peerpath worker`. PEERPATH_TASKS=immediate runs each task at once, in the

@@ -33,6 +33,17 @@ def recompute_alerts() -> int:
 
 
 @task()
+def recompute_member_alerts(organization_id: int, member_ids: list[int]) -> int:
+    """The alerts of these members of one organisation, after a write that concerned
+    too many of them to refresh within its request (``alerts.triggers``). Safe to
+    run again. Returns the organisation's alerts open."""
+    org = Organization.objects.filter(pk=organization_id).first()
+    if org is None:  # deleted since
+        return 0
+    return compute_alerts(org, timezone.localdate(), member_ids=set(member_ids)).open
+
+
+@task()
 def send_alert_digests() -> int:
     """Compute, then e-mail each staff member of each organisation a digest of their
     open alerts, with links to ``PEERPATH_BASE_URL``. Returns the e-mails sent."""

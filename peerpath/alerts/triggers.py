@@ -5,7 +5,10 @@ So a professional who logs a workplace visit, or records a job ending, sees the
 alert appear or clear at once; the periodic task (`peerpath.alerts.tasks.recompute_alerts`,
 every 15 minutes) still runs for what changes with the passing of time alone (14 days without contact, a questionnaire
 becoming overdue). Writes of one transaction are gathered: a session's
-attendance for fifteen members refreshes those fifteen once.
+attendance for fifteen members refreshes those fifteen once. A write that
+concerns more than ``PEERPATH_ALERTS_SYNC_MEMBERS`` members of an organisation
+(an import, a bulk update) does not make its request wait: their refresh is
+queued as a task (``recompute_member_alerts``) for a background worker.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -70,7 +74,13 @@ def refresh_pending() -> None:
         return
     today = timezone.localdate()
     for org in Organization.objects.filter(pk__in=list(pending)):
-        compute_alerts(org, today, member_ids=pending[org.pk])
+        members = pending[org.pk]
+        if len(members) > settings.PEERPATH_ALERTS_SYNC_MEMBERS:
+            from peerpath.alerts.tasks import recompute_member_alerts
+
+            recompute_member_alerts.enqueue(org.pk, sorted(members))  # ids only
+        else:
+            compute_alerts(org, today, member_ids=members)
 
 
 def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:

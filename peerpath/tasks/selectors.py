@@ -20,6 +20,7 @@ LABELS: dict[str, str | Promise] = {
     "peerpath.exports.tasks.build_export": _("Build an export"),
     "peerpath.exports.tasks.purge_exports": _("Delete expired exports"),
     "peerpath.alerts.tasks.recompute_alerts": _("Recompute alerts"),
+    "peerpath.alerts.tasks.recompute_member_alerts": _("Recompute alerts after a large change"),
     "peerpath.alerts.tasks.send_alert_digests": _("E-mail the alert digest"),
     "peerpath.safety.tasks.escalate_safety": _("Escalate overdue safety follow-ups"),
     "peerpath.tasks.housekeeping.nightly_purge": _("Nightly purge"),

@@ -78,3 +78,32 @@ def test_answers_saved_one_by_one_on_a_phone_refresh_nothing_until_the_questionn
     assert AccessLog.objects.filter(event=Event.ALERTS_COMPUTED).count() == runs
     measures.complete_link(administration)
     assert AccessLog.objects.filter(event=Event.ALERTS_COMPUTED).count() == runs + 1
+
+
+def test_a_write_concerning_many_members_queues_their_refresh_for_a_worker(org_a, settings):
+    """Above PEERPATH_ALERTS_SYNC_MEMBERS the request does not wait: the refresh is a
+    task (member ids only) that a worker runs, raising the same alert."""
+    from django_tasks_db.models import DBTaskResult
+
+    from peerpath.alerts.triggers import refresh_after_commit
+    from peerpath.tasks.worker import run_pending
+
+    settings.PEERPATH_ALERTS_SYNC_MEMBERS = 1
+    with paused():
+        member = working_without_contact(org_a)
+        other = MemberFactory(organization=org_a.org, code="A0201", enrolment_date=days_ago(300))
+    refresh_after_commit(org_a.org.pk, [member.pk, other.pk])  # outside a transaction: at once
+    assert "no_contact" not in open_rules(member)  # not computed within the request
+    [row] = DBTaskResult.objects.filter(task_path="peerpath.alerts.tasks.recompute_member_alerts")
+    assert row.args_kwargs == {"args": [org_a.org.pk, sorted([member.pk, other.pk])], "kwargs": {}}
+    assert run_pending() == 1
+    assert "no_contact" in open_rules(member)
+
+
+def test_a_write_concerning_few_members_refreshes_within_the_request(org_a, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.PEERPATH_ALERTS_SYNC_MEMBERS = 2
+    member = working_without_contact(org_a)
+    assert "no_contact" in open_rules(member)
+    assert not DBTaskResult.objects.filter(task_path="peerpath.alerts.tasks.recompute_member_alerts").exists()

@@ -1,0 +1,107 @@
+"""The pages staff live on never read a growing table from end to end.
+
+Each query a page runs is explained by PostgreSQL with sequential scans switched
+off (``enable_seqscan = off``): a table that has an index the query can use is then
+read through it, and a table that has none is still read with a "Seq Scan" — so a
+sequential scan left in the plan names a missing index, whatever the table's size
+in the test. The tables checked are those that grow with members, sessions and
+time (a national network holds millions of their rows); small lookup tables
+(organisations, instruments, settings) are left to the planner. SQLite has no such
+planner switch: this check runs in the PostgreSQL suite.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from peerpath.groups.tests.conftest import make_group
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN with enable_seqscan is PostgreSQL's"),
+]
+
+GROWING = {
+    "members_member", "members_consent", "members_stagechange", "members_careteamassignment",
+    "members_historicalmember", "members_membersearchtoken",
+    "measures_administration", "measures_storedscore", "measures_resultflag",
+    "groups_attendance", "groups_session", "groups_rosterentry", "groups_criticalincident",
+    "groups_incidentcoding", "employment_job", "employment_jobending", "employment_supportcontact",
+    "employment_employercontact",
+    "pathway_helpingcontact", "alerts_alert", "safety_safetyfollowup", "audit_accesslog",
+}
+
+
+def _scans(plan: dict[str, Any]) -> list[str]:
+    """The growing tables a plan reads with a sequential scan."""
+    found = []
+    if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") in GROWING:
+        found.append(plan["Relation Name"])
+    for child in plan.get("Plans", []):
+        found += _scans(child)
+    return found
+
+
+def _sequential(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        [[plans]] = cursor.fetchall()
+    plans = json.loads(plans) if isinstance(plans, str) else plans
+    return [table for entry in plans for table in _scans(entry["Plan"])]
+
+
+def test_the_daily_pages_read_growing_tables_through_indexes(client_for, org_a):
+    group = make_group(org_a).group
+    member = org_a.member
+    pages = {
+        "professional": [f"/members/{member.code}/", f"/members/{member.code}/timeline/", "/caseload/",
+                         "/dashboard/", f"/members/{member.code}/questionnaires/"],
+        "coordinator": ["/dashboard/", "/members/", f"/groups/{group.pk}/"],
+        "peer_leader": ["/dashboard/", f"/groups/{group.pk}/"],
+    }
+    checked, offenders = 0, []
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        for role, urls in pages.items():
+            client = client_for(role)
+            for url in urls:
+                with CaptureQueriesContext(connection) as queries:
+                    response = client.get(url)
+                assert response.status_code == 200, (role, url, response.status_code)
+                for query in queries.captured_queries:
+                    sql = query["sql"]
+                    if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+                        continue
+                    checked += 1
+                    offenders += [(role, url, table, sql[:200]) for table in _sequential(sql)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")
+    assert checked > 50  # the pages ran their queries
+    assert not offenders, "\n".join(map(str, offenders))
+
+
+def test_the_growing_tables_are_tables():
+    """The list cannot rot: each name is a model's table."""
+    from django.apps import apps
+
+    assert GROWING <= {model._meta.db_table for model in apps.get_models()}
+
+
+def test_the_check_finds_a_query_that_no_index_serves():
+    """A filter on a column with no index is reported (the check can fail)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+    try:
+        assert _sequential("SELECT id FROM members_member WHERE preferred_name = 'x'") == ["members_member"]
+        assert _sequential("SELECT id FROM members_member WHERE id = 1") == []  # the primary key
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = on")

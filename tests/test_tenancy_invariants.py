@@ -14,6 +14,8 @@ from peerpath.tenancy.models import Organization
 NOT_TENANT_OWNED = {
     "tenancy.Organization": "the tenant itself",
     "audit.ChainHead": "one per audit chain; the chain name carries the organisation",
+    "tasks.WorkerHeartbeat": "a running worker process (host, pid, last seen): the queue serves every organisation",
+    "tasks.PeriodicRun": "when a periodic task was last enqueued (by schedule name): for the whole deployment",
 }
 
 

@@ -245,7 +245,8 @@ def _logrank(scope: ReportScope, d: survival.Durations, cuts: process_stats.Tert
 def build(scope: ReportScope) -> dict[str, Any]:
     qs = survival.tenure_jobs(scope, competitive_only=True)
     jobs_rows = survival.job_tenure_rows(qs)
-    d = survival.make_durations([(s, e, m) for s, e, m, _ in jobs_rows], survival.censoring_day(scope))
+    d = survival.make_durations([(s, e, m) for s, e, m, _ in jobs_rows], survival.censoring_day(scope),
+                                count_end_day=True)  # days in a job count the last day, as in the tenure report
     cov = covariates(qs, jobs_rows)
     cuts = process_stats.tertiles(cov["attendance"])
     masks = [cuts.codes == i for i in range(cuts.bins)] + [cuts.codes == -1]

@@ -133,7 +133,7 @@ def build_data(org, staff, membership, n: int, seed: int = 6) -> Expected:
     def add_job(m, start, end, joined, left, attend_p, gses_value, help_days):
         job(m, staff, start, end)
         ended = end is not None and end <= CENSOR
-        exp.durations.append(float(((end if ended else CENSOR) - start).days))
+        exp.durations.append(float(((end if ended else CENSOR) - start).days + 1))  # the last day counts
         exp.observed.append(ended)
         exp.members.append(m.pk)
         exp.starts.append(start)

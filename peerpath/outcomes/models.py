@@ -74,3 +74,31 @@ class OutcomeSettings(TenantModel):
 
     def __str__(self) -> str:
         return f"outcome settings of {self.organization_id}"
+
+
+class ReportFile(TenantModel):
+    """One organisation's programme report as a PDF (small cells hidden), made by a
+    background task of ``peerpath report --queue``; deleted when it expires
+    (``PEERPATH_EXPORT_DAYS`` after it was made, by the nightly purge). The
+    content is in the database, so a worker on another machine can store it and
+    any app server can hand it out. ``task_id``: the task that made it, unique,
+    so a retried task stores no second file."""
+
+    task_id = models.CharField(max_length=64, unique=True)
+    report = models.SlugField(max_length=50)
+    period = models.CharField(max_length=40)  # the period's label, e.g. 2026Q3
+    language = models.CharField(max_length=10)
+    options = models.JSONField(default=dict, blank=True)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("stored report file")
+        verbose_name_plural = _("stored report files")
+        indexes = [models.Index(fields=["organization", "-created_at"], name="report_file_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.period} of {self.organization_id}"

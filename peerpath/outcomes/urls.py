@@ -4,6 +4,8 @@ from peerpath.outcomes import fidelity_views, member_report_views, settings_view
 
 urlpatterns = [
     path("reports/", views.report_index, name="report_index"),
+    path("reports/files/", views.report_files, name="report_files"),
+    path("reports/files/<int:pk>/", views.report_file_download, name="report_file_download"),
     path("reports/settings/", settings_views.settings_view, name="report_settings"),
     path("reports/<slug:slug>/", views.report_page, name="report_page"),
     path("reports/<slug:slug>/pdf/", views.report_pdf, name="report_pdf"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -36,7 +38,11 @@ def audit_report(scope: ReportScope, slug: str, *, event: Event, actor: Any = No
 @staff_view(Perm.REPORT_VIEW)
 @require_http_methods(["GET"])
 def report_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "outcomes/index.html", {"reports": list(registry.reports().values())})
+    from peerpath.outcomes.files import may_read
+
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    return render(request, "outcomes/index.html",
+                  {"reports": list(registry.reports().values()), "can_files": may_read(membership)})
 
 
 def _run(request: HttpRequest, slug: str, *, exported: bool) -> tuple[Any, ReportFilterForm, dict[str, Any]]:
@@ -78,4 +84,35 @@ def report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     pdf = render_pdf(REPORT_PRINT, report_context(report, scope, context["r"]), scope.language)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="peerpath-{slug}-{scope.period.label}.pdf"'
+    return response
+
+
+@staff_view(Perm.REPORT_VIEW)
+@require_http_methods(["GET"])
+def report_files(request: HttpRequest) -> HttpResponse:
+    """The organisation's stored report PDFs (made by ``peerpath report --queue``)."""
+    from peerpath.outcomes import files
+
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    if not files.may_read(membership):
+        raise PermissionDenied("stored reports count every member: not for researchers")
+    reports = registry.reports()
+    rows = [(f, reports[f.report].spec.title if f.report in reports else f.report) for f in files.files_of(membership)]
+    return render(request, "outcomes/report_files.html", {"rows": rows, "days": settings.PEERPATH_EXPORT_DAYS})
+
+
+@staff_view(Perm.REPORT_VIEW)
+@require_http_methods(["GET"])
+def report_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    from peerpath.outcomes import files
+    from peerpath.outcomes.models import ReportFile
+
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    try:
+        stored, data = files.file_bytes(membership, pk, request)
+    except ReportFile.DoesNotExist:
+        raise Http404("No such report file") from None
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="peerpath-{stored.report}-{stored.period}-{stored.organization.slug}.pdf"')
     return response

@@ -1,5 +1,5 @@
 """The nightly purge, a background task: expired export files, uploads never
-imported, expired sessions, and finished task results older than
+imported, expired report files, expired sessions, and finished task results older than
 ``KEEP_RESULTS`` (the tasks page shows the recent ones)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 
 from peerpath.exchange import actions as exchange
 from peerpath.exports import actions as exports
+from peerpath.outcomes import files as report_files
 
 KEEP_RESULTS = dt.timedelta(days=30)
 
@@ -21,6 +22,7 @@ def purge(now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     done = {"exports": exports.purge_expired(now)}
     done["imports"] = exchange.purge(now)
+    done["report_files"] = report_files.purge_expired(now)
     done["sessions"] = Session.objects.filter(expire_date__lt=now).delete()[0]
     done["task_results"] = DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_RESULTS).delete()[0]
     return done

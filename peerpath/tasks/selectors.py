@@ -26,6 +26,7 @@ LABELS: dict[str, str | Promise] = {
     "peerpath.tasks.housekeeping.nightly_purge": _("Nightly purge"),
     "peerpath.measures.tasks.rescore_scores": _("Rescore questionnaires"),
     "peerpath.exchange.tasks.commit_import": _("Import a file"),
+    "peerpath.outcomes.tasks.render_report_file": _("Make a report PDF"),
 }
 STATES: dict[str, str | Promise] = {
     "READY": _("Waiting"),

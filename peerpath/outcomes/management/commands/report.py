@@ -1,5 +1,7 @@
 """``peerpath report programme --period 2026Q3 --format pdf``: a programme report as
 a file, as exported (small cells hidden), for every organisation or those named.
+``--queue``: instead, one background task per organisation stores its own report
+PDF (listed on the report-files page, see ``peerpath.outcomes.files``).
 ``--audit-disclosure``: instead, audit its hidden figures (see
 ``peerpath.outcomes.disclosure``)."""
 
@@ -15,9 +17,9 @@ from django.utils import timezone
 from peerpath.audit.models import Event
 from peerpath.ops.dbrouter import replica_reads
 from peerpath.outcomes import registry
+from peerpath.outcomes.files import render_report
 from peerpath.outcomes.forms import command_scope
-from peerpath.outcomes.pdf import REPORT_PRINT, html_to_pdf, render_html, report_context
-from peerpath.outcomes.period import PeriodError
+from peerpath.outcomes.period import PeriodError, parse_period
 from peerpath.outcomes.views import audit_report
 from peerpath.tenancy.models import Organization
 
@@ -39,6 +41,9 @@ class Command(BaseCommand):
                             help="instead of writing the report, check that no hidden figure can be narrowed "
                                  "below the small-cell threshold from the figures shown (linear programming); "
                                  "exit 1 when one can")
+        parser.add_argument("--queue", action="store_true",
+                            help="instead of writing a file here, queue one task per organisation that stores "
+                                 "its report PDF for the organisation's staff (the report-files page)")
         parser.add_argument("--output", "-o", default="",
                             help="file to write (default peerpath-<report>-<period>.<format>; '-' for stdout)")
 
@@ -87,26 +92,43 @@ class Command(BaseCommand):
                     f"--option {name}: choose one of {', '.join(str(v) for v, _label in option.choices)}"
                 )
             values[name] = value.lower() in {"1", "true", "yes", "on"} if option.kind == "bool" else value
+        if options["queue"]:
+            self._queue(report.slug, orgs, options, values)
+            return
         try:
             scope = command_scope(organizations=orgs, period=options["period"],
                                   today=timezone.localdate(), options=values, language=options["language"])
         except PeriodError as exc:
             raise CommandError(f"--period: {exc}") from None
-        with replica_reads():  # on the read replica, if there is one (peerpath/ops/dbrouter.py)
-            data = report.build(scope)
         if options["audit_disclosure"]:
+            with replica_reads():  # on the read replica, if there is one (peerpath/ops/dbrouter.py)
+                data = report.build(scope)
             audit_report(scope, report.slug, event=Event.REPORT_VIEW, via="command", check="disclosure")
             self._audit_disclosure(report.slug, scope, data)
             return
-        audit_report(scope, report.slug, event=Event.REPORT_EXPORT, format=options["format"], via="command")
-        html = render_html(REPORT_PRINT, report_context(report, scope, data), scope.language)
-        content = html_to_pdf(html) if options["format"] == "pdf" else html.encode()
+        content = render_report(report, scope, options["format"], via="command")
         target = options["output"] or f"peerpath-{report.slug}-{scope.period.label}.{options['format']}"
         if target == "-":
             sys.stdout.buffer.write(content)
             return
         Path(target).write_bytes(content)
         self.stderr.write(f"Wrote {target} ({len(content):,} bytes).")
+
+    def _queue(self, slug: str, orgs: list[Organization], options: dict[str, Any], values: dict[str, Any]) -> None:
+        """One task per organisation, its id and the report's options as arguments."""
+        from peerpath.outcomes.tasks import render_report_file
+
+        if options["audit_disclosure"] or options["format"] != "pdf" or options["output"]:
+            raise CommandError("--queue stores PDFs: not with --audit-disclosure, --format html or --output")
+        if options["period"]:
+            try:
+                parse_period(options["period"])
+            except PeriodError as exc:
+                raise CommandError(f"--period: {exc}") from None
+        for org in orgs:
+            render_report_file.enqueue(org.pk, slug, options["period"], options["language"], values)
+        self.stderr.write(f"Queued {len(orgs)} report file(s) of {slug}: a worker stores them "
+                          f"(Reports → Report files).")
 
     def _audit_disclosure(self, slug: str, scope: Any, data: Any) -> None:
         """Print every hidden count with the range it can be narrowed to; fail when a

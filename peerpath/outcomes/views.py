@@ -97,7 +97,9 @@ def report_files(request: HttpRequest) -> HttpResponse:
     if not files.may_read(membership):
         raise PermissionDenied("stored reports count every member: not for researchers")
     reports = registry.reports()
-    rows = [(f, reports[f.report].spec.title if f.report in reports else f.report) for f in files.files_of(membership)]
+    languages = dict(settings.LANGUAGES)
+    rows = [(f, reports[f.report].spec.title if f.report in reports else f.report,
+             languages.get(f.language, f.language)) for f in files.files_of(membership)]
     return render(request, "outcomes/report_files.html", {"rows": rows, "days": settings.PEERPATH_EXPORT_DAYS})
 
 

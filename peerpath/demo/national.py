@@ -2,7 +2,10 @@
 
 At ``factor=1``: 50 organisations, 20,000 members, about 1,000,000 completed
 questionnaires (with their scores), 2,000,000 attendance rows and 30,000 jobs.
-A smaller ``factor`` scales every count (tests use 0.01). Deterministic from the
+A ``factor`` scales every count (tests use 0.01), up to ``MAX_FACTOR`` (5: 100,000
+members, about 5,000,000 questionnaires, 10,000,000 attendance rows, 150,000 jobs).
+Memory stays bounded by one organisation's plan: organisations are planned and
+written one after another, and rows stream to the database. Deterministic from the
 seed and ``today``. Nothing is real: names come from the demo's character pools,
 phones from the 0900-000 block, e-mail addresses from example.org.
 
@@ -54,14 +57,15 @@ EMPLOYERS_PER_ORG = 40
 COMPETITIVE = 0.85
 # Full scale (and anything above this many members) needs PostgreSQL.
 SQLITE_MAX_MEMBERS = 2_000
+MAX_FACTOR = 5.0  # five times national scale (issue 17)
 
 ProgressFn = Callable[[str], None]
 
 
 def sizes(factor: float) -> dict[str, int]:
     """The planned totals at ``factor`` (at least two organisations)."""
-    if not 0 < factor <= 1:
-        raise ValueError("factor: give a number above 0 and at most 1")
+    if not (math.isfinite(factor) and 0 < factor <= MAX_FACTOR):
+        raise ValueError(f"--factor must be above 0 and at most {MAX_FACTOR:g} (got {factor:g})")
     out = {k: max(1, round(v * factor)) for k, v in FULL.items()}
     out["organizations"] = max(2, out["organizations"])
     return out

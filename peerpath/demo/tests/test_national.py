@@ -52,6 +52,17 @@ def test_sizes_scale_with_the_factor():
         national.sizes(0)
 
 
+def test_five_times_national_scale_is_the_bound():
+    five = national.sizes(5)
+    assert five == {k: 5 * v for k, v in national.sizes(1).items()}
+    assert five == {"organizations": 250, "members": 100_000, "administrations": 5_000_000,
+                    "attendance": 10_000_000, "jobs": 150_000}
+    assert national.sizes(2) == {k: 2 * v for k, v in national.FULL.items()}
+    for bad in (5.01, 6, -1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"--factor must be above 0 and at most 5"):
+            national.sizes(bad)
+
+
 class TestTheBuiltData:
     """Read-only checks of one build (factor 0.01, two organisations)."""
 
@@ -209,8 +220,8 @@ def test_full_scale_needs_postgresql():
 
 
 def test_the_command_refuses_a_bad_factor(db):
-    with pytest.raises(CommandError, match="--factor"):
-        call_command("demo", "--scale", "national", "--factor", "2")
+    with pytest.raises(CommandError, match=r"--factor must be above 0 and at most 5 \(got 5.01\)"):
+        call_command("demo", "--scale", "national", "--factor", "5.01")
     assert not Organization.objects.exists()
 
 

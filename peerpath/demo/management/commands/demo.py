@@ -30,7 +30,7 @@ class Command(BaseCommand):
             help="national: the benchmark network (50 organisations, 20,000 members; PostgreSQL)",
         )
         parser.add_argument(
-            "--factor", type=float, default=1.0, help="with --scale national: scale every count (0 < factor ≤ 1)"
+            "--factor", type=float, default=1.0, help="with --scale national: scale every count (0 < factor ≤ 5)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         try:
             total = national.sizes(options["factor"])
         except ValueError as exc:
-            raise CommandError(f"--factor: {exc}") from exc
+            raise CommandError(str(exc)) from exc
         problem = national.backend_problem(connection.vendor, total["members"])
         if problem:
             raise CommandError(problem)

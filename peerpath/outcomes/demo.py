@@ -1,6 +1,8 @@
 """The outcomes app's part of the demo association: three IPS-25 fidelity reviews
 of the main organisation over the last 18 months, each better than the one before,
-and its outcome-report settings (see peerpath/demo/generator.py)."""
+its outcome-report settings, and last quarter's programme report stored as a PDF
+(as ``peerpath report programme --queue`` stores it; the report-files page of
+``make run`` is not empty) (see peerpath/demo/generator.py)."""
 
 from __future__ import annotations
 
@@ -63,3 +65,10 @@ def load(plan: DemoPlan, ctx: Any) -> None:  # ctx: peerpath.demo.load.LoadConte
         )
     save_outcome_settings.within(coordinator, stable_employment_days=STABLE_EMPLOYMENT_DAYS,
                                  inactive_after_days=INACTIVE_AFTER_DAYS)
+    # Last quarter's programme report, stored as the report task stores it.
+    from peerpath.outcomes.files import store_report
+    from peerpath.outcomes.period import quarter_label, quarter_of
+
+    last_quarter = quarter_of(plan.today).start - dt.timedelta(days=1)
+    store_report(f"demo-programme-{quarter_label(last_quarter)}", main.pk, "programme",
+                 quarter_label(last_quarter), "zh-hant", {})

@@ -223,3 +223,14 @@ def test_the_demo_loads_its_reviews_for_the_main_organisation(org_a):
         demo.load(p, ctx)
     totals = list(FidelityReview.objects.for_org(org_a.org).order_by("reviewed_on").values_list("total", flat=True))
     assert totals == [sum(r["items"].values()) for r in p.extras["outcomes"]["reviews"]]
+    # last quarter's programme report, stored as `peerpath report programme --queue` stores it
+    import hashlib
+
+    from peerpath.outcomes.models import ReportFile
+    from peerpath.outcomes.period import quarter_label, quarter_of
+
+    last_quarter = quarter_label(quarter_of(p.today).start - dt.timedelta(days=1))
+    [stored] = ReportFile.objects.for_org(org_a.org)
+    assert (stored.report, stored.period, stored.language) == ("programme", last_quarter, "zh-hant")
+    content = bytes(stored.content)
+    assert content.startswith(b"%PDF") and stored.sha256 == hashlib.sha256(content).hexdigest()

@@ -382,15 +382,22 @@ try:
     PEERPATH_TASK_STALE_SECONDS = env_int("PEERPATH_TASK_STALE_SECONDS", 120, minimum=2)
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
-if TASKS_MODE not in {"database", "immediate"}:
-    raise ImproperlyConfigured(f"PEERPATH_TASKS must be database or immediate, not {TASKS_MODE!r}")
+if TASKS_MODE not in {"database", "immediate", "rq"}:
+    raise ImproperlyConfigured(f"PEERPATH_TASKS must be database, immediate or rq, not {TASKS_MODE!r}")
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend"
-        if TASKS_MODE == "database"
-        else "django_tasks.backends.immediate.ImmediateBackend",
+        "BACKEND": {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend",
+                    "immediate": "django_tasks.backends.immediate.ImmediateBackend"}[TASKS_MODE],
     }
 }
+# PEERPATH_TASKS=rq: tasks queued in Redis (django-tasks-rq, the `rq` extra) and run
+# by `manage.py rqworker --job-class django_tasks_rq.Job default` instead of `peerpath worker`.
+PEERPATH_RQ_URL = env_str("PEERPATH_RQ_URL", "") or ""
+if TASKS_MODE == "rq":
+    if not PEERPATH_RQ_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("PEERPATH_TASKS=rq needs PEERPATH_RQ_URL (redis://, rediss:// or unix://), e.g. redis://127.0.0.1:6379/1")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": PEERPATH_RQ_URL}}
 OTP_VERIFY_URL = "/account/two-factor/"
 
 # REST API (peerpath/api, docs/api.md): token authentication only, JSON only.

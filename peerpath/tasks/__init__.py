@@ -19,6 +19,10 @@ def backlog() -> int:
     tasks run immediately (``PEERPATH_TASKS=immediate``): nothing waits."""
     from django.conf import settings
 
+    if settings.TASKS_MODE == "rq":
+        import django_rq
+
+        return int(django_rq.get_queue("default").count)
     if settings.TASKS_MODE != "database":
         return 0
     from django_tasks_db.models import DBTaskResult
@@ -32,6 +36,15 @@ def failures_recent(hours: int = 24) -> int:
     from django.conf import settings
     from django.utils import timezone
 
+    if settings.TASKS_MODE == "rq":  # RQ's failed-job registry of the default queue
+        import django_rq
+        from rq.job import Job
+
+        queue = django_rq.get_queue("default")
+        since = timezone.now() - dt.timedelta(hours=hours)
+        jobs = Job.fetch_many(queue.failed_job_registry.get_job_ids(), connection=queue.connection)
+        return sum(1 for job in jobs if job is not None and job.ended_at is not None
+                   and job.ended_at.replace(tzinfo=dt.UTC) >= since)
     if settings.TASKS_MODE != "database":
         return 0
     from django_tasks_db.models import DBTaskResult

@@ -20,6 +20,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     database = settings.TASKS_MODE == "database"
     return render(request, "tasks/list.html", {
         "database": database,
+        "rq": settings.TASKS_MODE == "rq",
         "rows": selectors.recent_tasks() if database else [],
         "waiting": backlog(),
         "failed": failures_recent(),

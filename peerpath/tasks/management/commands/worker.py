@@ -33,6 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--worker-id", default=None, help="a unique name (default: random)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.TASKS_MODE == "rq":
+            raise CommandError("PEERPATH_TASKS is 'rq': run the RQ worker instead: "
+                               "peerpath rqworker --job-class django_tasks_rq.Job default")
         if settings.TASKS_MODE != "database":
             raise CommandError("PEERPATH_TASKS is 'immediate': tasks run where they are queued, there is no queue.")
         if options["interval"] < 0:

@@ -76,6 +76,8 @@ def test_a_failed_rq_job_is_counted_and_the_tasks_page_shows_rq_counts(rq, org_a
     html = client_for("admin").get("/tasks/").content.decode()
     assert "1 task waiting" in html and "1 failed in the last 24 hours" in html
     assert "there is no queue" not in html and "No worker is running" not in html
+    ready = client_for("admin").get("/readyz/").json()
+    assert ready["checks"]["tasks"] == {"ok": True, "detail": "1 waiting"}  # the Redis queue's count
     _run_burst()
     assert backlog() == 0
 

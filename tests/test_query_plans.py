@@ -22,10 +22,8 @@ from django.test.utils import CaptureQueriesContext
 
 from peerpath.groups.tests.conftest import make_group
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN with enable_seqscan is PostgreSQL's"),
-]
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
+                                     reason="EXPLAIN with enable_seqscan is PostgreSQL's")
 
 GROWING = {
     "members_member", "members_consent", "members_stagechange", "members_careteamassignment",
@@ -56,6 +54,8 @@ def _sequential(sql: str) -> list[str]:
     return [table for entry in plans for table in _scans(entry["Plan"])]
 
 
+@pytest.mark.django_db
+@postgresql_only
 def test_the_daily_pages_read_growing_tables_through_indexes(client_for, org_a):
     group = make_group(org_a).group
     member = org_a.member
@@ -89,12 +89,14 @@ def test_the_daily_pages_read_growing_tables_through_indexes(client_for, org_a):
 
 
 def test_the_growing_tables_are_tables():
-    """The list cannot rot: each name is a model's table."""
+    """The list cannot rot: each name is a model's table (on every database)."""
     from django.apps import apps
 
     assert GROWING <= {model._meta.db_table for model in apps.get_models()}
 
 
+@pytest.mark.django_db
+@postgresql_only
 def test_the_check_finds_a_query_that_no_index_serves():
     """A filter on a column with no index is reported (the check can fail)."""
     with connection.cursor() as cursor:

@@ -95,7 +95,7 @@ def feedback(member: Member) -> list[Source]:
         Q(giver=member) | Q(receiver=member))
 
     def render(d: dict[str, Any]) -> TimelineEntry:
-        if d["giver"] == member.pk:
+        if d["giver"] == d["_member"]:
             title = _("Gave here-and-now feedback to %(code)s in %(group)s") % {
                 "code": d["receiver_code"], "group": d["group"]}
         else:

@@ -14,7 +14,10 @@ marked private are blanked for those roles.
 
 A source's ``render`` may return None for a row that makes no entry (a saved
 version of the member's details that changed nothing shown): the page then shows
-one entry fewer, and "Show earlier" goes on from there.
+one entry fewer, and "Show earlier" goes on from there. A ``render`` must not
+depend on the member it was made for (the timeline keeps one per source and
+language, made for a stand-in member): the member's id is in the row's
+``_member``.
 """
 
 from __future__ import annotations
@@ -77,7 +80,9 @@ class Source:
     here; ``date`` gives the entry's date (a date expression, e.g. ``F("joined_on")``
     or ``TruncDate("raised_at")``), ``at`` the time that orders entries of the same
     day (a datetime expression, usually ``F("created_at")``). ``columns`` are read
-    (as JSON) and passed to ``render`` as a dict. ``track`` is the entry's track, or
+    (as JSON) and passed to ``render`` as a dict, with ``_date`` (the entry's date),
+    ``_track`` and ``_member`` (the member's id; ``render`` must use it rather than
+    the member the provider was called with, see ``_renderers``). ``track`` is the entry's track, or
     an expression giving it per row; ``clinical`` is true when every entry is
     clinical, or a ``Q`` matching the rows that are.
     """
@@ -254,17 +259,36 @@ def _rows(member: Member, window: Window) -> list[tuple[Any, ...]]:
                 for on, at, name, pk, track, data in db.fetchall()]
 
 
+# Calling the providers builds every source's queryset (some 30 of them), which
+# costs more than the timeline's query: the providers are called only to get each
+# source's ``render``, once per language (a provider may translate when called)
+# and set of providers, for a stand-in member. A ``render`` reads the member from
+# the row (``_member``), never from the member its provider was called with.
+_RENDERERS: dict[tuple[Any, ...], dict[str, Callable[[dict[str, Any]], TimelineEntry | None]]] = {}
+
+
+def _renderers() -> dict[str, Callable[[dict[str, Any]], TimelineEntry | None]]:
+    from django.utils.translation import get_language
+
+    key = (get_language(), tuple(_providers))
+    found = _RENDERERS.get(key)
+    if found is None:
+        stand_in = Member(pk=_STAND_IN["member"], organization_id=_STAND_IN["org"])
+        found = _RENDERERS[key] = {s.name: s.render for provider in _providers for s in provider(stand_in)}
+    return found
+
+
 def read_window(member: Member, window: Window) -> list[tuple[Cursor, TimelineEntry | None]]:
     """The rows of the window, newest first, each with its position (a cursor) and
     its entry (None for a row that makes none, or that the window leaves out): one
     query for every source."""
-    sources = {s.name: s for provider in _providers for s in provider(member)}
+    renderers = _renderers()
     rows = _rows(member, window)
     found: list[tuple[Cursor, TimelineEntry | None]] = []
     for on, at, name, pk, track, data in rows:
         position = Cursor(_date(on), _moment(at), name, pk)
-        data = {**data, "_date": position.date, "_track": track}
-        entry = sources[name].render(data)
+        data = {**data, "_date": position.date, "_track": track, "_member": member.pk}
+        entry = renderers[name](data)
         if entry is not None:
             # A row whose clinical nature shows only once read (details updated)
             # is left out here.

@@ -87,7 +87,7 @@ def helping(member: Member) -> list[Source]:
 
     def render(d: dict[str, Any]) -> TimelineEntry:
         params = {"kind": kinds.get(d["kind"], d["kind"]), "minutes": d["minutes"]}
-        if d["helper"] == member.pk:
+        if d["helper"] == d["_member"]:
             title = _("Helped %(code)s: %(kind)s, %(minutes)s min") % {**params, "code": d["helped_code"]}
         else:
             title = _("Helped by %(code)s: %(kind)s, %(minutes)s min") % {**params, "code": d["helper_code"]}

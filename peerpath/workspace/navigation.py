@@ -6,14 +6,26 @@ include one, and a group when it has an entry left. No per-role lists: a new
 capability granted to a role shows its pages by itself. A group with one entry
 is shown as that entry's link. ``tests`` check that each shown entry opens for
 the role and that no page the role may open is left out.
+
+Every staff page shows the menu, so its HTML is rendered once per combination of
+what it depends on (``menu_html``): which of the menu's capabilities the
+membership holds, the current page if it is one of the menu's, the language and
+the URL configuration. Nothing else of the user, the organisation or the
+request is in it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from peerpath.tenancy.models import Membership
@@ -108,3 +120,40 @@ def menu_for(membership: Membership | None, current_route: str | None) -> list[S
         if links:
             shown.append(ShownGroup(group.key, str(group.label), tuple(links)))
     return shown
+
+
+# The routes the menu marks as current (any other page shows it the same way) and
+# the capabilities it asks about.
+_ROUTES = frozenset({"dashboard"} | {r for g in MENU for e in g.entries for r in (e.route, *e.also_current)})
+_PERMS = tuple(sorted({p for g in MENU for e in g.entries for p in e.perms}))
+_MAX_CACHED = 512  # roles × languages × routes is far less; a bound all the same
+_cache: dict[tuple[Any, ...], SafeString] = {}
+
+
+def url_context() -> tuple[Any, ...]:
+    """What a rendered link depends on besides the route: the language (labels and
+    any translated URL) and the URL configuration in use."""
+    return get_language(), get_urlconf() or settings.ROOT_URLCONF, get_script_prefix()
+
+
+def menu_html(membership: Membership | None, current_route: str | None) -> SafeString:
+    """The rendered menu (``workspace/_nav.html``), from the process's cache when
+    the same capabilities, current page, language and URLs were rendered before."""
+    current = current_route if current_route in _ROUTES else None
+    key = (frozenset(p for p in _PERMS if can(membership, p)), current, *url_context())
+    html = _cache.get(key)
+    if html is None:
+        html = mark_safe(render_to_string(  # noqa: S308 - the template's own autoescaped output
+            "workspace/_nav.html", {"menu": menu_for(membership, current), "on_dashboard": current == "dashboard"}
+        ))
+        if len(_cache) >= _MAX_CACHED:
+            _cache.clear()
+        _cache[key] = html
+    return html
+
+
+def _forget(**kwargs: Any) -> None:
+    _cache.clear()  # a changed setting (tests) may change any URL, label or template
+
+
+setting_changed.connect(_forget)

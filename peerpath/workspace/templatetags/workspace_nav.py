@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString
 
-from peerpath.workspace.navigation import menu_for
+from peerpath.workspace.navigation import menu_html
 
 register = template.Library()
 
 
-@register.inclusion_tag("workspace/_nav.html", takes_context=True)
-def main_menu(context: Any) -> dict[str, Any]:
+@register.simple_tag(takes_context=True)
+def main_menu(context: Any) -> SafeString:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
-    return {"menu": menu_for(context.get("membership"), match.url_name if match else None),
-            "on_dashboard": bool(match and match.url_name == "dashboard")}
+    return menu_html(context.get("membership"), match.url_name if match else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from peerpath.tenancy.models import Role
@@ -66,3 +67,24 @@ def test_the_current_page_and_its_group_are_marked(client_for):
     nav = page[page.index('class="main-nav"'):page.index("</nav>")]
     assert '<details class="nav-group current">' in nav
     assert re.search(r'href="/caseload/" aria-current="page"', nav)
+
+
+def test_the_cached_menu_follows_the_role_the_page_and_the_language(client_for):
+    """The menu's HTML is cached per process: one role's menu, current page or
+    language never shows for another."""
+    coordinator, peer_leader = client_for(Role.COORDINATOR), client_for(Role.PEER_LEADER)
+    for _ in range(2):  # the second round is served from the cache
+        _items, links = menu_of(coordinator)
+        assert "Audit log" in links
+        _items, links = menu_of(peer_leader)
+        assert "Audit log" not in links and "Referrals" not in links
+        caseload = coordinator.get("/caseload/").content.decode()
+        members = coordinator.get("/members/").content.decode()
+        assert 'href="/caseload/" aria-current="page"' in caseload and 'href="/members/" aria-current' not in caseload
+        assert 'href="/members/" aria-current="page"' in members and 'href="/caseload/" aria-current' not in members
+        coordinator.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hant"
+        chinese = coordinator.get("/dashboard/").content.decode()
+        del coordinator.cookies[settings.LANGUAGE_COOKIE_NAME]
+        english = coordinator.get("/dashboard/").content.decode()
+        assert "個案清單" in chinese.split("</nav>")[0] and "Caseload" not in chinese.split("</nav>")[0]
+        assert "Caseload" in english.split("</nav>")[0]

@@ -58,7 +58,7 @@ def programme_baseline_sds(organization_ids: Iterable[int], scores: Iterable[tup
     """``programme_baseline_sd`` of each organisation and ``(instrument_id,
     score_id)``, keyed ``(organization_id, instrument_id, score_id)``: one query
     for them all (none when ``scores`` is empty)."""
-    return {key: spread.sd if spread.n >= MIN_MEMBERS_FOR_BASELINE else None
+    return {key: spread.sd if spread.n >= MIN_MEMBERS_FOR_BASELINE and spread.sd else None
             for key, spread in baseline_spreads(organization_ids, scores).items()}
 
 
@@ -127,7 +127,8 @@ def _fold(first: dict[int, tuple[dt.date, int, float]], rows: Iterable[tuple[Any
 def _sd(first: dict[int, tuple[dt.date, int, float]]) -> float | None:
     if len(first) < MIN_MEMBERS_FOR_BASELINE:
         return None
-    return baseline_sd([first[m][2] for m in sorted(first)])  # in member order, as recomputed
+    sd = baseline_sd([first[m][2] for m in sorted(first)])  # in member order, as recomputed
+    return sd or None  # every first value equal: no spread to judge a change by
 
 
 COLUMNS = ("pk", "member_id", "taken_on", "administration_id", "value", "computed_at")
@@ -135,7 +136,8 @@ COLUMNS = ("pk", "member_id", "taken_on", "administration_id", "value", "compute
 
 def programme_baseline_sd(organization_id: int, instrument_id: str, score_id: str) -> float | None:
     """SD of each member's first score in the organisation (Jacobson and Truax use
-    the SD of the pre-treatment sample); None with fewer than 10 members. Kept
+    the SD of the pre-treatment sample); None with fewer than 10 members, or when
+    their first values are all equal (an SD of 0 measures nothing). Kept
     between calls (see above): one query when nothing changed, two when scores were
     added since, whatever the length of the organisation's history."""
     key = CACHE_KEY.format(organization_id, instrument_id, score_id)

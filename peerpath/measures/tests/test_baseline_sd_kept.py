@@ -100,3 +100,18 @@ def test_a_completion_costs_the_same_queries_whatever_the_length_of_the_history(
     with CaptureQueriesContext(connection) as queries:
         sd = kept(org_a)
     assert (len(queries), sd) == (2, recomputed(org_a))
+
+
+@pytest.mark.django_db
+def test_first_scores_all_equal_give_no_sd_and_a_later_result_is_still_stored(org_a):
+    """Ten members whose first PHQ-9 totals are all the same: their SD is 0, which
+    measures no error, so there is no baseline SD (finishing a later questionnaire
+    failed with "sd must be a positive number" before)."""
+    members = [MemberFactory(organization=org_a.org) for _ in range(10)]
+    for member in members:
+        phq9(org_a, member, 2)
+    assert kept(org_a) is None and recomputed(org_a) is None
+    later = phq9(org_a, members[0], 0, DAY + dt.timedelta(days=30))  # checked for deterioration
+    assert later.scores.count() > 0
+    phq9(org_a, MemberFactory(organization=org_a.org), 3)  # a different first value: an SD again
+    assert kept(org_a) == recomputed(org_a) is not None

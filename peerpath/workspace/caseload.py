@@ -39,6 +39,7 @@ from peerpath.pathway.selectors import last_helping_received
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership, Role, display_name
 from peerpath.tenancy.policy import Perm, can
+from peerpath.workspace.caseload_row import render_row, row_texts
 from peerpath.workspace.urgent import build_urgent
 
 SORTS = {
@@ -96,6 +97,9 @@ def caseload_members(membership: Membership, professional_id: int | None) -> lis
             care_team__professional_id=professional_id,
             care_team__ended_on__isnull=True,
         )
+    # Only the fields the page shows or the due list needs: the name is the one
+    # encrypted field decrypted (not the phone, address, diagnosis and the rest).
+    members = members.only("organization_id", "code", "name", "enrolment_date", "status")
     return list(members.annotate(current_stage=current_stage_subquery()).order_by("code").distinct())
 
 
@@ -188,9 +192,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
         query = urlencode(params)
         current = ("descending" if descending else "ascending") if key == sort else ""
         headers.append({"key": key, "label": label, "url": f"?{query}", "aria_sort": current})
+    show_due = can(membership, Perm.MEASURE_VIEW)
+    texts = row_texts(
+        show_due=show_due, alert_handle=can(membership, Perm.ALERT_HANDLE), support_log=can(membership, Perm.SUPPORT_LOG),
+        employment_record=can(membership, Perm.EMPLOYMENT_RECORD), employment_view=can(membership, Perm.EMPLOYMENT_VIEW),
+    )
     context = {
         "urgent": urgent,
         "urgent_ids": urgent_ids,
+        "row_html": [render_row(row, texts, row.member.pk in urgent_ids) for row in rows],
         "back": request.get_full_path(),
         "headers": headers,
         "rows": rows,
@@ -202,6 +212,6 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "professionals": professionals,
         "professional_id": professional_id,
         "stage_labels": dict(Stage.choices),
-        "show_due": can(membership, Perm.MEASURE_VIEW),
+        "show_due": show_due,
     }
     return render(request, "workspace/caseload.html", context)

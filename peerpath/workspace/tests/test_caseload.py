@@ -146,3 +146,12 @@ def test_the_caseload_costs_the_same_queries_for_3_or_30_members(client_for, org
     many = _queries(client)
     assert len(rows(client)) == 30
     assert few == many == CASELOAD_QUERIES
+
+
+def test_the_rows_written_in_python_escape_what_comes_from_data(client_for, org_a):
+    member = on_caseload(org_a, "A0601")
+    member.name = '<script>alert("x")</script>'
+    member.save()
+    page = client_for("professional").get("/caseload/").content.decode()
+    assert "<script>alert" not in page
+    assert "A0601 &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page

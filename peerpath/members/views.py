@@ -46,6 +46,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(members, settings.PEERPATH_MEMBERS_PER_PAGE).get_page(params.get("page"))
     page.object_list = list(page.object_list)
     selectors.attach_professional_names(page.object_list)
+    stage_labels = dict(Stage.choices)
+    for m in page.object_list:
+        m.stage_label = stage_labels.get(m.current_stage, "")  # type: ignore[attr-defined]
     audit.record_by(
         membership,
         Event.MEMBER_LIST,
@@ -58,7 +61,6 @@ def member_list(request: HttpRequest) -> HttpResponse:
         "status": status,
         "gap": gap,
         "statuses": Status.choices,
-        "stage_labels": dict(Stage.choices),
     }
     template = "members/_results.html" if request.htmx else "members/list.html"  # type: ignore[attr-defined]
     return render(request, template, context)

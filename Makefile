@@ -94,12 +94,10 @@ messages: venv
 clean:
 	rm -rf $(VENV) var
 
+# Every benchmark in one run (PostgreSQL at 127.0.0.1:5432, about 30 minutes with the
+# five-times-national build), then every figure against its goal. See bench/all.py.
 bench: venv
-	$(BIN)/python bench/member_pages.py
-	$(BIN)/python bench/scoring.py
-	$(BIN)/python bench/imports.py
-	$(BIN)/python bench/reports.py
-	$(BIN)/python bench/rescore.py
+	$(BIN)/python bench/all.py
 
 # 50 phones answering + 10 staff opening member pages for 60 s against gunicorn on
 # loopback with the production settings, on PostgreSQL (the database peerpath_load,

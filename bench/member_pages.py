@@ -8,9 +8,17 @@ member page of a member with a short history and of one with a long history (300
 timeline rows: the page shows the latest entries, so it should cost the same),
 the group page, the caseload and the dashboard.
 
-    make bench                    # 20,000 members on SQLite in a temporary folder
-    BENCH_MEMBERS=100000 make bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerpath_bench make bench
+    .venv/bin/python bench/member_pages.py        # 20,000 members on SQLite in a temporary folder
+    BENCH_MEMBERS=100000 .venv/bin/python bench/member_pages.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerpath_bench .venv/bin/python bench/member_pages.py
+    DATABASE_URL=postgres://…/peerpath_bench_national BENCH_REUSE=1 .venv/bin/python bench/member_pages.py
+
+``BENCH_REUSE=1`` builds nothing: it measures the pages of a national data set
+already in the database (``peerpath demo --scale national``, as ``bench/national.py``
+builds it): in its largest organisation, the coordinator's member list, searches
+and dashboard, a member's page, the page of the member with the longest history,
+the group with the most sessions, and the caseload of the professional with the
+most members.
 
 Prints the time to build the data and the median / 95th percentile latency of
 each page over repeated requests, against targets. Not a test: figures vary
@@ -43,6 +51,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 
 N = int(os.environ.get("BENCH_MEMBERS", "20000"))
+REUSE = os.environ.get("BENCH_REUSE", "") not in ("", "0")
 REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 LONG_HISTORY = int(os.environ.get("BENCH_LONG_HISTORY", "300"))  # timeline rows of the long-history member
 CASELOAD = int(os.environ.get("BENCH_CASELOAD", "85"))  # members in the bench user's caseload
@@ -163,6 +172,45 @@ def extras(org: object, user: object, today: object, rng: object) -> None:
 bench_ids: dict[str, object] = {}
 
 
+def pick() -> tuple[object, str, str]:
+    """The pages of a national data set already in the database (``BENCH_REUSE=1``)."""
+    from django.db.models import Count, Max
+
+    from peerpath.groups.models import PeerGroup
+    from peerpath.measures.models import Administration
+    from peerpath.members.models import CareTeamAssignment, Member
+    from peerpath.tenancy.models import Membership, Organization
+
+    sizes = (Member.objects.values("organization_id").annotate(n=Count("pk")).order_by("-n", "organization_id")
+             .first())
+    org = Organization.objects.filter(pk=sizes["organization_id"]).first() if sizes else None
+    if org is None:
+        sys.exit("BENCH_REUSE=1: the database holds no organisation (build one with bench/national.py)")
+    coordinator = Membership.objects.filter(organization=org, role="coordinator").select_related("user").first()
+    if coordinator is None:
+        sys.exit(f"BENCH_REUSE=1: {org.name} has no coordinator")
+    members = Member.objects.filter(organization=org)
+    middle = members.order_by("code")[members.count() // 2]
+    longest = (Administration.objects.filter(organization=org).values("member_id").annotate(n=Count("pk"))
+               .order_by("-n", "member_id").first())
+    bench_ids["long"] = Member.objects.get(pk=longest["member_id"]).code if longest else middle.code
+    caseload = (CareTeamAssignment.objects.filter(organization=org, role="professional", ended_on__isnull=True)
+                .values("professional_id").annotate(n=Count("member_id", distinct=True)).order_by("-n").first())
+    if caseload is None:
+        sys.exit(f"BENCH_REUSE=1: no professional of {org.name} has a caseload")
+    bench_ids["pro"] = Membership.objects.get(organization=org, user_id=caseload["professional_id"]).user
+    bench_ids["caseload"] = caseload["n"]
+    group = (PeerGroup.objects.filter(organization=org).annotate(n=Count("sessions"), last=Max("sessions__date"))
+             .order_by("-n", "pk").first())
+    if group is None:
+        sys.exit(f"BENCH_REUSE=1: {org.name} has no peer group")
+    bench_ids["group"] = group.pk
+    print(f"reusing the data set: {org.name} ({members.count():,} members of {Member.objects.count():,}), "
+          f"longest history {longest['n'] if longest else 0} questionnaires, group of {group.n} sessions, "
+          f"caseload of {caseload['n']}")
+    return coordinator.user, middle.name, middle.code
+
+
 def measure(client: Client, url: str) -> list[float]:
     client.get(url)  # warm up
     times = []
@@ -176,11 +224,12 @@ def measure(client: Client, url: str) -> list[float]:
 
 def main() -> None:
     setup_test_environment()
-    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, members: {N:,}")
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(f"database: {engine}, " + ("a national data set" if REUSE else f"members: {N:,}"))
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
-    user, name, code = build()
-    print(f"build: {time.perf_counter() - t0:.1f} s")
+    user, name, code = pick() if REUSE else build()
+    print(f"build: {time.perf_counter() - t0:.1f} s" + (" (finding the pages of the data set)" if REUSE else ""))
     with override_settings(PEERPATH_REQUIRE_2FA=False, ALLOWED_HOSTS=["testserver"], ROOT_URLCONF=__name__):
         client = Client()
         client.force_login(user)

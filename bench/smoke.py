@@ -3,12 +3,14 @@
     make bench-smoke           # part of make test
     .venv/bin/python bench/smoke.py
 
-Each ``bench/*.py`` (but this one) runs in a subprocess with tiny sizes set through
-its environment variables, on SQLite in a folder of its own (``DATABASE_URL`` is
-removed: no benchmark touches a real database here). The database is migrated once
-and copied to each run. A run passes when it exits 0 and prints the lines of its
-figures; never on a timing: the figures of a tiny run mean nothing. A new benchmark
-must be added to ``RUNS`` (a benchmark missing from it fails the smoke run).
+Runs ``bench/all.py`` (what ``make bench`` runs) with ``BENCH_TINY=1``: every step
+at the tiny sizes below, on SQLite in folders of its own (``DATABASE_URL`` is
+removed: no benchmark touches a real database here), the national set at a tiny
+factor and the pages, reports and rescore again on it. A step passes when it exits
+0 and prints the lines of its figures, and the run passes when every step passed
+and the summary shows each one's figures; never on a timing: the figures of a tiny
+run mean nothing. A new benchmark must be added to ``RUNS`` (a benchmark missing
+from it fails the smoke run) and to ``bench/all.py``'s steps.
 """
 
 from __future__ import annotations
@@ -53,63 +55,78 @@ RUNS: dict[str, tuple[dict[str, str], list[str]]] = {
         [r"phone\s+requests\s+\d+\s+errors\s+\d+\s+p50\s+[\d.]+ ms", r"staff\s+requests\s+\d+\s+errors\s+\d+",
          r"checked \d+ questionnaires finished: each stored once"],
     ),
+    "national.py": (
+        {"BENCH_FACTOR": "0.005"},
+        [r"build\s+[\d.]+ s \(0 min", r"peak memory\s+\d+ MB RSS", r"rows\s+100 members, [\d,]+ questionnaires"],
+    ),
     "rescore.py": (
         {"BENCH_ADMINISTRATIONS": "300"},
-        [r"300 administrations rescored", r"rescore\s+[\d.]+ s\s+[\d,]+ administrations/s",
+        [r"[\d,]+ administrations rescored", r"rescore\s+[\d.]+ s\s+[\d,]+ administrations/s",
          r"peak memory\s+\d+ MB RSS", r"checked\s+every score rewritten"],
     ),
 }
 REFUSED = [r"figures differ", r"Traceback"]  # a report that disagrees with its SQL, an error
 
 
-def environment(var_dir: Path, sizes: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_") and k != "DATABASE_URL"}
-    env.update(sizes, DEBUG="true", PEERPATH_VAR_DIR=str(var_dir), PYTHONPATH=str(ROOT))
-    env.pop("DATABASE_REPLICA_URL", None)
-    return env
+SUMMARY = [r"^Summary \(SQLite", r"^staff pages \(", r"^  member page \(long history\)\s+[\d.]+ ms\s+[\d.]+× the floor",
+           r"^  rescore\s+[\d,]+ in", r"^  load: phone\s+\d+ requests", r"^  build\s+0 min",
+           r"^national set ×0.005: staff pages", r"^national set ×0.005: rescore"]
 
 
 def main() -> int:
-    found = sorted(p.name for p in BENCH.glob("*.py") if p.name != "smoke.py")
+    found = sorted(p.name for p in BENCH.glob("*.py") if p.name not in ("smoke.py", "all.py"))
     missing = [name for name in found if name not in RUNS]
     if missing:
         print(f"no smoke run declared for {', '.join(missing)} (add it to RUNS in bench/smoke.py)")
         return 1
-    work = Path(tempfile.mkdtemp(prefix="peerpath-bench-smoke-"))
-    failed = []
+    sys.path.insert(0, str(BENCH))
+    from all import steps
+
+    declared = {step.script for step in steps(postgres=False)}
+    absent = [name for name in found if name not in declared]
+    if absent:
+        print(f"bench/all.py does not run {', '.join(absent)} (add it to its steps)")
+        return 1
+    logs = Path(tempfile.mkdtemp(prefix="peerpath-bench-smoke-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BENCH_") and k != "DATABASE_URL"}
+    env.pop("DATABASE_REPLICA_URL", None)
+    env.update(BENCH_TINY="1", BENCH_LOG_DIR=str(logs), DEBUG="true", PYTHONPATH=str(ROOT))
+    t0 = time.perf_counter()
     try:
-        template = work / "template"
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "--verbosity", "0"],  # noqa: S603
-                       env=environment(template, {}), check=True, cwd=ROOT)
-        print(f"{'migrate (once, copied to each run)':<36} {time.perf_counter() - t0:6.1f} s")
-        for name in found:
-            sizes, expected = RUNS[name]
-            var_dir = work / name.removesuffix(".py")
-            shutil.copytree(template, var_dir)
-            t0 = time.perf_counter()
-            try:
-                run = subprocess.run([sys.executable, str(BENCH / name)], env=environment(var_dir, sizes),  # noqa: S603
-                                     cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT, check=False)
-                output, code = run.stdout + run.stderr, run.returncode
-            except subprocess.TimeoutExpired as exc:
-                output, code = f"{exc.stdout or ''}{exc.stderr or ''}\ntimed out after {TIMEOUT} s", -1
-            seconds = time.perf_counter() - t0
-            problems = [f"exit status {code}"] if code else []
-            problems += [f"no line matching {line!r}" for line in expected if not re.search(line, output)]
-            problems += [f"printed {line!r}" for line in REFUSED if re.search(line, output)]
-            settings = " ".join(f"{k}={v}" for k, v in sizes.items())
-            print(f"{name:<36} {seconds:6.1f} s  {'ok' if not problems else 'FAILED'}  ({settings})")
+        try:
+            run = subprocess.run([sys.executable, str(BENCH / "all.py")], env=env, cwd=ROOT,  # noqa: S603
+                                 capture_output=True, text=True, timeout=TIMEOUT * len(RUNS), check=False)
+            output, code = run.stdout + run.stderr, run.returncode
+        except subprocess.TimeoutExpired as exc:
+            output, code = f"{exc.stdout or ''}{exc.stderr or ''}\ntimed out", -1
+        failed = []
+        for step in steps(postgres=False):
+            log = logs / f"{step.name}.log"
+            text = log.read_text() if log.exists() else ""
+            _sizes, expected = RUNS[step.script]
+            problems = ["no output (the step did not run)"] if not text else []
+            problems += [f"no line matching {line!r}" for line in expected if not re.search(line, text)]
+            problems += [f"printed {line!r}" for line in REFUSED if re.search(line, text)]
+            print(f"{step.name + ' (' + step.script + ')':<40} {'ok' if not problems else 'FAILED'}")
             if problems:
-                failed.append(name)
+                failed.append(step.name)
                 print("  " + "; ".join(problems))
-                print("  output (end):\n    " + "\n    ".join(output.strip().splitlines()[-25:]))
+                print("  output (end):\n    " + "\n    ".join(text.strip().splitlines()[-25:]))
+        summary = output[output.rfind("Summary ("):] if "Summary (" in output else ""
+        problems = [f"no summary line matching {line!r}" for line in SUMMARY if not re.search(line, summary, re.M)]
+        if code:
+            problems.append(f"bench/all.py exited with status {code}")
+        if problems:
+            failed.append("summary")
+            print("summary: " + "; ".join(problems))
+            print("  output (end):\n    " + "\n    ".join(output.strip().splitlines()[-40:]))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(logs, ignore_errors=True)
+    print(f"bench/all.py at tiny sizes: {time.perf_counter() - t0:.0f} s")
     if failed:
         print(f"smoke run failed: {', '.join(failed)}")
         return 1
-    print(f"every benchmark ran and printed its figures ({len(found)})")
+    print(f"every benchmark ran and printed its figures ({len(found)} benchmarks, {len(steps(postgres=False))} steps)")
     return 0
 
 

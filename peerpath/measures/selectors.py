@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest
@@ -191,11 +193,26 @@ def get_flag(membership: Membership, member: Member, pk: int) -> ResultFlag:
         raise Http404("No such safety flag") from None
 
 
-def due_of(organization_id: int, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
+class Enrolled(Protocol):
+    """What the due list reads of a member (a ``Member``, or a lighter row of one)."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def enrolment_date(self) -> dt.date: ...
+
+
+M = TypeVar("M", bound=Enrolled)
+
+
+def due_of(organization_id: int, members: Sequence[M], today: dt.date) -> list[tuple[M, list[Due]]]:
     """Due and overdue questionnaires of the given members of one organisation, in
     two queries for any number of members (the plan, and each member's last
     completed dates), plus one per event source when the plan has event-triggered
-    rules. No access check: see ``due_lists`` and the member portal."""
+    rules. No access check: see ``due_lists`` and the member portal. ``members``
+    may be ``Member`` objects or anything with their ``pk`` and ``enrolment_date``
+    (the dashboard passes light rows of every active member)."""
     rules = [
         Rule(r.instrument_id, r.trigger, r.interval_days)
         for r in PlanRule.objects.filter(organization_id=organization_id, active=True)
@@ -225,7 +242,7 @@ def due_of(organization_id: int, members: list[Member], today: dt.date) -> list[
     return result
 
 
-def due_lists(membership: Membership, members: list[Member], today: dt.date) -> list[tuple[Member, list[Due]]]:
+def due_lists(membership: Membership, members: Sequence[M], today: dt.date) -> list[tuple[M, list[Due]]]:
     """``due_of`` for staff (clinical capability required)."""
     require(membership, Perm.MEASURE_VIEW)
     return due_of(membership.organization_id, members, today)

@@ -10,6 +10,8 @@ whose capabilities cover it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q
@@ -79,8 +81,10 @@ def dashboard_figures(membership: Membership) -> dict[str, Any]:
 
 
 def caseload(membership: Membership) -> list[Member]:
-    """Active members whose current professional is the acting user."""
-    return list(
+    """Active members whose current professional is the acting user (at most 50),
+    with what the dashboard shows of them: code, name (the one field decrypted),
+    the enrolment date (for the due list) and the current stage's label."""
+    members = list(
         Member.objects.for_org(membership.organization)
         .filter(
             status=Status.ACTIVE,
@@ -88,9 +92,25 @@ def caseload(membership: Membership) -> list[Member]:
             care_team__professional=membership.user,
             care_team__ended_on__isnull=True,
         )
+        .only("organization_id", "code", "name", "enrolment_date")
         .annotate(current_stage=current_stage_subquery())
         .order_by("code")[:50]
     )
+    labels = dict(Stage.choices)
+    for m in members:
+        m.stage_label = labels.get(m.current_stage, "")
+    return members
+
+
+@dataclass(frozen=True)
+class ActiveMember:
+    """An active member as the coordinator's due list needs them (every active
+    member of the organisation: building a ``Member`` for each cost more than the
+    rest of the page); the names of the 30 shown are read afterwards."""
+
+    pk: int
+    code: str
+    enrolment_date: dt.date
 
 
 @staff_view(Perm.DASHBOARD_VIEW)
@@ -99,7 +119,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     today = timezone.localdate()
     context: dict[str, Any] = {
-        "stage_labels": dict(Stage.choices),
         "today": today,
         "urgent": build_urgent(membership, None),
         "my_groups": my_groups(membership, today, request=request),
@@ -118,11 +137,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # name cost more than the rest of the page): the names of the 30 shown are
         # read afterwards, in one query.
         everyone = Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE)
+        people: Sequence[Member | ActiveMember]
         if context.get("caseload"):
-            people: list[Member] = context["caseload"]
+            people = context["caseload"]
             flagged = open_flags(membership).filter(member__in=[m.pk for m in people])
         elif can(membership, Perm.MEASURE_PLAN):
-            people = list(everyone.only("pk", "organization_id", "code", "enrolment_date").order_by("code"))
+            people = [ActiveMember(*row) for row in everyone.order_by("code").values_list("pk", "code", "enrolment_date")]
             flagged = open_flags(membership).filter(member__in=everyone.values("pk"))
         else:
             people, flagged = [], open_flags(membership).none()

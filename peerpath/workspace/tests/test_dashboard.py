@@ -41,11 +41,40 @@ def _with_plan_and_results(org_a, start: int, stop: int) -> None:
         )
 
 
-# 4 before the view; the groups the viewer facilitates (none here); the figures (status, stage, gaps); the caseload; the active
+# 4 before the view; the groups the viewer facilitates (none here); the figures (status; stage with gaps); the caseload; the active
 # members, the plan, their last questionnaires, open flags; the alerts section (the
 # newest open alerts with their members, and their count); the research count; 3 after.
 # (+1: the names of the members shown in the due list, read after it)
-DASHBOARD_QUERIES = 4 + 1 + 3 + 1 + 5 + 2 + 1 + 3
+DASHBOARD_QUERIES = 4 + 1 + 2 + 1 + 5 + 2 + 1 + 3
+
+
+def test_the_figures_count_stages_and_gaps_as_the_member_list_filters_them(org_a, coordinator):
+    from tests.factories import CareTeamFactory, ConsentFactory, MemberFactory, StageChangeFactory
+
+    day = dt.date(2026, 1, 5)
+    by = org_a.users["coordinator"]
+    none_given = MemberFactory(organization=org_a.org, code="A0901")
+    in_force = MemberFactory(organization=org_a.org, code="A0902")
+    ConsentFactory(member=in_force, given_on=day, recorded_by=by)
+    withdrawn = MemberFactory(organization=org_a.org, code="A0903")
+    ConsentFactory(member=withdrawn, given_on=day, withdrawn_on=day + dt.timedelta(days=9), recorded_by=by)
+    given_again = MemberFactory(organization=org_a.org, code="A0904")
+    ConsentFactory(member=given_again, given_on=day, withdrawn_on=day + dt.timedelta(days=9), recorded_by=by)
+    ConsentFactory(member=given_again, given_on=day + dt.timedelta(days=20), recorded_by=by)
+    StageChangeFactory(member=in_force, stage="rebuilding", changed_on=day, recorded_by=by)
+    StageChangeFactory(member=withdrawn, stage="rebuilding", changed_on=day, recorded_by=by)
+    StageChangeFactory(member=withdrawn, stage="growth", changed_on=day + dt.timedelta(days=3), recorded_by=by)
+    CareTeamFactory(member=given_again, professional=org_a.users["professional"], assigned_by=by)
+    MemberFactory(organization=org_a.org, code="A0905", status="closed")
+    figures = coordinator.get("/dashboard/").context["figures"]
+    for gap in ("no_professional", "no_mentor", "no_service_consent"):
+        listed = {m.code for m in coordinator.get(f"/members/?gap={gap}").context["page"].object_list}
+        assert figures[gap] == len(listed), gap
+    assert figures["no_service_consent"] == 3  # the fixture's member, none_given and withdrawn
+    assert none_given.code in listed and withdrawn.code in listed and given_again.code not in listed
+    stages = dict(figures["by_stage"])
+    assert (stages["Rebuilding"], stages["Growth"]) == (1, 1)
+    assert figures["stage_not_assessed"] == figures["active"] - 2
 
 
 def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a, without_urgent_panels):
@@ -155,8 +184,8 @@ def test_groups_of_another_leader_are_not_shown(client_for, org_a):
 
 # 4 before the view; my groups: groups, their last sessions, the last two sessions'
 # attendance with members, incidents without a first coding; the group read's audit
-# entry (5); figures (3); the caseload (none for a peer leader); the alerts (2); 3 after.
-PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 3 + 1 + 2 + 3
+# entry (5); figures (2); the caseload (none for a peer leader); the alerts (2); 3 after.
+PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 2 + 1 + 2 + 3
 
 
 def test_the_peer_leaders_dashboard_costs_the_same_for_one_group_or_three(client_for, org_a, without_urgent_panels):

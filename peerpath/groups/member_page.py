@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 from typing import Any
 
-from django.db.models import F, Q, Subquery
+from django.db.models import F, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from peerpath.groups.models import (
 )
 from peerpath.groups.profile import rate
 from peerpath.measures import events
-from peerpath.members import panels
+from peerpath.members import panels, precompiled
 from peerpath.members.models import Member
 from peerpath.members.timeline import Source, TimelineEntry, Track, label, register
 from peerpath.portal import sections
@@ -119,19 +120,16 @@ def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | 
     attended (whenever it was)."""
     if not can(membership, Perm.GROUP_VIEW):
         return None
-    scope = permissions.visible_q(membership, prefix="group__")
-    current = list(
-        RosterEntry.objects.for_org(member.organization).filter(member=member, left_on__isnull=True)
-        .filter(scope).select_related("group").order_by("group__name")
-    )
+    # Both queries are compiled once per role (what the role's scope looks like)
+    # and run with this page's values (``precompiled``).
+    values: dict[str, Any] = {"organization": member.organization_id, "member": member.pk}
+    if not permissions.sees_all_groups(membership):
+        values["user"] = membership.user_id
+    shape = (membership.role, membership.is_active)
+    current = precompiled.objects(("groups.panel.current", *shape), partial(_current_groups, shape[0]), values)
     since = timezone.localdate() - dt.timedelta(days=30 * PANEL_MONTHS)
-    session_scope = permissions.visible_q(membership, prefix="session__group__")
-    seen = Attendance.objects.for_org(member.organization).filter(member=member).filter(session_scope)
-    last_attended = seen.filter(status__in=ATTENDED).order_by("-session__date").values("pk")[:1]
-    rows = list(
-        seen.filter(Q(session__date__gte=since) | Q(pk__in=Subquery(last_attended)))
-        .select_related("session__group").order_by("-session__date")
-    )
+    rows = precompiled.objects(("groups.panel.attendance", *shape), partial(_attendance_rows, shape[0]),
+                               {**values, "since": since})
     statuses = [a.status for a in rows if a.session.date >= since]
     last = next((a for a in rows if a.status in ATTENDED), None)
     if not current and last is None and not statuses:
@@ -143,6 +141,27 @@ def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | 
         context={"current": current, "attended": attended, "expected": expected, "rate": rate(attended, expected),
                  "last": last, "months": PANEL_MONTHS},
     )
+
+
+def _viewer(organization: int, role: str, user: int | None) -> Membership:
+    """A stand-in for the viewer: what ``permissions.visible_q`` reads of it."""
+    return Membership(organization_id=organization, role=role, user_id=user or 0, is_active=True)
+
+
+def _current_groups(role: str, organization: int, member: int, user: int | None = None) -> QuerySet[RosterEntry]:
+    scope = permissions.visible_q(_viewer(organization, role, user), prefix="group__")
+    return (RosterEntry.objects.for_org(organization).filter(member_id=member, left_on__isnull=True)
+            .filter(scope).select_related("group").order_by("group__name"))
+
+
+def _attendance_rows(role: str, organization: int, member: int, since: dt.date,
+                     user: int | None = None) -> QuerySet[Attendance]:
+    """The member's attendance since ``since``, and the last session attended."""
+    session_scope = permissions.visible_q(_viewer(organization, role, user), prefix="session__group__")
+    seen = Attendance.objects.for_org(organization).filter(member_id=member).filter(session_scope)
+    last_attended = seen.filter(status__in=ATTENDED).order_by("-session__date").values("pk")[:1]
+    return (seen.filter(Q(session__date__gte=since) | Q(pk__in=Subquery(last_attended)))
+            .select_related("session__group").order_by("-session__date"))
 
 
 @events.register("group_session")

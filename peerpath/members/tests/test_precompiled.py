@@ -74,3 +74,52 @@ def test_a_value_that_is_not_a_parameter_makes_the_shape_unusable():
     assert found is not None and found[1] == ["A0001"]
     again = precompiled.sql(("test.used",), lambda code: Member.objects.filter(code=code), {"code": "B0002"})
     assert again is not None and again[1] == ["B0002"]
+
+
+def test_objects_gives_what_the_queryset_gives_with_each_runs_values(org_a, org_b):
+    """Model instances with what is selected as related and the annotations, for
+    the values of each run (an organisation, a code, a date)."""
+    import datetime as dt
+
+    from django.db.models import F
+
+    def build(organization, code, day):
+        return (Member.objects.filter(organization_id=organization, code=code, enrolment_date__lte=day)
+                .select_related("organization").annotate(org_name=F("organization__name")))
+
+    today = dt.date.today()
+    for tenant in (org_a, org_b, org_a):
+        values = {"organization": tenant.org.pk, "code": tenant.member.code, "day": today}
+        with CaptureQueriesContext(connection) as queries:
+            found = precompiled.objects(("test.objects",), build, values)
+            (member,) = found
+            assert member.organization.name == tenant.org.name == member.org_name
+            assert member.name == tenant.member.name
+        assert len(queries) == 1
+        assert [(m.pk, m.org_name) for m in found] == [(m.pk, m.org_name) for m in build(**values)]
+    old = {"organization": org_a.org.pk, "code": "A0001", "day": org_a.member.enrolment_date - dt.timedelta(days=1)}
+    assert precompiled.objects(("test.objects",), build, old) == []
+
+
+def test_the_peer_groups_panel_shows_each_peer_leader_their_own_groups(org_a):
+    """One compiled query per role; each peer leader's own id in it."""
+    from peerpath.groups.member_page import peer_groups_panel
+    from peerpath.groups.tests.conftest import make_group
+    from tests.factories import MembershipFactory
+
+    mine = make_group(org_a, name="甲團體", size=1)
+    second = MembershipFactory(organization=org_a.org, role="peer_leader", user__username="peer_leader_a2")
+    theirs = make_group(org_a, name="乙團體", size=1, peer_leader=False)
+    theirs.group.peer_leader = second.user
+    theirs.group.co_facilitator = None
+    theirs.group.save()
+    assert mine.group.peer_leader_id == org_a.users["peer_leader"].pk
+
+    def groups(membership):
+        panel = peer_groups_panel(org_a.member, membership)
+        return [e.group.name for e in panel.context["current"]] if panel else []
+
+    for _ in range(2):
+        assert groups(org_a.staff["peer_leader"]) == ["甲團體"]
+        assert groups(second) == ["乙團體"]
+        assert sorted(groups(org_a.staff["coordinator"])) == ["乙團體", "甲團體"]

@@ -8,7 +8,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, F, Subquery, Value, When
+from django.db.models import Case, CharField, F, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from peerpath.employment.models import (
 )
 from peerpath.employment.selectors import hours_label, last_contacts
 from peerpath.employment.status import EmploymentStatus, status_on, tenure_days
-from peerpath.members import panels
+from peerpath.members import panels, precompiled
 from peerpath.members.models import Member
 from peerpath.members.timeline import (
     Source,
@@ -212,20 +212,26 @@ def referral(member: Member) -> list[Source]:
     ]
 
 
-@panels.register
-def work_panel(member: Member, membership: Membership) -> panels.Panel | None:
-    """Current work, and the last support contact from each track (two queries)."""
-    if not can(membership, Perm.EMPLOYMENT_VIEW):
-        return None
-    today = timezone.localdate()
-    rows = list(
-        Job.objects.for_org(membership.organization).filter(member=member)
+def _jobs(organization: int, member: int) -> QuerySet[Job]:
+    """The member's jobs, for the Work panel (compiled once: ``precompiled``)."""
+    return (
+        Job.objects.for_org(organization).filter(member_id=member)
         .select_related("employer", "ending")
         .only("organization_id", "member_id", "title", "start_date", "end_date", "hours_per_week", "in_community",
               "open_to_anyone", "minimum_wage_or_more", "disclosure", "employer__name",
               "ending__ended_on", "ending__reason", "ending__job_id")
         .order_by("-start_date", "-pk")
     )
+
+
+@panels.register
+def work_panel(member: Member, membership: Membership) -> panels.Panel | None:
+    """Current work, and the last support contact from each track (two queries)."""
+    if not can(membership, Perm.EMPLOYMENT_VIEW):
+        return None
+    today = timezone.localdate()
+    rows = precompiled.objects(("employment.panel.jobs",), _jobs,
+                               {"organization": membership.organization_id, "member": member.pk})
     status = status_on([j.span() for j in rows], today)
     current = [(j, tenure_days(j.span(), today)) for j in rows if j.span().holds_on(today)]
     ended = [j for j in rows if j.end_date is not None and j.end_date <= today]

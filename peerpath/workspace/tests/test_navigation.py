@@ -88,3 +88,20 @@ def test_the_cached_menu_follows_the_role_the_page_and_the_language(client_for):
         english = coordinator.get("/dashboard/").content.decode()
         assert "個案清單" in chinese.split("</nav>")[0] and "Caseload" not in chinese.split("</nav>")[0]
         assert "Caseload" in english.split("</nav>")[0]
+
+
+def test_shared_layout_parts_follow_the_language_and_refuse_per_request_content():
+    from django.template import TemplateSyntaxError, engines
+    from django.utils import translation
+
+    django_engine = engines["django"]
+    shared = django_engine.from_string('{% load i18n workspace_nav %}{% shared %}{% translate "Sign out" %}{% endshared %}')
+    for _ in range(2):
+        with translation.override("zh-hant"):
+            chinese = shared.render({})
+        with translation.override("en"):
+            english = shared.render({})
+        assert english == "Sign out" and chinese != english
+    for body in ("{{ user }}", "{{ request.path }}", "{% csrf_token %}", "{% block x %}{% endblock %}"):
+        with pytest.raises(TemplateSyntaxError):
+            django_engine.from_string("{% load workspace_nav %}{% shared %}" + body + "{% endshared %}")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
+from peerpath.members import precompiled
 from peerpath.members.models import CareRole, CareTeamAssignment, Member, Status
 from peerpath.members.selectors import current_stage_subquery
 from peerpath.pathway import matching, peers, readiness
@@ -95,8 +96,15 @@ def get_member_pathway(membership: Membership, code: str, request: HttpRequest |
 
 
 def role_history(member: Member) -> list[HelperRole]:
-    """The member's helper roles, newest first (the open one is the current role)."""
-    return list(HelperRole.objects.for_org(member.organization).filter(member=member).select_related("recorded_by"))
+    """The member's helper roles, newest first (the open one is the current role).
+    Its query is compiled once (``members.precompiled``), as are the member page's
+    other reads below."""
+    return precompiled.objects(("pathway.role_history",), _role_rows,
+                               {"organization": member.organization_id, "member": member.pk})
+
+
+def _role_rows(organization: int, member: int) -> QuerySet[HelperRole]:
+    return HelperRole.objects.for_org(organization).filter(member_id=member).select_related("recorded_by")
 
 
 def current_role_of(history: list[HelperRole]) -> str:
@@ -113,9 +121,12 @@ def current_roles(organization_id: int, member_ids: list[int]) -> dict[int, str]
 
 
 def completions_of(member: Member) -> list[TrainingCompletion]:
-    return list(
-        TrainingCompletion.objects.for_org(member.organization).filter(member=member).select_related("module")
-    )
+    return precompiled.objects(("pathway.completions_of",), _completion_rows,
+                               {"organization": member.organization_id, "member": member.pk})
+
+
+def _completion_rows(organization: int, member: int) -> QuerySet[TrainingCompletion]:
+    return TrainingCompletion.objects.for_org(organization).filter(member_id=member).select_related("module")
 
 
 def to_criterion(c: ReadinessCriterion) -> readiness.Criterion:
@@ -128,10 +139,14 @@ def to_criterion(c: ReadinessCriterion) -> readiness.Criterion:
 def criteria_of(organization_id: int) -> dict[str, list[readiness.Criterion]]:
     """The organisation's active readiness criteria by target role (one query)."""
     by_role: dict[str, list[readiness.Criterion]] = {r: [] for r in readiness.ROLES}
-    rows = ReadinessCriterion.objects.filter(organization_id=organization_id, active=True).select_related("module")
+    rows = precompiled.objects(("pathway.criteria_of",), _criterion_rows, {"organization": organization_id})
     for c in rows:
         by_role[c.target_role].append(to_criterion(c))
     return by_role
+
+
+def _criterion_rows(organization: int) -> QuerySet[ReadinessCriterion]:
+    return ReadinessCriterion.objects.filter(organization_id=organization, active=True).select_related("module")
 
 
 @dataclass

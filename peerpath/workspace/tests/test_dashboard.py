@@ -77,6 +77,18 @@ def test_the_figures_count_stages_and_gaps_as_the_member_list_filters_them(org_a
     assert figures["stage_not_assessed"] == figures["active"] - 2
 
 
+def test_the_figures_compiled_once_count_each_organisation_its_own(client_for, org_a, org_b):
+    from tests.factories import MemberFactory
+
+    for i in range(3):
+        MemberFactory(organization=org_b.org, code=f"B09{i}", enrolment_date=timezone.localdate())
+    a = client_for("coordinator").get("/dashboard/").context["figures"]
+    b = client_for("coordinator", org_b).get("/dashboard/").context["figures"]
+    assert (a["active"], a["no_professional"], a["enrolled_this_quarter"]) == (1, 1, 0)
+    assert (b["active"], b["no_professional"], b["enrolled_this_quarter"]) == (4, 4, 3)
+    assert sum(n for _, n in b["by_stage"]) + b["stage_not_assessed"] == 4
+
+
 def test_the_dashboard_costs_the_same_with_3_or_30_members(coordinator, org_a, without_urgent_panels):
     _with_plan_and_results(org_a, 0, 3)
     few = measure(coordinator, "/dashboard/")

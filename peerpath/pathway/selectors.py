@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum, Value
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -209,19 +210,44 @@ def helping_summary(member: Member, today: dt.date | None = None, *, since: dt.d
     both included, when given) and in the last 90 days up to ``today``; contacts
     given and received in the same range (one query)."""
     recent = (today or timezone.localdate()) - dt.timedelta(days=RECENT_DAYS - 1)
+    if since is None and until is None:  # the member page and the portal: compiled once
+        values = {"organization": member.organization_id, "member": member.pk, "recent": recent}
+        found = precompiled.sql(("pathway.helping_summary",), _helping_totals, values)
+        if found is not None:
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute(*found)
+                names = [c[0] for c in cursor.description]
+                totals = {n: v for n, v in zip(names, cursor.fetchone(), strict=True) if n in _TOTALS}
+            return HelpingSummary(**{k: int(v or 0) for k, v in totals.items()})
     given, received = Q(helper=member), Q(helped=member)
     rows = HelpingContact.objects.for_org(member.organization).filter(given | received)
     if since is not None:
         rows = rows.filter(date__gte=since)
     if until is not None:
         rows = rows.filter(date__lte=until)
-    totals = rows.aggregate(
+    totals = rows.aggregate(**_helping_aggregates(given, received, recent))
+    return HelpingSummary(**{k: int(v or 0) for k, v in totals.items()})
+
+
+def _helping_aggregates(given: Q, received: Q, recent: dt.date) -> dict[str, Any]:
+    return dict(
         given=Sum("minutes", filter=given), received=Sum("minutes", filter=received),
         given_recent=Sum("minutes", filter=given & Q(date__gte=recent)),
         received_recent=Sum("minutes", filter=received & Q(date__gte=recent)),
         contacts=Count("pk"), given_contacts=Count("pk", filter=given), received_contacts=Count("pk", filter=received),
     )
-    return HelpingSummary(**{k: int(v or 0) for k, v in totals.items()})
+
+
+_TOTALS = frozenset(HelpingSummary.__dataclass_fields__)
+
+
+def _helping_totals(organization: int, member: int, recent: dt.date) -> QuerySet[Any]:
+    """``helping_summary``'s totals as one row (grouped by a constant: by nothing)."""
+    given, received = Q(helper_id=member), Q(helped_id=member)
+    return (HelpingContact.objects.for_org(organization).filter(given | received).order_by()
+            .values(one=Value(1)).annotate(**_helping_aggregates(given, received, recent)))
 
 
 def contacts_of(member: Member, limit: int = 30) -> list[HelpingContact]:

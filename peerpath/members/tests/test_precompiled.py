@@ -123,3 +123,29 @@ def test_the_peer_groups_panel_shows_each_peer_leader_their_own_groups(org_a):
         assert groups(org_a.staff["peer_leader"]) == ["甲團體"]
         assert groups(second) == ["乙團體"]
         assert sorted(groups(org_a.staff["coordinator"])) == ["乙團體", "甲團體"]
+
+
+def test_the_helping_summary_compiled_once_counts_as_the_aggregate_does(org_a, org_b):
+    """pathway's helping_summary (member page, portal) runs a query compiled once;
+    its totals are those of the plain aggregate (``since`` takes that path)."""
+    import datetime as dt
+
+    from peerpath.pathway.models import HelpingContact
+    from peerpath.pathway.selectors import helping_summary
+
+    other = MemberFactory(organization=org_a.org, code="A0002")
+    quiet = MemberFactory(organization=org_a.org, code="A0003")
+    today = dt.date.today()
+    for helper, helped, minutes, ago in ((org_a.member, other, 30, 5), (other, org_a.member, 20, 200),
+                                         (org_a.member, other, 15, 100)):
+        HelpingContact.objects.create(organization=org_a.org, helper=helper, helped=helped, kind="phone",
+                                      minutes=minutes, date=today - dt.timedelta(days=ago),
+                                      logged_by=org_a.users["peer_leader"])
+    for member in (org_a.member, other, quiet, org_b.member, org_a.member):
+        with CaptureQueriesContext(connection) as queries:
+            fast = helping_summary(member, today)
+        assert len(queries) == 1
+        assert fast == helping_summary(member, today, since=dt.date(1900, 1, 1))
+    assert helping_summary(org_a.member, today).given == 45
+    assert helping_summary(org_a.member, today).given_recent == 30
+    assert helping_summary(quiet, today).contacts == 0

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Avg, Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerpath.groups import selectors
 from peerpath.groups.codesets import CodeSet
-from peerpath.groups.models import ATTENDED, Attendance, PeerGroup, Session
+from peerpath.groups.models import ATTENDED, PeerGroup
 from peerpath.groups.profile import QuarterProfile, factor_profile, quarter_start, rate
 from peerpath.measures.library import library
 from peerpath.measures.models import StoredScore
@@ -37,6 +36,7 @@ CLIMATE_MIN_ANSWERS = 3
 # Bump when the drawing code changes, so that charts kept in the cache are drawn anew.
 CHART_VERSION = 1
 CHART_CACHE_SECONDS = 7 * 24 * 3600
+ATTENDED_STATUSES = frozenset(status.value for status in ATTENDED)
 
 
 def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
@@ -51,10 +51,11 @@ def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
     return svg
 
 
-def attendance_section(group: PeerGroup) -> dict[str, Any]:
+def attendance_section(attendance: list[tuple[int, dt.date, str]]) -> dict[str, Any]:
+    """The attendance chart and table, from ``selectors.attendance_rows`` (no query)."""
     from peerpath.groups import charts
 
-    months = selectors.attendance_by_month(group)
+    months = selectors.attendance_by_month(attendance)
     rows = [(m, a, e, rate(a, e)) for m, a, e in months]
     points = [(m, r) for m, _a, _e, r in rows if r is not None]
     summary = _("Attendance rate per month, %(n)s months.") % {"n": len(points)}
@@ -76,9 +77,11 @@ def profile_section(group: PeerGroup, code_set: CodeSet, language: str) -> dict[
     summary = (
         _("Share of %(n)s coded critical incidents naming each factor.") % {"n": latest.incidents} if latest else ""
     )
+    shown = quarters[::-1][:8]
     return {
-        "quarters": quarters[::-1][:8],
-        "names": names,
+        "quarters": shown,
+        # One row per factor, one share per quarter shown (a table the template only prints).
+        "rows": [(name, [q.shares[code] for q in shown]) for code, name in names],
         "latest": latest,
         "svg": cached_svg(charts.profile_svg, factors, heading=heading, summary=summary, empty=_("No coded incidents yet")),
     }
@@ -90,7 +93,7 @@ class KappaRow:
     report: Any  # peerpath.groups.kappa.KappaReport
 
 
-def kappa_section(group: PeerGroup, code_set: CodeSet, today: dt.date) -> dict[str, Any]:
+def kappa_section(group: PeerGroup, code_set: CodeSet, today: dt.date, language: str) -> dict[str, Any]:
     from peerpath.groups.kappa import kappa_report
 
     coded = selectors.double_codings(group)
@@ -103,37 +106,46 @@ def kappa_section(group: PeerGroup, code_set: CodeSet, today: dt.date) -> dict[s
         for q, pairs in sorted(by_quarter.items(), reverse=True)[:4]
     ]
     last_year = kappa_report(code_set.codes, [(a, b) for day, a, b in coded if day >= year_ago])
-    return {"rows": rows, "last_year": last_year}
+    return {
+        "rows": rows,
+        "last_year": last_year,
+        # (factor name, its agreement over the last 12 months) in the code set's order.
+        "by_factor": [(f.name.get(language), last_year.by_factor.get(f.code)) for f in code_set.factors],
+    }
 
 
-def climate_section(group: PeerGroup, language: str) -> dict[str, Any] | None:
-    """Mean GCQ-S scores of the members who attended, per session date (one query,
-    limited to the group's members and session dates: never a scan of the
-    organisation's whole GCQ-S history)."""
+def climate_section(group: PeerGroup, language: str, attendance: list[tuple[int, dt.date, str]]) -> dict[str, Any] | None:
+    """Mean GCQ-S scores of the members who attended, per session date, from
+    ``selectors.attendance_rows`` and one query.
+
+    The query reads the scores of the group's members on the group's session days
+    (by the members' index), and the (member, day) pairs who attended are kept here:
+    its cost follows the group's own size (members × sessions), never the
+    organisation's GCQ-S history nor a join of every attendance to every score."""
     from peerpath.groups import charts
 
     instrument = library().get(CLIMATE_INSTRUMENT)
     if instrument is None:
         return None
-    attended = Attendance.objects.filter(
-        organization_id=group.organization_id, session__group=group, session__date=OuterRef("taken_on"),
-        member_id=OuterRef("member_id"), status__in=ATTENDED,
-    )
-    rows = (
-        StoredScore.objects.filter(organization_id=group.organization_id, instrument_id=instrument.id,
-                                   value__isnull=False)
-        .filter(member_id__in=Attendance.objects.filter(session__group=group, status__in=ATTENDED)
-                .values("member_id"),
-                taken_on__in=Session.objects.filter(group=group).values("date"))
-        .filter(Exists(attended))
-        .values("taken_on", "score_id")
-        .annotate(mean=Avg("value"), n=Count("pk"))
-        .order_by("taken_on")
-    )
+    attended = {(member, day) for member, day, status in attendance if status in ATTENDED_STATUSES}
+    totals: dict[tuple[dt.date, str], float] = defaultdict(float)
+    answers: dict[tuple[dt.date, str], int] = defaultdict(int)
+    if attended:
+        scores = StoredScore.objects.filter(
+            organization_id=group.organization_id, instrument_id=instrument.id,
+            score_id__in=[s.id for s in instrument.scores], value__isnull=False,
+            member_id__in=sorted({member for member, _day in attended}),
+            taken_on__in=sorted({day for _member, day in attended}),
+        ).values_list("member_id", "taken_on", "score_id", "value")
+        for member, day, score_id, value in scores:
+            if (member, day) in attended and value is not None:
+                totals[(day, score_id)] += value
+                answers[(day, score_id)] += 1
     by_score: dict[str, list[tuple[dt.date, float, int]]] = defaultdict(list)
-    for row in rows:
-        if row["n"] >= CLIMATE_MIN_ANSWERS:
-            by_score[row["score_id"]].append((row["taken_on"], float(row["mean"]), row["n"]))
+    for day, score_id in sorted(answers):
+        n = answers[(day, score_id)]
+        if n >= CLIMATE_MIN_ANSWERS:
+            by_score[score_id].append((day, totals[(day, score_id)] / n, n))
     series = [(s.label.get(language), [(d, m) for d, m, _n in by_score.get(s.id, [])]) for s in instrument.scores]
     dates = sorted({d for points in by_score.values() for d, _m, _n in points}, reverse=True)
     table = [

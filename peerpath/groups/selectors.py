@@ -113,10 +113,16 @@ def roster_on(group: PeerGroup, day: dt.date) -> list[RosterEntry]:
 
 
 def roster_history(group: PeerGroup) -> list[RosterEntry]:
+    """Every roster entry with its member's code and name (the only member fields
+    the roster shows: the member's other encrypted fields are not read)."""
     return list(
         RosterEntry.objects.for_org(group.organization).filter(group=group)
-        .select_related("member").order_by("left_on", "member__code", "-joined_on")
+        .select_related("member").only(*ROSTER_FIELDS).order_by("left_on", "member__code", "-joined_on")
     )
+
+
+ROSTER_FIELDS = ("organization_id", "group_id", "joined_on", "left_on", "member__organization_id",
+                 "member__code", "member__name")
 
 
 def norms_of(group: PeerGroup) -> list[Norm]:
@@ -170,17 +176,34 @@ def session_contents(session: Session) -> dict[str, list]:
     }
 
 
-def attendance_by_month(group: PeerGroup) -> list[tuple[dt.date, int, int]]:
-    """(first day of month, attended, expected) for every month with a session (one query)."""
-    rows = (
-        Attendance.objects.filter(organization_id=group.organization_id, session__group=group)
-        .values_list("session__date", "status")
+_ATTENDED = frozenset(s.value for s in ATTENDED)
+_EXPECTED = frozenset(s.value for s in EXPECTED)
+
+
+def attendance_rows(group: PeerGroup) -> list[tuple[int, dt.date, str]]:
+    """(member id, session date, status) of every attendance record of the group
+    (one query): what the attendance chart and the group climate are drawn from."""
+    # Scoped through the session (the group's organisation): a filter on the
+    # attendance's own organisation leads PostgreSQL to read the organisation's
+    # whole attendance when it misjudges how many rows a session has.
+    return list(
+        Attendance.objects.filter(session__organization_id=group.organization_id, session__group=group)
+        .values_list("member_id", "session__date", "status")
     )
+
+
+def attendance_by_month(rows: list[tuple[int, dt.date, str]]) -> list[tuple[dt.date, int, int]]:
+    """(first day of month, attended, expected) for every month with a session, from
+    ``attendance_rows`` (no query)."""
     months: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
-    for day, status in rows:
-        month = day.replace(day=1)
-        months[month][0] += status in ATTENDED
-        months[month][1] += status in EXPECTED
+    month_of: dict[dt.date, dt.date] = {}
+    for _member, day, status in rows:
+        month = month_of.get(day)
+        if month is None:
+            month = month_of[day] = day.replace(day=1)
+        counts = months[month]
+        counts[0] += status in _ATTENDED
+        counts[1] += status in _EXPECTED
     return [(m, a, e) for m, (a, e) in sorted(months.items())]
 
 

@@ -65,6 +65,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = group_page.today()
     roster = selectors.roster_history(group)
     norms = selectors.norms_of(group)
+    attendance = selectors.attendance_rows(group)
     context = {
         "group": group,
         "code_set": code_set,
@@ -75,11 +76,11 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "norms_proposed": [n for n in norms if n.state == "proposed"],
         "norms_retired": [n for n in norms if n.state == "retired"],
         "sessions": selectors.sessions_of(group),
-        "attendance": group_page.attendance_section(group),
+        "attendance": group_page.attendance_section(attendance),
         "profile": group_page.profile_section(group, code_set, language),
-        "kappa": group_page.kappa_section(group, code_set, today),
+        "kappa": group_page.kappa_section(group, code_set, today, language),
         # Questionnaire results are clinical: the group climate is for clinical staff only.
-        "climate": group_page.climate_section(group, language) if can(membership, Perm.MEASURE_VIEW) else None,
+        "climate": group_page.climate_section(group, language, attendance) if can(membership, Perm.MEASURE_VIEW) else None,
         "may_change": permissions.may_change_roster_and_norms(membership, group),
         "may_record": permissions.may_record(membership, group),
     }

@@ -23,8 +23,9 @@ def sessions(org_a, g, start: int, stop: int) -> None:
         code_incident(org_a.staff["professional"], incident, rank=2, factors=["hope", "altruism"])
 
 
-# 4 before the view; the group, its audit entry (5); roster, norms, sessions,
-# attendance per month, first codings, double codings, climate; 3 after.
+# 4 before the view; the group, its audit entry (5); roster, norms, attendance
+# (for the chart and the climate), sessions, first codings, double codings, the
+# climate's scores; 3 after.
 DETAIL_QUERIES = 4 + 1 + 5 + 7 + 3
 # The recording page: the group; roster and norms of the day; the facilitator
 # choices; the audit entry (5); 3 after.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -21,16 +21,43 @@ def chain_name(organization: Organization | None) -> str:
     return f"org:{organization.pk}" if organization is not None else SYSTEM_CHAIN
 
 
-def _locked_head(chain: str) -> ChainHead:
+def _create_head(chain: str, using: str) -> None:
     try:
-        return ChainHead.objects.select_for_update().get(chain=chain)
-    except ChainHead.DoesNotExist:
-        try:
-            with transaction.atomic():
-                ChainHead.objects.create(chain=chain, seq=0, hash=GENESIS)
-        except IntegrityError:
-            pass  # created concurrently by another writer
-        return ChainHead.objects.select_for_update().get(chain=chain)
+        with transaction.atomic(using=using):
+            ChainHead.objects.using(using).create(chain=chain, seq=0, hash=GENESIS)
+    except IntegrityError:
+        pass  # created concurrently by another writer
+
+
+class _Sql:
+    """The three statements of an append, written once per database connection
+    vendor: building them with the ORM cost more than running them (an append is
+    read with every member page)."""
+
+    _cache: dict[str, _Sql] = {}
+
+    # Only quoted table and column names of the models go into the SQL; every value is a parameter.
+    def __init__(self, connection: Any) -> None:
+        qn = connection.ops.quote_name
+        head = qn(ChainHead._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        self.select_head = f"SELECT {qn('id')}, {qn('seq')}, {qn('hash')} FROM {head} WHERE {qn('chain')} = %s{lock}"  # noqa: S608
+        self.update_head = f"UPDATE {head} SET {qn('seq')} = %s, {qn('hash')} = %s WHERE {qn('id')} = %s"  # noqa: S608
+        self.fields = [f for f in AccessLog._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(qn(f.column) for f in self.fields)
+        values = ", ".join(["%s"] * len(self.fields))
+        self.returning = connection.features.can_return_columns_from_insert
+        self.insert = (
+            f"INSERT INTO {qn(AccessLog._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
+            + (f" RETURNING {qn('id')}" if self.returning else "")
+        )
+
+    @classmethod
+    def of(cls, connection: Any) -> _Sql:
+        sql = cls._cache.get(connection.vendor)
+        if sql is None:
+            sql = cls._cache[connection.vendor] = cls(connection)
+        return sql
 
 
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
@@ -54,12 +81,23 @@ def record(
     if and only if the change it describes is."""
     ip, agent = _client(request)
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
-        chain = chain_name(organization)
-        head = _locked_head(chain)
+    chain = chain_name(organization)
+    using = router.db_for_write(AccessLog)
+    connection = connections[using]
+    sql = _Sql.of(connection)
+    # The head row is locked (PostgreSQL: FOR UPDATE; SQLite: the transaction is
+    # BEGIN IMMEDIATE) until the outermost transaction ends.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(sql.select_head, [chain])
+        row = cursor.fetchone()
+        if row is None:
+            _create_head(chain, using)
+            cursor.execute(sql.select_head, [chain])
+            row = cursor.fetchone()
+        head_id, head_seq, head_hash = row
         entry = AccessLog(
             chain=chain,
-            seq=head.seq + 1,
+            seq=head_seq + 1,
             created_at=timezone.now(),
             organization=organization,
             actor_id=actor_id,
@@ -70,13 +108,15 @@ def record(
             user_agent=agent,
             extra=extra or {},
             request_id=current_request_id(),
-            prev_hash=head.hash,
+            prev_hash=head_hash,
         )
         entry.hash = entry_hash(entry.prev_hash, entry.chained_fields())
-        entry.save(force_insert=True)
-        head.seq = entry.seq
-        head.hash = entry.hash
-        head.save(update_fields=["seq", "hash"])
+        cursor.execute(sql.insert, [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in sql.fields])
+        entry.pk = cursor.fetchone()[0] if sql.returning else connection.ops.last_insert_id(
+            cursor, AccessLog._meta.db_table, "id")
+        cursor.execute(sql.update_head, [entry.seq, entry.hash, head_id])
+    entry._state.adding = False
+    entry._state.db = using
     return entry
 
 

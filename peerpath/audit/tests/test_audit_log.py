@@ -198,3 +198,22 @@ def test_heads_prints_each_chain_with_its_last_hash(org_a, coordinator, capsys):
     out = capsys.readouterr().out
     last = AccessLog.objects.filter(chain=f"org:{org_a.org.pk}").order_by("-seq").first()
     assert f"org:{org_a.org.pk}\t{last.seq}\t{last.hash}" in out
+
+
+def test_an_appended_entry_reads_back_as_it_was_hashed(org_a):
+    """``record`` writes its three statements itself (no ORM query building): the row
+    read back has the fields, id and hash it returned, and the chain verifies."""
+    from django.test import RequestFactory
+
+    from peerpath.audit import actions as audit_actions
+    from peerpath.audit.verify import verify_all
+
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7", HTTP_USER_AGENT="Büro 瀏覽器")
+    first = audit_actions.record(Event.MEMBER_VIEW, actor=org_a.users["coordinator"], organization=org_a.org,
+                                 target=org_a.member, request=request, extra={"名": ["一", 2, None], "n": 1.5})
+    second = audit_actions.record(Event.MEMBER_LIST, actor=None, organization=org_a.org)
+    for entry in (first, second):
+        stored = AccessLog.objects.get(pk=entry.pk)
+        assert stored.chained_fields() == entry.chained_fields() and stored.hash == entry.hash
+    assert second.seq == first.seq + 1 and second.prev_hash == first.hash
+    assert all(report.broken is None for report in verify_all())

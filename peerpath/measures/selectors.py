@@ -212,7 +212,8 @@ def due_of(organization_id: int, members: Sequence[M], today: dt.date) -> list[t
     completed dates), plus one per event source when the plan has event-triggered
     rules. No access check: see ``due_lists`` and the member portal. ``members``
     may be ``Member`` objects or anything with their ``pk`` and ``enrolment_date``
-    (the dashboard passes light rows of every active member)."""
+    (the dashboard passes light rows of every active member); they are not read
+    at all when the organisation has no active plan rule."""
     rules = [
         Rule(r.instrument_id, r.trigger, r.interval_days)
         for r in PlanRule.objects.filter(organization_id=organization_id, active=True)

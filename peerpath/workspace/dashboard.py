@@ -10,9 +10,9 @@ whose capabilities cover it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from django.db import connections, router
@@ -186,6 +186,37 @@ class ActiveMember:
     questionnaires_url: str = ""
 
 
+class ActiveMembers(Sequence[ActiveMember]):
+    """Every active member of the organisation, read (once) when first used: the
+    due list reads its members only when the organisation has a measurement plan
+    (``due_of``), so a dashboard without one does not read them all."""
+
+    def __init__(self, active: QuerySet[Member]) -> None:
+        self._active = active
+        self._rows: list[ActiveMember] | None = None
+
+    def _all(self) -> list[ActiveMember]:
+        if self._rows is None:
+            rows = self._active.order_by("code").values_list("pk", "code", "enrolment_date")
+            self._rows = [ActiveMember(*row) for row in rows]
+        return self._rows
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> ActiveMember: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ActiveMember]: ...
+
+    def __getitem__(self, index: int | slice) -> ActiveMember | Sequence[ActiveMember]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[ActiveMember]:
+        return iter(self._all())
+
+
 @staff_view(Perm.DASHBOARD_VIEW)
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -215,7 +246,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             people = context["caseload"]
             flagged = open_flags(membership).filter(member__in=[m.pk for m in people])
         elif can(membership, Perm.MEASURE_PLAN):
-            people = [ActiveMember(*row) for row in everyone.order_by("code").values_list("pk", "code", "enrolment_date")]
+            people = ActiveMembers(everyone)
             flagged = open_flags(membership).filter(member__in=everyone.values("pk"))
         else:
             people, flagged = [], open_flags(membership).none()

@@ -77,6 +77,15 @@ def test_the_figures_count_stages_and_gaps_as_the_member_list_filters_them(org_a
     assert figures["stage_not_assessed"] == figures["active"] - 2
 
 
+def test_without_a_measurement_plan_the_dashboard_reads_no_member_for_the_due_list(coordinator, org_a,
+                                                                                   without_urgent_panels):
+    add_members(org_a.org, org_a.users["coordinator"], 0, 5)
+    queries = measure(coordinator, "/dashboard/")
+    assert not any('"enrolment_date" FROM "members_member"' in q["sql"] for q in queries)
+    # neither the active members, their last questionnaires nor the names of those shown
+    assert_count(queries, DASHBOARD_QUERIES - 3)
+
+
 def test_the_figures_compiled_once_count_each_organisation_its_own(client_for, org_a, org_b):
     from tests.factories import MemberFactory
 

@@ -139,12 +139,12 @@ def row_links(rows: list[Row], back: str) -> None:
     and link in the template: that was most of the page's time for a long caseload),
     and the ``next`` parameter that brings a saved form back to the row."""
     pattern = {key: reverse(name, kwargs={"code": "__code__"}) for key, name in ROW_LINKS.items()}
-    labels = dict(Stage.choices)
+    labels = {value: str(label) for value, label in Stage.choices}  # translated once, not per row
     for row in rows:
         code = quote(row.member.code, safe="")
         row.links = {key: url.replace("__code__", code) for key, url in pattern.items()}
         row.links["next"] = quote(f"{back}#row-{row.member.code}", safe="")
-        row.stage_label = str(labels.get(row.stage, "")) if row.stage else ""
+        row.stage_label = labels.get(row.stage, "") if row.stage else ""
 
 
 def _professionals(membership: Membership) -> list[tuple[int, str]]:

@@ -66,10 +66,11 @@ def attendance_section(attendance: list[tuple[int, dt.date, str]]) -> dict[str, 
     }
 
 
-def profile_section(group: PeerGroup, code_set: CodeSet, language: str) -> dict[str, Any]:
+def profile_section(code_set: CodeSet, language: str, codings: list[tuple[int, int, list[str], dt.date]]) -> dict[str, Any]:
+    """The factor profile chart and table, from ``selectors.codings`` (no query)."""
     from peerpath.groups import charts
 
-    quarters: list[QuarterProfile] = factor_profile(code_set.codes, selectors.first_codings(group))
+    quarters: list[QuarterProfile] = factor_profile(code_set.codes, selectors.first_codings(codings))
     names = [(f.code, f.name.get(language)) for f in code_set.factors]
     latest = quarters[-1] if quarters else None
     factors = [(name, latest.shares[code]) for code, name in names] if latest else []
@@ -93,10 +94,12 @@ class KappaRow:
     report: Any  # peerpath.groups.kappa.KappaReport
 
 
-def kappa_section(group: PeerGroup, code_set: CodeSet, today: dt.date, language: str) -> dict[str, Any]:
+def kappa_section(code_set: CodeSet, today: dt.date, language: str,
+                  codings: list[tuple[int, int, list[str], dt.date]]) -> dict[str, Any]:
+    """The coders' agreement, from ``selectors.codings`` (no query)."""
     from peerpath.groups.kappa import kappa_report
 
-    coded = selectors.double_codings(group)
+    coded = selectors.double_codings(codings)
     year_ago = today - dt.timedelta(days=365)
     by_quarter: dict[dt.date, list[tuple[list[str], list[str]]]] = defaultdict(list)
     for day, first, second in coded:

@@ -136,17 +136,22 @@ def norms_in_force(group: PeerGroup, day: dt.date) -> list[Norm]:
     )
 
 
-def sessions_of(group: PeerGroup, limit: int = 20) -> list[Session]:
-    """The latest sessions with their attendance counts and incidents (one query)."""
-    return list(
+def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], limit: int = 20) -> list[Session]:
+    """The latest sessions with their incident counts (one query) and their
+    attendance counts, from ``attendance_rows`` (a session is the group's on its day)."""
+    sessions = list(
         Session.objects.for_org(group.organization).filter(group=group)
-        .annotate(
-            attended=Count("attendance", filter=Q(attendance__status__in=ATTENDED), distinct=True),
-            expected=Count("attendance", filter=Q(attendance__status__in=EXPECTED), distinct=True),
-            incident_count=Count("incidents", distinct=True),
-        )
-        .order_by("-date")[:limit]
+        .annotate(incident_count=Count("incidents")).order_by("-date")[:limit]
     )
+    counts: dict[dt.date, list[int]] = {s.date: [0, 0] for s in sessions}
+    for _member, day, status in attendance:
+        found = counts.get(day)
+        if found is not None:
+            found[0] += status in _ATTENDED
+            found[1] += status in _EXPECTED
+    for s in sessions:
+        s.attended, s.expected = counts[s.date]
+    return sessions
 
 
 def recent_session_dates(group: PeerGroup, limit: int = 8) -> list[dt.date]:
@@ -207,22 +212,26 @@ def attendance_by_month(rows: list[tuple[int, dt.date, str]]) -> list[tuple[dt.d
     return [(m, a, e) for m, (a, e) in sorted(months.items())]
 
 
-def first_codings(group: PeerGroup) -> list[tuple[dt.date, list[str]]]:
-    """(session date, factors) of the first coder's coding of each incident, in the
-    group's code set (one query)."""
+def codings(group: PeerGroup) -> list[tuple[int, int, list[str], dt.date]]:
+    """(incident id, rank, factors, session date) of every coding of the group's
+    incidents in the group's code set (one query): what the factor profile and the
+    coders' agreement are drawn from."""
     return list(
         IncidentCoding.objects.filter(
-            organization_id=group.organization_id, incident__session__group=group, rank=1, code_set=group.code_set
-        ).values_list("incident__session__date", "factors")
+            organization_id=group.organization_id, incident__session__group=group, code_set=group.code_set
+        ).values_list("incident_id", "rank", "factors", "incident__session__date")
     )
 
 
-def double_codings(group: PeerGroup) -> list[tuple[dt.date, list[str], list[str]]]:
+def first_codings(rows: list[tuple[int, int, list[str], dt.date]]) -> list[tuple[dt.date, list[str]]]:
+    """(session date, factors) of the first coder's coding of each incident, from
+    ``codings`` (no query)."""
+    return [(day, factors) for _incident, rank, factors, day in rows if rank == 1]
+
+
+def double_codings(rows: list[tuple[int, int, list[str], dt.date]]) -> list[tuple[dt.date, list[str], list[str]]]:
     """(session date, first coder's factors, second coder's factors) of incidents
-    coded by both coders in the group's code set (one query)."""
-    rows = IncidentCoding.objects.filter(
-        organization_id=group.organization_id, incident__session__group=group, code_set=group.code_set
-    ).values_list("incident_id", "rank", "factors", "incident__session__date")
+    coded by both coders, from ``codings`` (no query)."""
     by_incident: dict[int, dict[int, list[str]]] = defaultdict(dict)
     dates: dict[int, dt.date] = {}
     for incident_id, rank, factors, day in rows:

@@ -66,6 +66,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = selectors.roster_history(group)
     norms = selectors.norms_of(group)
     attendance = selectors.attendance_rows(group)
+    codings = selectors.codings(group)
     context = {
         "group": group,
         "code_set": code_set,
@@ -75,10 +76,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "norms_in_force": [n for n in norms if n.state == "agreed"],
         "norms_proposed": [n for n in norms if n.state == "proposed"],
         "norms_retired": [n for n in norms if n.state == "retired"],
-        "sessions": selectors.sessions_of(group),
+        "sessions": selectors.sessions_of(group, attendance),
         "attendance": group_page.attendance_section(attendance),
-        "profile": group_page.profile_section(group, code_set, language),
-        "kappa": group_page.kappa_section(group, code_set, today, language),
+        "profile": group_page.profile_section(code_set, language, codings),
+        "kappa": group_page.kappa_section(code_set, today, language, codings),
         # Questionnaire results are clinical: the group climate is for clinical staff only.
         "climate": group_page.climate_section(group, language, attendance) if can(membership, Perm.MEASURE_VIEW) else None,
         "may_change": permissions.may_change_roster_and_norms(membership, group),

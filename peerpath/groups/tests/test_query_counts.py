@@ -24,9 +24,10 @@ def sessions(org_a, g, start: int, stop: int) -> None:
 
 
 # 4 before the view; the group, its audit entry (5); roster, norms, attendance
-# (for the chart and the climate), sessions, first codings, double codings, the
-# climate's scores; 3 after.
-DETAIL_QUERIES = 4 + 1 + 5 + 7 + 3
+# (for the chart, the sessions table and the climate), sessions with their
+# incident counts, codings (for the factor profile and kappa), the climate's
+# scores; 3 after.
+DETAIL_QUERIES = 4 + 1 + 5 + 6 + 3
 # The recording page: the group; roster and norms of the day; the facilitator
 # choices; the audit entry (5); 3 after.
 RECORD_QUERIES = 4 + 1 + 1 + 2 + 1 + 5 + 3  # (+1: the dates of the last sessions, for the meeting days)

@@ -71,7 +71,7 @@ def crisis_page(request: HttpRequest, administration: Administration, back: str 
 
 @urgent.register
 def follow_ups_panel(membership: Membership, member_ids: list[int] | None) -> urgent.UrgentPanel | None:
-    items = list(selectors.open_follow_ups(membership, member_ids))
+    items = selectors.urgent_follow_ups(membership, member_ids)
     if not items:
         return None
     now = timezone.now()

@@ -94,6 +94,18 @@ def open_follow_ups(membership: Membership, member_ids: list[int] | None = None)
     return qs.select_related("member").order_by("due_at", "pk")
 
 
+def urgent_follow_ups(membership: Membership, member_ids: list[int] | None = None) -> list[SafetyFollowUp]:
+    """``open_follow_ups`` for the urgent panel of the dashboards and the caseload,
+    which most days is empty: one plain query says whether the organisation has
+    any open follow-up at all, and only then is the fuller query (care teams,
+    escalation) built and run. Both read the database as it is now."""
+    if not can(membership, Perm.SAFETY_FOLLOW_UP):
+        return []
+    if not SafetyFollowUp.objects.for_org(membership.organization_id).filter(state=FollowUpState.OPEN).exists():
+        return []
+    return list(open_follow_ups(membership, member_ids))
+
+
 def member_follow_ups(membership: Membership, member: Member) -> list[SafetyFollowUp]:
     """Every follow-up of one member, newest first (1 query)."""
     if not can(membership, Perm.SAFETY_FOLLOW_UP):
@@ -164,7 +176,11 @@ def open_kiosk_calls(membership: Membership) -> list[KioskCall]:
     if not can(membership, Perm.KIOSK_CALL):
         return []
     since = timezone.now() - dt.timedelta(hours=12)
-    qs = KioskCall.objects.for_org(membership.organization).filter(answered_at__isnull=True, raised_at__gte=since)
+    qs = KioskCall.objects.for_org(membership.organization_id).filter(answered_at__isnull=True, raised_at__gte=since)
+    if not qs.exists():
+        # Most of the time there is no call at all: one plain query, not the
+        # facilitators' join (every dashboard asks).
+        return []
     if membership.role not in (Role.COORDINATOR, Role.ADMIN):
         qs = qs.filter(Q(session__facilitators=membership.user_id) | Q(session__recorded_by=membership.user_id))
     return list(qs.select_related("member", "session__group").distinct().order_by("raised_at"))

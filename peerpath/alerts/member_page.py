@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
-from django.db.models import Case, CharField, F, Q, TextField, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast, StrIndex
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
 from peerpath.alerts import rules, selectors, texts
-from peerpath.alerts.models import Alert, Resolution
-from peerpath.members import panels
+from peerpath.alerts.models import UNRESOLVED, Alert, Resolution
+from peerpath.members import panels, precompiled
 from peerpath.members.models import Member
 from peerpath.members.timeline import (
     Source,
@@ -24,7 +25,7 @@ from peerpath.members.timeline import (
     staff_columns,
     staff_name,
 )
-from peerpath.tenancy.models import Membership
+from peerpath.tenancy.models import Membership, Organization
 from peerpath.tenancy.policy import Perm, can
 
 
@@ -89,7 +90,19 @@ def open_alerts(member: Member, membership: Membership) -> panels.Panel | None:
     nothing when there are none."""
     if not can(membership, Perm.ALERT_VIEW):
         return None
-    found = selectors.open_alerts_for(membership, [member.pk]).get(member.pk, [])
+    # ``open_alerts_for`` for one member, compiled once per role (which alerts the
+    # role may see is the shape of the query) and run with this page's values.
+    found = precompiled.objects(("alerts.panel", membership.role, membership.is_active),
+                                partial(_open_alerts, membership.role),
+                                {"organization": membership.organization_id, "member": member.pk})
     if not found:
         return None
     return panels.Panel(template="alerts/_panel.html", title=_("Open alerts"), context={"alerts": found})
+
+
+def _open_alerts(role: str, organization: int, member: int) -> QuerySet[Alert]:
+    """What ``selectors.open_alerts_for`` reads for one member, for a stand-in
+    viewer of ``role`` (the policy reads only the role)."""
+    viewer = Membership(organization=Organization(pk=organization), role=role, is_active=True)
+    return (selectors.alerts_visible_to(viewer).filter(member_id=member, state__in=UNRESOLVED)
+            .select_related("acknowledged_by").order_by("-raised_at", "-pk"))

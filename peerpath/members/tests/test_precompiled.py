@@ -149,3 +149,24 @@ def test_the_helping_summary_compiled_once_counts_as_the_aggregate_does(org_a, o
     assert helping_summary(org_a.member, today).given == 45
     assert helping_summary(org_a.member, today).given_recent == 30
     assert helping_summary(quiet, today).contacts == 0
+
+
+def test_the_open_alerts_panel_shows_each_role_and_member_what_it_may_see(org_a, org_b):
+    """One compiled query per role: a peer leader never gets the clinical alert a
+    coordinator saw, whoever came first; each member has their own alerts."""
+    from peerpath.alerts.member_page import open_alerts
+    from peerpath.alerts.tests.factories import AlertFactory
+
+    clinical = AlertFactory(member=org_a.member, rule="safety", key="flag:1", clinical=True)
+    peer = AlertFactory(member=org_a.member, rule="missed_sessions", key="k", audience=["peer_leader"])
+    theirs = AlertFactory(member=org_b.member)
+
+    def shown(tenant, role, member):
+        panel = open_alerts(member, tenant.staff[role])
+        return sorted(a.pk for a in panel.context["alerts"]) if panel else []
+
+    for _ in range(2):
+        assert shown(org_a, "coordinator", org_a.member) == sorted([clinical.pk, peer.pk])
+        assert shown(org_a, "peer_leader", org_a.member) == [peer.pk]
+        assert shown(org_b, "coordinator", org_b.member) == [theirs.pk]
+        assert shown(org_b, "coordinator", org_a.member) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -95,6 +96,9 @@ def test_batches_store_every_score_exactly_as_one_at_a_time(org_a):
         instrument_id=stale.instrument_id, score_id="retired", value=1.0, n_answered=1, taken_on=stale.taken_on,
         definition_version=0, computed_at=stale.computed_at,
     )
+    # and stale columns copied from the administration (its date and member, since changed)
+    StoredScore.objects.filter(administration_id=stale.administration_id).update(
+        taken_on=dt.date(2001, 1, 1), member_id=MemberFactory(organization=org_a.org).pk)
 
     done = rescore.rescore(library(), chunk=7)  # chunks that mix instruments
 
@@ -104,17 +108,41 @@ def test_batches_store_every_score_exactly_as_one_at_a_time(org_a):
     assert not ResultFlag.objects.exists()  # rescoring never raises flags
 
 
+def _updates() -> tuple[int, int]:
+    """Rows of StoredScore updated in this transaction, and of them those updated in
+    place without touching an index (PostgreSQL's HOT updates)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = %s",
+                       [StoredScore._meta.db_table])
+        return cursor.fetchone()
+
+
 @pytest.mark.django_db
-def test_each_chunk_is_one_read_one_delete_and_one_insert(org_a):
+def test_each_chunk_is_one_read_and_one_write_of_its_scores(org_a):
     _administrations(org_a, n_per_instrument=5)
+    rescore.rescore(library(), chunk=1000)  # every score stored, in one chunk
     completed = Administration.objects.filter(status=AdministrationStatus.COMPLETED).count()
+    stored = StoredScore.objects.count()
+    before = _updates() if connection.vendor == "postgresql" else (0, 0)
+
     with CaptureQueriesContext(connection) as queries:
         done = rescore.rescore(library(), chunk=10)
+
     statements = [q["sql"].split(None, 1)[0].upper() for q in queries.captured_queries]
     chunks = -(-completed // 10)
     assert done.chunks == chunks
-    assert statements.count("DELETE") == chunks
-    assert statements.count("SELECT") == chunks + 1  # the last read finds nothing
+    assert done.scores == stored
+    if connection.vendor == "postgresql":
+        # a count and one UPDATE of the chunk's scores; nothing to delete or insert
+        assert statements.count("SELECT") == 2 * chunks + 1  # the last read finds nothing
+        assert statements.count("UPDATE") == chunks
+        assert statements.count("DELETE") == statements.count("INSERT") == 0
+        updated, in_place = (after - then for after, then in zip(_updates(), before, strict=True))
+        assert updated == in_place == stored  # no index touched (the table's pages are kept half full)
+    else:
+        assert statements.count("SELECT") == chunks + 1
+        assert statements.count("DELETE") == chunks  # and one bulk insert (the driver's executemany)
+    assert StoredScore.objects.count() == stored
     assert StoredScore.objects.values("administration_id").distinct().count() == completed
 
 
@@ -149,3 +177,37 @@ def test_an_answer_the_definition_refuses_stops_the_command_naming_the_administr
 
     assert StoredScore.objects.filter(administration=first, score_id="total").get().value == 9.0  # kept
     assert not StoredScore.objects.filter(administration=second).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_same_scores_and_a_refused_answer_stops_after_the_chunks_before_it(
+        org_a, monkeypatch):
+    # On PostgreSQL the next chunk is read and scored in a second thread while this
+    # one is written: the same scores, and an error in its turn.
+    ahead = []
+    monkeypatch.setattr(rescore, "_ahead", lambda items, real=rescore._ahead: ahead.append(1) or real(items))
+    _administrations(org_a)
+    expected = _per_administration()
+    StoredScore.objects.update(value=-1.0, band_index=None, definition_version=0)
+
+    done = rescore.rescore(library(), chunk=7)
+
+    assert _stored() == expected
+    assert ahead == ([1] if connection.vendor == "postgresql" else [])
+    assert done.rescored == Administration.objects.filter(status=AdministrationStatus.COMPLETED).count()
+    refused = Administration.objects.filter(instrument_id="phq9", status=AdministrationStatus.COMPLETED).order_by(
+        "-pk").first()
+    assert refused is not None
+    Administration.objects.filter(pk=refused.pk).update(answers={**refused.answers, "1": 7.0})
+    StoredScore.objects.update(definition_version=0)
+
+    with pytest.raises(rescore.RescoreError, match=f"administration {refused.pk}:"):
+        rescore.rescore(library(), chunk=7)
+
+    in_order = list(Administration.objects.filter(status=AdministrationStatus.COMPLETED).order_by("pk")
+                    .values_list("pk", flat=True))
+    first_of_its_chunk = in_order.index(refused.pk) // 7 * 7
+    assert first_of_its_chunk > 0
+    rescored = set(StoredScore.objects.filter(definition_version=1).values_list("administration_id", flat=True))
+    assert rescored == set(in_order[:first_of_its_chunk])  # the chunks before it, and no other
+    assert not [t for t in threading.enumerate() if t.name == "rescore-ahead"]

@@ -26,6 +26,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import (
@@ -381,15 +382,20 @@ def staff_columns(key: str, path: str) -> dict[str, Any]:
 def staff_name(data: dict[str, Any], key: str) -> str:
     """The staff user's name as the interface shows it (``display_name``); empty
     when there is none (a nullable foreign key)."""
+    if not data.get(f"{key}_user"):
+        return ""
+    return _display_name(data.get(f"{key}_first") or "", data.get(f"{key}_last") or "", data[f"{key}_user"])
+
+
+@lru_cache(maxsize=4096)
+def _display_name(first: str, last: str, username: str) -> str:
+    """``display_name`` of a user with these names (a function of them alone: the
+    same few staff sign most entries, and making a user object costs more)."""
     from django.contrib.auth import get_user_model
 
     from peerpath.tenancy.models import display_name
 
-    if not data.get(f"{key}_user"):
-        return ""
-    user = get_user_model()(first_name=data.get(f"{key}_first") or "", last_name=data.get(f"{key}_last") or "",
-                            username=data[f"{key}_user"])
-    return display_name(user)
+    return display_name(get_user_model()(first_name=first, last_name=last, username=username))
 
 
 def label(model: Any, field_name: str, value: Any) -> str:

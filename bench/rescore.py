@@ -161,6 +161,7 @@ def measure(total: int) -> tuple[float, float]:
     """One run of ``peerpath rescore`` in a child process: its seconds and the peak
     RSS (MB) of the children so far."""
     before = updates()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"load average {load()} (1 / 5 / 15 min) before the run")
     connection.close()
     t0 = time.perf_counter()
@@ -178,8 +179,9 @@ def measure(total: int) -> tuple[float, float]:
           f"(target 1,000,000 in ≤ 60 s: ≥ {TARGET_RATE:,.0f}/s) {'ok' if rate >= TARGET_RATE else 'MISSED'}; "
           f"1,000,000 at this rate: {1_000_000 / rate:.0f} s; with start-up {process_seconds:.1f} s; "
           f"load average after {load()}")
-    print(f"CPU          {child_usage.ru_utime + child_usage.ru_stime:8.1f} s of the rescore processes so far (with "
-          f"start-up); the rest of the time is the database's, or waiting for a core")
+    cpu = child_usage.ru_utime + child_usage.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime
+    print(f"CPU          {cpu:8.1f} s of the rescore process (with its start-up); the rest of the time is the "
+          f"database's, or waiting for a core")
     if connection.vendor == "postgresql":
         time.sleep(1)  # the statistics of the child's last transactions
         updated, in_place = (after - then for after, then in zip(updates(), before, strict=True))

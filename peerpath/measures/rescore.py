@@ -226,22 +226,76 @@ def _replace(ids: Sequence[int], columns: _Columns) -> None:
 
 
 # The new rows as a relation: one array parameter per column of SCORE_COLUMNS
-# (``nan`` and -1 stand for "not scored" and "no band": NULL once stored).
-# (%b: sent in binary, which psycopg encodes several times faster than text.)
+# (``nan`` and -1 stand for "not scored" and "no band": NULL once stored), each
+# built by numpy in PostgreSQL's binary format (``_array``); the casts give their types.
 NEW = ("unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::text[], %b::float8[], %b::int2[], "
        "%b::bool[], %b::int2[], %b::bool[], %b::date[], %b::int4[]) AS n(" + ", ".join(SCORE_COLUMNS) + ")")
 NEW_VALUES = ("n.organization_id, n.administration_id, n.member_id, n.instrument_id, n.score_id, "
               "NULLIF(n.value, 'NaN'), n.n_answered, n.prorated, NULLIF(n.band_index, -1), n.flag, n.taken_on, "
               "n.definition_version")
+# element type oid and big-endian numpy type of each kind of array (PostgreSQL's binary format)
+INT8, INT2, INT4, FLOAT8, BOOL, DATE = (20, ">i8"), (21, ">i2"), (23, ">i4"), (701, ">f8"), (16, "?"), (1082, ">i4")
+TEXT_OID = 25
+DAYS_1970_TO_2000 = 10957  # PostgreSQL counts dates from 2000-01-01
+
+
+class _Packed(bytes):
+    """A parameter already in PostgreSQL's binary format."""
+
+
+def _array(kind: tuple[int, str], values: Any) -> _Packed:
+    """A one-dimensional array without NULLs in PostgreSQL's binary format (what
+    psycopg would send for a list, built by numpy instead of element by element)."""
+    oid, dtype = kind
+    values = np.asarray(values)
+    if values.size and values.dtype.kind in "iu":
+        limits = np.iinfo(np.dtype(dtype))
+        if values.min() < limits.min or values.max() > limits.max:
+            raise ValueError(f"a value out of the range of {dtype}")
+    if not values.size:
+        return _Packed(np.array([0, 0, oid], dtype=">i4").tobytes())
+    body = np.empty(values.size, dtype=[("size", ">i4"), ("value", dtype)])
+    body["size"] = np.dtype(dtype).itemsize
+    body["value"] = values
+    return _Packed(np.array([1, 0, oid, values.size, 1], dtype=">i4").tobytes() + body.tobytes())
+
+
+def _text_array(values: Sequence[str]) -> _Packed:
+    """A text array in PostgreSQL's binary format (UTF-8, Django's client encoding)."""
+    if not values:
+        return _Packed(np.array([0, 0, TEXT_OID], dtype=">i4").tobytes())
+    pieces = {value: len(encoded).to_bytes(4, "big") + encoded
+              for value in set(values) for encoded in [value.encode()]}
+    return _Packed(np.array([1, 0, TEXT_OID, len(values), 1], dtype=">i4").tobytes()
+                   + b"".join(map(pieces.__getitem__, values)))
+
+
+def _packed(columns: _Columns) -> list[_Packed]:
+    """The columns of ``NEW``, in order."""
+    days = np.array(columns.taken_on, dtype="datetime64[D]").astype(np.int64) - DAYS_1970_TO_2000
+    return [_array(INT8, columns.organization_id), _array(INT8, columns.administration_id),
+            _array(INT8, columns.member_id), _text_array(columns.instrument_id), _text_array(columns.score_id),
+            _array(FLOAT8, columns.value), _array(INT2, columns.n_answered), _array(BOOL, columns.prorated),
+            _array(INT2, columns.band_index), _array(BOOL, columns.flag), _array(DATE, days),
+            _array(INT4, columns.definition_version)]
 
 
 def _cursor() -> Any:
     """A cursor of the driver binding parameters on the server (an array is sent as
-    one value, not spelled out in the statement), logged as Django's are."""
+    one value, not spelled out in the statement), logged as Django's are; it sends a
+    ``_Packed`` value as it is, its type given by the statement's cast."""
     import psycopg
+
+    class Dumper(psycopg.adapt.Dumper):
+        format = psycopg.pq.Format.BINARY
+        oid = 0  # unknown: the cast in the statement names the type
+
+        def dump(self, obj: Any) -> bytes:
+            return bytes(obj)
 
     connection.ensure_connection()
     raw: Any = psycopg.Cursor(connection.connection)
+    raw.adapters.register_dumper(_Packed, Dumper)
     return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
 
@@ -250,10 +304,10 @@ def _replace_postgresql(ids: Sequence[int], columns: _Columns) -> None:
     ones no longer defined and insert the new ones only if there are any."""
     table = connection.ops.quote_name(StoredScore._meta.db_table)
     now = timezone.now()
-    arrays = columns.arrays()
+    arrays = _packed(columns)
     # the administration ids of the chunk, in a range of the index (read once, in order)
     mine = "s.administration_id BETWEEN %s AND %s AND s.administration_id IN (SELECT unnest(%b::bigint[]))"
-    chunk = [min(ids), max(ids), list(ids)]
+    chunk = [min(ids), max(ids), _array(INT8, ids)]
     same = "s.administration_id = n.administration_id AND s.score_id = n.score_id"
     with _cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {table} AS s WHERE {mine}", chunk)  # noqa: S608
@@ -267,7 +321,7 @@ def _replace_postgresql(ids: Sequence[int], columns: _Columns) -> None:
             cursor.execute(
                 f"DELETE FROM {table} AS s WHERE {mine} AND (s.administration_id, s.score_id::text) "  # noqa: S608
                 "NOT IN (SELECT * FROM unnest(%b::bigint[], %b::text[]))",
-                [*chunk, columns.administration_id, columns.score_id])
+                [*chunk, arrays[1], arrays[4]])
         if len(columns) > updated:  # scores not stored yet
             cursor.execute(
                 f"INSERT INTO {table} ({', '.join(SCORE_COLUMNS)}, computed_at) "  # noqa: S608

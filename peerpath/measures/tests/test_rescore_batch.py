@@ -4,6 +4,7 @@ administration at a time (``store_scores(new=False)``) stores."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import threading
 
@@ -211,3 +212,29 @@ def test_outside_a_transaction_the_same_scores_and_a_refused_answer_stops_after_
     rescored = set(StoredScore.objects.filter(definition_version=1).values_list("administration_id", flat=True))
     assert rescored == set(in_order[:first_of_its_chunk])  # the chunks before it, and no other
     assert not [t for t in threading.enumerate() if t.name == "rescore-ahead"]
+
+
+@pytest.mark.django_db
+def test_arrays_built_by_numpy_are_read_back_by_postgresql_as_sent():
+    import numpy as np
+
+    values = [
+        rescore._array(rescore.INT8, [1, 2**40]), rescore._array(rescore.INT2, np.array([-1, 3])),
+        rescore._array(rescore.FLOAT8, np.array([1 / 3, np.nan, -0.0])), rescore._array(rescore.BOOL, [True, False]),
+        rescore._array(rescore.DATE, np.array(["1999-12-31", "2026-02-28"], dtype="datetime64[D]").astype(np.int64)
+                       - rescore.DAYS_1970_TO_2000),
+        rescore._text_array(["total", "總分 \"x\", {y}"]), rescore._array(rescore.INT8, []), rescore._text_array([]),
+    ]
+    with pytest.raises(ValueError, match="out of the range"):
+        rescore._array(rescore.INT2, [40_000])
+    if connection.vendor != "postgresql":  # only PostgreSQL reads them; the header says one dimension of n
+        assert values[0][:20] == bytes.fromhex("00000001 00000000 00000014 00000002 00000001")
+        return
+    with rescore._cursor() as cursor:
+        cursor.execute("SELECT %b::bigint[], %b::int2[], %b::float8[], %b::bool[], %b::date[], %b::text[], "
+                       "%b::bigint[], %b::text[]", values)
+        row = cursor.fetchone()
+    assert row[:2] == ([1, 2**40], [-1, 3])
+    assert row[2][0] == 1 / 3 and math.isnan(row[2][1]) and math.copysign(1, row[2][2]) == -1
+    assert row[3:] == ([True, False], [dt.date(1999, 12, 31), dt.date(2026, 2, 28)], ["total", "總分 \"x\", {y}"],
+                       [], [])

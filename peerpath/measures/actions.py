@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Func, JSONField, Q, QuerySet, Value
 from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
@@ -37,6 +37,7 @@ from peerpath.measures.models import (
 )
 from peerpath.measures.scoring import score_one
 from peerpath.measures.stats import programme_baseline_sd
+from peerpath.members import precompiled
 from peerpath.members.models import Member
 from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
@@ -120,6 +121,9 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
         for score_id, s in result["scores"].items()
     )
     if new:
+        # Read before the safety follow-ups are opened: opening one appends to the
+        # organisation's audit chain, whose head stays locked until the commit.
+        deterioration = _deterioration(administration, instrument, result, now)
         ResultFlag.objects.bulk_create(
             ResultFlag(
                 organization_id=administration.organization_id,
@@ -134,7 +138,6 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
         )
         if result["safety"]:
             completion.safety_flags_raised(administration.organization_id, [administration.pk])
-        deterioration = _deterioration(administration, instrument, result, now)
         if deterioration is not None:
             deterioration.save(force_insert=True)
     return result
@@ -250,12 +253,15 @@ def create_link(
 OPEN = (AdministrationStatus.PENDING, AdministrationStatus.IN_PROGRESS)
 
 
+def _token_rows(token_hash: str) -> QuerySet[Administration]:
+    return Administration.objects.filter(link_token_hash=token_hash, mode__in=[Mode.LINK, Mode.PORTAL, Mode.KIOSK])[:1]
+
+
 def _by_token(token: str) -> Administration | None:
-    return (
-        Administration.objects.select_related("organization", "member")
-        .filter(link_token_hash=token_hash(token), mode__in=[Mode.LINK, Mode.PORTAL, Mode.KIOSK])
-        .first()
-    )
+    """The administration of a link (read on every page of a questionnaire: its SQL
+    is compiled once; the organisation and member are read only when used)."""
+    found = precompiled.objects(("measures.by_token",), _token_rows, {"token_hash": token_hash(token)})
+    return found[0] if found else None
 
 
 def _expired(administration: Administration) -> bool:
@@ -283,26 +289,45 @@ def completed_for_token(token: str) -> Administration | None:
     return found
 
 
+class _MergedAnswers(Func):
+    """The stored answers with those given merged in (theirs win), computed by the
+    database from the row as it is when the UPDATE writes it."""
+
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" || ", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="json_patch", **extra)
+
+
 @durable_action
 def save_link_answer(administration: Administration, item_id: str, value: Any) -> bool:
     """Keep one answer of a self-report in progress (so it can be resumed). Only an
     open administration takes answers: False (nothing written) when it was finished
     or closed meanwhile. Raises ``AnswerError`` naming the item for a bad value.
 
-    The row is locked and its stored answers are merged, so answers sent at the
-    same time are all kept and an answer never reopens a finished questionnaire."""
-    instrument = get_instrument(administration.instrument_id)
-    stored = (
-        Administration.objects.select_for_update()
-        .filter(pk=administration.pk, status__in=OPEN)
-        .values_list("answers", flat=True)
-        .first()
-    )
-    if stored is None:
-        return False
-    answers = clean_answers(instrument, {**stored, str(item_id): value})
-    Administration.objects.filter(pk=administration.pk).update(answers=answers, status=AdministrationStatus.IN_PROGRESS)
-    administration.answers = answers
+    One UPDATE merges the answer into the answers stored, if the row is still open:
+    the database applies it to the row as the last writer left it (a concurrent
+    write is waited for, then the condition and the merge are evaluated again), so
+    answers sent at the same time are all kept and an answer never reopens a
+    finished questionnaire."""
+    answer = clean_answers(get_instrument(administration.instrument_id), {str(item_id): value})
+    rows = Administration.objects.filter(pk=administration.pk, status__in=OPEN)
+    if answer:
+        kept = rows.update(answers=_MergedAnswers(F("answers"), Value(answer, output_field=JSONField())),
+                           status=AdministrationStatus.IN_PROGRESS)
+        if not kept:
+            return False
+        administration.answers = {**administration.answers, **answer}
+    else:  # a blank answer takes the item's answer back: the row is locked, read and written
+        stored = rows.select_for_update().values_list("answers", flat=True).first()
+        if stored is None:
+            return False
+        answers = {k: v for k, v in stored.items() if k != str(item_id)}
+        rows.update(answers=answers, status=AdministrationStatus.IN_PROGRESS)
+        administration.answers = answers
     administration.status = AdministrationStatus.IN_PROGRESS
     return True
 
@@ -318,6 +343,7 @@ def complete_link(administration: Administration, request: HttpRequest | None = 
     administration was no longer open (another request finished it first, or it
     expired): then nothing is written."""
     now = timezone.now()
+    organization = administration.organization  # (refresh_from_db below forgets it)
     finished = (
         Administration.objects.filter(pk=administration.pk, status__in=OPEN)
         .filter(Q(link_expires_at__isnull=True) | Q(link_expires_at__gt=now))
@@ -334,7 +360,7 @@ def complete_link(administration: Administration, request: HttpRequest | None = 
     instrument = get_instrument(administration.instrument_id)
     result = store_scores(administration, instrument, new=True)
     audit.record(
-        Event.MEASURE_LINK_COMPLETED, actor=None, organization=administration.organization,
+        Event.MEASURE_LINK_COMPLETED, actor=None, organization=organization,
         target=administration, request=request, extra={"member": administration.member_id},
     )
     return result

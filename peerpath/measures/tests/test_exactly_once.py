@@ -144,3 +144,33 @@ def test_answers_sent_while_finishing_never_reopen_the_questionnaire(org_a):
     assert stored == sum(administration.answers.values())  # the scores are of the answers kept
     assert ResultFlag.objects.filter(administration=administration).count() == (administration.answers["9"] > 0)
     assert AccessLog.objects.filter(event=Event.MEASURE_LINK_COMPLETED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answers_to_every_question_sent_at_the_same_time_are_all_kept(org_a):
+    """Each answer is merged into the stored ones by one UPDATE: none of nine sent at
+    once (a member tapping through on a slow network, retries) overwrites another."""
+    administration, token = actions.create_link(org_a.staff["professional"], org_a.member, "phq9", reason="periodic")
+    path = f"/r/{token}/"
+    answers = {str(i): float(i % 4) for i in range(1, 10)}
+    clients = [Client() for _ in answers]
+
+    responses = _all_at_once([lambda c=c, item=item, value=value: c.post(path, {"item": item, "value": f"{value:g}"})
+                              for c, (item, value) in zip(clients, answers.items(), strict=True)])
+
+    assert [r.status_code if isinstance(r, HttpResponse) else r for r in responses] == [302] * len(answers)
+    administration.refresh_from_db()
+    assert administration.answers == answers
+    assert administration.status == AdministrationStatus.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_a_blank_answer_takes_the_answer_back_and_a_finished_questionnaire_takes_none(org_a):
+    administration, path = _open_link(org_a)
+    assert actions.save_link_answer(administration, "9", "") is True
+    administration.refresh_from_db()
+    assert "9" not in administration.answers and administration.answers["1"] == 1.0
+    assert actions.complete_link(administration) is not None
+    assert actions.save_link_answer(administration, "9", 2) is False
+    administration.refresh_from_db()
+    assert "9" not in administration.answers

@@ -441,8 +441,12 @@ class Usage:
 
     TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
-    def __init__(self, server_pid: int, database: str) -> None:
+    def __init__(self, server_pid: int, database: str, url: str = "") -> None:
         self.server_pid, self.database = server_pid, database.encode()
+        self.url = url  # PostgreSQL: what its backends wait for is sampled too
+        self.waits: dict[str, int] = {}
+        self.blocked: dict[str, int] = {}  # the statements that waited for a lock, and how often
+        self.samples = 0
         self.first: dict[int, float] = {}  # CPU seconds of a process when first seen (0 if it started since)
         self.last: dict[int, float] = {}
         self.kind: dict[int, str] = {}  # "gunicorn", "postgres", or "other" (not counted)
@@ -492,8 +496,52 @@ class Usage:
                 self.last[pid] = cpu
 
     def every_second(self) -> None:
-        while not self.stop.wait(1.0):
-            self.sample()
+        conn = None
+        if self.url:
+            import psycopg
+
+            conn = psycopg.connect(self.url, autocommit=True)
+            self.kind[conn.info.backend_pid] = "other"  # this sampler's own backend is not the load's
+        try:
+            tick = 0
+            while not self.stop.wait(0.25):
+                tick += 1
+                if tick % 4 == 0:
+                    self.sample()
+                if conn is not None:
+                    self.sample_waits(conn)
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def sample_waits(self, conn: Any) -> None:
+        """What the load database's backends are doing, four times a second: running,
+        waiting for a lock (a row another transaction holds), for the WAL to be flushed
+        at a commit, other waits; or idle inside a transaction."""
+        rows = conn.execute(
+            "SELECT state, wait_event_type, wait_event, left(query, 60) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            [self.database.decode()]).fetchall()
+        self.samples += 1
+        for state, wait_type, wait, query in rows:
+            if state == "active":
+                what = ("lock" if wait_type == "Lock" else "WAL flush" if wait in ("WALSync", "WALWrite", "WALInsert")
+                        else "client" if wait_type == "Client" else "running" if wait_type is None
+                        else f"{wait_type}/{wait}")
+            elif state and state.startswith("idle in transaction"):
+                what = "idle in transaction"
+            else:
+                continue
+            self.waits[what] = self.waits.get(what, 0) + 1
+            if what == "lock":
+                statement = re.sub(r"\d+", "N", query)
+                self.blocked[statement] = self.blocked.get(statement, 0) + 1
+
+    def waiting(self) -> str:
+        """The backends' average numbers in each state over the run."""
+        if not self.samples:
+            return ""
+        return ", ".join(f"{what} {n / self.samples:.2f}" for what, n in sorted(self.waits.items(), key=lambda w: -w[1]))
 
     def finish(self) -> dict[str, float]:
         self.stop.set()
@@ -592,7 +640,7 @@ def main() -> int:
         print(f"gunicorn: {WORKERS} workers × {THREADS} threads, keep-alive 10 s, on 127.0.0.1:{port}")
         watch: list[Usage] = []
         stats, client_cpu = run_load(base, tokens, session_keys, codes, lambda: watch.append(
-            Usage(server.pid, "" if DB == "sqlite" else LOAD_DB_NAME)))
+            Usage(server.pid, "" if DB == "sqlite" else LOAD_DB_NAME, "" if DB == "sqlite" else url)))
         usage = watch[0]
         used = usage.finish()
         elapsed = used["seconds"]
@@ -630,6 +678,11 @@ def main() -> int:
           f"machine {share(used['busy'])} busy"
           + (f", {share(used['steal'])} stolen by the host" if used["steal"] > 0.01 * elapsed else "")
           + f"; load average {usage.load0[0]:.1f} before, {load[0]:.1f} after")
+    if usage.samples:
+        print(f"PostgreSQL backends of the load database, on average over {usage.samples} samples: "
+              f"{usage.waiting() or 'none busy'}")
+        for statement, n in sorted(usage.blocked.items(), key=lambda b: -b[1])[:3]:
+            print(f"  waited for a lock {n / usage.samples:.2f}: {statement}")
     served = sum(len(stats.times[kind]) for kind in KINDS)
     if served:
         print(f"CPU per request: gunicorn {used['gunicorn'] * 1000 / served:.1f} ms, PostgreSQL "

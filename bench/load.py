@@ -445,7 +445,7 @@ class Usage:
         self.server_pid, self.database = server_pid, database.encode()
         self.url = url  # PostgreSQL: what its backends wait for is sampled too
         self.waits: dict[str, int] = {}
-        self.blocked: dict[str, int] = {}  # the statements that waited for a lock, and how often
+        self.blocked: dict[str, int] = {}  # the statements that waited for a lock or ran last before idling
         self.samples = 0
         self.first: dict[int, float] = {}  # CPU seconds of a process when first seen (0 if it started since)
         self.last: dict[int, float] = {}
@@ -533,8 +533,8 @@ class Usage:
             else:
                 continue
             self.waits[what] = self.waits.get(what, 0) + 1
-            if what == "lock":
-                statement = re.sub(r"\d+", "N", query)
+            if what in ("lock", "idle in transaction"):
+                statement = f"{what}: {re.sub(r'[0-9]+', 'N', query)}"
                 self.blocked[statement] = self.blocked.get(statement, 0) + 1
 
     def waiting(self) -> str:
@@ -681,8 +681,8 @@ def main() -> int:
     if usage.samples:
         print(f"PostgreSQL backends of the load database, on average over {usage.samples} samples: "
               f"{usage.waiting() or 'none busy'}")
-        for statement, n in sorted(usage.blocked.items(), key=lambda b: -b[1])[:3]:
-            print(f"  waited for a lock {n / usage.samples:.2f}: {statement}")
+        for statement, n in sorted(usage.blocked.items(), key=lambda b: -b[1])[:4]:
+            print(f"  {n / usage.samples:.2f} {statement}")
     served = sum(len(stats.times[kind]) for kind in KINDS)
     if served:
         print(f"CPU per request: gunicorn {used['gunicorn'] * 1000 / served:.1f} ms, PostgreSQL "

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from peerpath.members import precompiled, selectors
 from peerpath.members.models import Member
@@ -87,7 +88,7 @@ def test_objects_gives_what_the_queryset_gives_with_each_runs_values(org_a, org_
         return (Member.objects.filter(organization_id=organization, code=code, enrolment_date__lte=day)
                 .select_related("organization").annotate(org_name=F("organization__name")))
 
-    today = dt.date.today()
+    today = timezone.localdate()
     for tenant in (org_a, org_b, org_a):
         values = {"organization": tenant.org.pk, "code": tenant.member.code, "day": today}
         with CaptureQueriesContext(connection) as queries:
@@ -135,7 +136,7 @@ def test_the_helping_summary_compiled_once_counts_as_the_aggregate_does(org_a, o
 
     other = MemberFactory(organization=org_a.org, code="A0002")
     quiet = MemberFactory(organization=org_a.org, code="A0003")
-    today = dt.date.today()
+    today = timezone.localdate()
     for helper, helped, minutes, ago in ((org_a.member, other, 30, 5), (other, org_a.member, 20, 200),
                                          (org_a.member, other, 15, 100)):
         HelpingContact.objects.create(organization=org_a.org, helper=helper, helped=helped, kind="phone",

@@ -32,14 +32,12 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import queue
-import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
-from django.db import connection, connections, models, transaction
+from django.db import connection, models, transaction
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -373,52 +371,6 @@ def rescore_chunk(instruments: Mapping[str, Instrument], rows: Sequence[Row]) ->
     return _write(_prepare(instruments, rows))
 
 
-T = TypeVar("T")
-
-
-def _ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items``, each computed in a thread of its own (with its own database
-    connection) while the caller works on the one before: reading and scoring the next
-    chunk overlaps writing this one. At most one item waits; an exception is raised
-    to the caller in its turn, after the items before it."""
-    waiting: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(kind: str, value: Any) -> bool:
-        while not stop.is_set():
-            try:
-                waiting.put((kind, value), timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put("item", item):
-                    return
-            put("end", None)
-        except BaseException as exc:  # noqa: BLE001 -- raised again in the caller's thread
-            put("error", exc)
-        finally:
-            connections.close_all()  # this thread's connection
-
-    thread = threading.Thread(target=work, name="rescore-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = waiting.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        thread.join()
-
-
 def rescore(
     instruments: Mapping[str, Instrument],
     *,
@@ -430,17 +382,13 @@ def rescore(
     given) with the definitions in ``instruments``; ``progress`` is called with the
     number of administrations seen after each chunk. Raises ``RescoreError`` for
     answers the current definition refuses (the chunks before it stay rescored).
-    On PostgreSQL, outside a transaction, the next chunk is read and scored in a
-    second thread (and connection) while this one is written (``_ahead``).
     The caller audits the run."""
     if chunk < 1:
         raise ValueError("chunk must be at least 1")
     total = Rescored()
     seen = 0
-    prepared: Iterator[_Prepared] = (_prepare(instruments, rows) for rows in _chunks(only, chunk))
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        prepared = _ahead(prepared)
-    for scored in prepared:
+    for rows in _chunks(only, chunk):
+        scored = _prepare(instruments, rows)
         done = _write(scored)
         total.rescored += done.rescored
         total.skipped += done.skipped

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-import threading
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -181,12 +180,8 @@ def test_an_answer_the_definition_refuses_stops_the_command_naming_the_administr
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_the_same_scores_and_a_refused_answer_stops_after_the_chunks_before_it(
-        org_a, monkeypatch):
-    # On PostgreSQL the next chunk is read and scored in a second thread while this
-    # one is written: the same scores, and an error in its turn.
-    ahead = []
-    monkeypatch.setattr(rescore, "_ahead", lambda items, real=rescore._ahead: ahead.append(1) or real(items))
+def test_outside_a_transaction_the_same_scores_and_a_refused_answer_stops_after_the_chunks_before_it(org_a):
+    # as the command runs it: each chunk committed on its own
     _administrations(org_a)
     expected = _per_administration()
     StoredScore.objects.update(value=-1.0, band_index=None, definition_version=0)
@@ -194,7 +189,6 @@ def test_outside_a_transaction_the_same_scores_and_a_refused_answer_stops_after_
     done = rescore.rescore(library(), chunk=7)
 
     assert _stored() == expected
-    assert ahead == ([1] if connection.vendor == "postgresql" else [])
     assert done.rescored == Administration.objects.filter(status=AdministrationStatus.COMPLETED).count()
     refused = Administration.objects.filter(instrument_id="phq9", status=AdministrationStatus.COMPLETED).order_by(
         "-pk").first()
@@ -211,7 +205,6 @@ def test_outside_a_transaction_the_same_scores_and_a_refused_answer_stops_after_
     assert first_of_its_chunk > 0
     rescored = set(StoredScore.objects.filter(definition_version=1).values_list("administration_id", flat=True))
     assert rescored == set(in_order[:first_of_its_chunk])  # the chunks before it, and no other
-    assert not [t for t in threading.enumerate() if t.name == "rescore-ahead"]
 
 
 @pytest.mark.django_db

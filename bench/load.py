@@ -616,7 +616,9 @@ def main() -> int:
     try:
         url, reuse = database(var_dir)
         os.environ.update(environment(var_dir, url, port, run_secrets(reuse)))
-        links_per_phone = max(2, int(SECONDS / max(THINK * 20, 1.0)) + 2)
+        # enough for the fastest a phone can go (9 answers and the finish, each after at
+        # least half the think time): a phone that ran out of links would end the load early
+        links_per_phone = max(2, int(SECONDS / max(THINK * 10 * 0.5, 0.5)) + 2)
         t0 = time.perf_counter()
         tokens, session_keys, codes = setup(links_per_phone, reuse)
         print(f"database: {url.split(':', 1)[0]}, {MEMBERS} members, {PHONES}×{links_per_phone} links, "

@@ -30,6 +30,7 @@ from peerpath.audit.models import Event
 from peerpath.groups.overview import my_groups
 from peerpath.measures.library import library
 from peerpath.measures.selectors import due_lists, open_flags
+from peerpath.members import precompiled
 from peerpath.members.models import (
     CareRole,
     Consent,
@@ -83,37 +84,17 @@ def _figures_query(organization_id: int, quarter: dt.date) -> QuerySet[Any]:
     )
 
 
-# Building and compiling the figures' query (four subqueries, five filtered counts)
-# cost more than running it for 2,000 members: it is compiled once per database
-# vendor with stand-in values, which each call replaces with its own (as the
-# member timeline's union does).
-_STAND_IN_ORG = 987_654_321
-_STAND_IN_DAY = dt.date(1901, 2, 3)
-_FIGURES_SQL: dict[str, tuple[str, list[tuple[str, Any]]]] = {}
-
-
 def _figures_rows(organization_id: int, quarter: dt.date) -> list[tuple[Any, ...]]:
-    connection = connections[router.db_for_read(Member)]
-    compiled = _FIGURES_SQL.get(connection.vendor)
+    """The figures' rows. Building and compiling their query (four subqueries, five
+    filtered counts) cost more than running it for 2,000 members: it is compiled
+    once per database with stand-in values (``members.precompiled``)."""
+    using = router.db_for_read(Member)
+    values: dict[str, Any] = {"organization_id": organization_id, "quarter": quarter}
+    compiled = precompiled.sql(("workspace.figures",), _figures_query, values, using=using)
     if compiled is None:
-        query = _figures_query(_STAND_IN_ORG, _STAND_IN_DAY).query
-        sql, params = query.get_compiler(connection=connection).as_sql()
-        adapted_day = connection.ops.adapt_datefield_value(_STAND_IN_DAY)
-        slots: list[tuple[str, Any]] = []
-        for value in params:
-            if value == _STAND_IN_ORG and not isinstance(value, bool):
-                slots.append(("org", None))
-            elif value == _STAND_IN_DAY or value == adapted_day:
-                slots.append(("day", value == _STAND_IN_DAY))
-            else:
-                slots.append(("value", value))
-        compiled = _FIGURES_SQL[connection.vendor] = (sql, slots)
-    sql, slots = compiled
-    day = connection.ops.adapt_datefield_value(quarter)
-    values = [organization_id if kind == "org" else (quarter if extra else day) if kind == "day" else extra
-              for kind, extra in slots]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        return list(_figures_query(**values))
+    with connections[using].cursor() as cursor:
+        cursor.execute(*compiled)
         return list(cursor.fetchall())
 
 

@@ -125,11 +125,15 @@ def fresh_database(name: str) -> str:
 
 
 def drop_database(name: str) -> None:
+    """Drop a benchmark's database; a failure is reported, not raised (the summary still prints)."""
     import psycopg
 
     database = PREFIX + name
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    try:
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    except psycopg.Error as exc:
+        print(f"could not drop the database {database}: {exc}")
 
 
 def run(step: Step, env: dict[str, str], log_dir: Path) -> tuple[int, str, float]:

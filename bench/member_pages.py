@@ -38,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DEBUG", "true")
-os.environ.setdefault("PEERPATH_VAR_DIR", tempfile.mkdtemp(prefix="peerpath-bench-"))
+if "DATABASE_URL" not in os.environ:  # SQLite in a folder of its own (PostgreSQL: the project's keys,
+    os.environ.setdefault("PEERPATH_VAR_DIR", tempfile.mkdtemp(prefix="peerpath-bench-"))  # as the build used)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerpath.settings")
 
 import django  # noqa: E402

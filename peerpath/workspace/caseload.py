@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from peerpath.employment.selectors import employment_facts
 from peerpath.employment.status import EmploymentFacts
 from peerpath.measures.due import Due
 from peerpath.measures.selectors import due_of
+from peerpath.members import precompiled
 from peerpath.members.models import STAGE_ORDER, CareRole, Member, Stage, Status
 from peerpath.members.selectors import current_stage_subquery
 from peerpath.pathway.selectors import last_helping_received
@@ -89,18 +91,26 @@ def _sort_key(sort: str) -> Any:
 
 def caseload_members(membership: Membership, professional_id: int | None) -> list[Member]:
     """Active members whose current professional is ``professional_id`` (all active
-    members when ``None``), with their current stage, in one query."""
-    members = Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE)
+    members when ``None``), with their current stage, in one query (compiled once
+    per shape, see ``members.precompiled``)."""
+    values = {"organization": membership.organization_id}
     if professional_id is not None:
+        values["professional"] = professional_id
+    return precompiled.objects(("workspace.caseload_members", professional_id is not None), _caseload_query, values)
+
+
+def _caseload_query(organization: int, professional: int | None = None) -> QuerySet[Member]:
+    members = Member.objects.for_org(organization).filter(status=Status.ACTIVE)
+    if professional is not None:
         members = members.filter(
             care_team__role=CareRole.PROFESSIONAL,
-            care_team__professional_id=professional_id,
+            care_team__professional_id=professional,
             care_team__ended_on__isnull=True,
         )
     # Only the fields the page shows or the due list needs: the name is the one
     # encrypted field decrypted (not the phone, address, diagnosis and the rest).
     members = members.only("organization_id", "code", "name", "enrolment_date", "status")
-    return list(members.annotate(current_stage=current_stage_subquery()).order_by("code").distinct())
+    return members.annotate(current_stage=current_stage_subquery()).order_by("code").distinct()
 
 
 def caseload_rows(membership: Membership, members: list[Member], today: dt.date) -> list[Row]:
@@ -140,10 +150,11 @@ def row_links(rows: list[Row], back: str) -> None:
     and the ``next`` parameter that brings a saved form back to the row."""
     pattern = {key: reverse(name, kwargs={"code": "__code__"}) for key, name in ROW_LINKS.items()}
     labels = {value: str(label) for value, label in Stage.choices}  # translated once, not per row
+    anchor = quote(f"{back}#row-", safe="")  # percent-encoding is byte by byte: the row's code is added encoded
     for row in rows:
         code = quote(row.member.code, safe="")
         row.links = {key: url.replace("__code__", code) for key, url in pattern.items()}
-        row.links["next"] = quote(f"{back}#row-{row.member.code}", safe="")
+        row.links["next"] = anchor + code
         row.stage_label = labels.get(row.stage, "") if row.stage else ""
 
 

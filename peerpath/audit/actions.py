@@ -30,12 +30,9 @@ def _create_head(chain: str, using: str) -> None:
 
 
 class _Sql:
-    """The statements of an append, written once per database connection vendor:
-    building them with the ORM cost more than running them (an append is read with
-    every member page). The head is read and locked first (the entry's hash needs
-    the previous one); then the entry is inserted and the head moved on to it, on
-    PostgreSQL by one statement (a data-modifying WITH: one round trip fewer per
-    append, the same rows in the same transaction), elsewhere by two."""
+    """The three statements of an append, written once per database connection
+    vendor: building them with the ORM cost more than running them (an append is
+    read with every member page)."""
 
     _cache: dict[str, _Sql] = {}
 
@@ -54,11 +51,6 @@ class _Sql:
             f"INSERT INTO {qn(AccessLog._meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
             + (f" RETURNING {qn('id')}" if self.returning else "")
         )
-        self.insert_and_update_head = (
-            f"WITH {qn('entry')} AS ({self.insert}) "  # noqa: S608
-            f"UPDATE {head} SET {qn('seq')} = %s, {qn('hash')} = %s WHERE {qn('id')} = %s "
-            f"RETURNING (SELECT {qn('id')} FROM {qn('entry')})"
-        ) if connection.vendor == "postgresql" else None
 
     @classmethod
     def of(cls, connection: Any) -> _Sql:
@@ -119,15 +111,10 @@ def record(
             prev_hash=head_hash,
         )
         entry.hash = entry_hash(entry.prev_hash, entry.chained_fields())
-        values = [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in sql.fields]
-        if sql.insert_and_update_head:
-            cursor.execute(sql.insert_and_update_head, [*values, entry.seq, entry.hash, head_id])
-            entry.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(sql.insert, values)
-            entry.pk = cursor.fetchone()[0] if sql.returning else connection.ops.last_insert_id(
-                cursor, AccessLog._meta.db_table, "id")
-            cursor.execute(sql.update_head, [entry.seq, entry.hash, head_id])
+        cursor.execute(sql.insert, [f.get_db_prep_save(f.pre_save(entry, True), connection) for f in sql.fields])
+        entry.pk = cursor.fetchone()[0] if sql.returning else connection.ops.last_insert_id(
+            cursor, AccessLog._meta.db_table, "id")
+        cursor.execute(sql.update_head, [entry.seq, entry.hash, head_id])
     entry._state.adding = False
     entry._state.db = using
     return entry

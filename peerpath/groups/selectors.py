@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import partial
 
 from django.db.models import Count, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -28,6 +29,7 @@ from peerpath.groups.models import (
     RosterEntry,
     Session,
 )
+from peerpath.members import precompiled
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
@@ -114,19 +116,33 @@ def roster_on(group: PeerGroup, day: dt.date) -> list[RosterEntry]:
 
 def roster_history(group: PeerGroup) -> list[RosterEntry]:
     """Every roster entry with its member's code and name (the only member fields
-    the roster shows: the member's other encrypted fields are not read)."""
-    return list(
-        RosterEntry.objects.for_org(group.organization).filter(group=group)
-        .select_related("member").only(*ROSTER_FIELDS).order_by("left_on", "member__code", "-joined_on")
-    )
+    the roster shows: the member's other encrypted fields are not read).
+
+    This query, the norms' and the sessions' below are read with every group page:
+    each is compiled once (``members.precompiled``), as building it cost more than
+    running it."""
+    return precompiled.objects(("groups.roster_history",), _roster_rows,
+                               {"organization": group.organization_id, "group": group.pk})
 
 
 ROSTER_FIELDS = ("organization_id", "group_id", "joined_on", "left_on", "member__organization_id",
                  "member__code", "member__name")
 
 
+def _roster_rows(organization: int, group: int) -> QuerySet[RosterEntry]:
+    return (
+        RosterEntry.objects.for_org(organization).filter(group_id=group)
+        .select_related("member").only(*ROSTER_FIELDS).order_by("left_on", "member__code", "-joined_on")
+    )
+
+
 def norms_of(group: PeerGroup) -> list[Norm]:
-    return list(Norm.objects.for_org(group.organization).filter(group=group).order_by("proposed_on", "pk"))
+    return precompiled.objects(("groups.norms_of",), _norm_rows, {"organization": group.organization_id,
+                                                                  "group": group.pk})
+
+
+def _norm_rows(organization: int, group: int) -> QuerySet[Norm]:
+    return Norm.objects.for_org(organization).filter(group_id=group).order_by("proposed_on", "pk")
 
 
 def norms_in_force(group: PeerGroup, day: dt.date) -> list[Norm]:
@@ -139,10 +155,8 @@ def norms_in_force(group: PeerGroup, day: dt.date) -> list[Norm]:
 def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], limit: int = 20) -> list[Session]:
     """The latest sessions with their incident counts (one query) and their
     attendance counts, from ``attendance_rows`` (a session is the group's on its day)."""
-    sessions = list(
-        Session.objects.for_org(group.organization).filter(group=group)
-        .annotate(incident_count=Count("incidents")).order_by("-date")[:limit]
-    )
+    sessions: list[Session] = precompiled.objects(("groups.sessions_of", limit), partial(_session_rows, limit=limit),
+                                                  {"organization": group.organization_id, "group": group.pk})
     counts: dict[dt.date, list[int]] = {s.date: [0, 0] for s in sessions}
     for _member, day, status in attendance:
         found = counts.get(day)
@@ -152,6 +166,13 @@ def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], li
     for s in sessions:
         s.attended, s.expected = counts[s.date]
     return sessions
+
+
+def _session_rows(organization: int, group: int, limit: int) -> QuerySet[Session]:
+    return (
+        Session.objects.for_org(organization).filter(group_id=group)
+        .annotate(incident_count=Count("incidents")).order_by("-date")[:limit]
+    )
 
 
 def recent_session_dates(group: PeerGroup, limit: int = 8) -> list[dt.date]:

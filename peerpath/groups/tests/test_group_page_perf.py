@@ -1,0 +1,90 @@
+"""The group page's reads that do not depend on the group's size are compiled once
+(``members.precompiled``), and give what the ORM gives: the group's own rows only,
+in the same order, never another group's or another organisation's."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+
+from peerpath.groups import selectors
+from peerpath.groups.models import Attendance, CriticalIncident, Norm, RosterEntry, Session
+from peerpath.groups.tests.conftest import days_ago, make_group
+
+
+def fill(tenant, g, weeks: int) -> None:
+    """Sessions with attendance and an incident, a member who left and a retired norm."""
+    for w in range(weeks):
+        s = Session.objects.create(organization=tenant.org, group=g.group, date=days_ago(2 + 7 * w),
+                                   theme=f"主題 {w}", recorded_by=tenant.users["peer_leader"])
+        for m in g.members:
+            Attendance.objects.create(organization=tenant.org, session=s, member=m,
+                                      status="present" if w % 2 else "absent")
+        if w % 3 == 0:
+            CriticalIncident.objects.create(organization=tenant.org, session=s, member=g.members[0], text="有收穫",
+                                            recorded_by=tenant.users["peer_leader"])
+    left = RosterEntry.objects.get(group=g.group, member=g.members[-1])
+    left.left_on = days_ago(30)
+    left.save()
+    g.norms[0].retired_on = days_ago(10)
+    g.norms[0].save()
+    Norm.objects.create(organization=tenant.org, group=g.group, text="準時開始", proposed_on=days_ago(5),
+                        created_by=tenant.users["peer_leader"])
+
+
+@pytest.fixture
+def groups(org_a, org_b, group_a):
+    """Group A of organisation A, another group of A and a group of B, all with
+    sessions, incidents, a member who left and norms in every state."""
+    other = make_group(org_a, name="另一個團體", size=3)
+    b = make_group(org_b, name="B 團體", size=4)
+    fill(org_a, group_a, 25)
+    fill(org_a, other, 6)
+    fill(org_b, b, 6)
+    return group_a, other, b
+
+
+def test_the_roster_norms_and_sessions_are_the_orm_s_rows_of_the_group_only(groups):
+    for g in groups:
+        group = g.group
+        roster = selectors.roster_history(group)
+        assert [(e.pk, e.member.code, e.member.name, e.joined_on, e.left_on) for e in roster] == [
+            (e.pk, e.member.code, e.member.name, e.joined_on, e.left_on)
+            for e in RosterEntry.objects.filter(group=group).select_related("member")
+            .order_by("left_on", "member__code", "-joined_on")
+        ]
+        assert {e.organization_id for e in roster} == {e.member.organization_id for e in roster} == {
+            group.organization_id}
+        assert [(n.pk, n.text, n.state) for n in selectors.norms_of(group)] == [
+            (n.pk, n.text, n.state) for n in Norm.objects.filter(group=group).order_by("proposed_on", "pk")
+        ]
+        attendance = selectors.attendance_rows(group)
+        sessions = selectors.sessions_of(group, attendance)
+        expected = list(Session.objects.filter(group=group).annotate(n=Count("incidents")).order_by("-date")[:20])
+        assert [(s.pk, s.date, s.theme, s.incident_count) for s in sessions] == [
+            (s.pk, s.date, s.theme, s.n) for s in expected]
+        assert [(s.attended, s.expected) for s in sessions] == [
+            (Attendance.objects.filter(session=s, status__in=["present", "late"]).count(),
+             Attendance.objects.filter(session=s, status__in=["present", "late", "absent"]).count())
+            for s in expected]
+
+
+def test_a_second_group_page_compiles_no_query_of_the_roster_norms_or_sessions(client_for, groups, monkeypatch):
+    group_a, other, _b = groups
+    client = client_for("coordinator")
+    client.get(f"/groups/{other.group.pk}/")  # another group's page: the same shapes
+    compiled: Counter[str] = Counter()
+    as_sql = SQLCompiler.as_sql
+
+    def counting(self, *args, **kwargs):
+        compiled[self.query.model._meta.label] += 1
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting)
+    page = client.get(f"/groups/{group_a.group.pk}/")
+    assert page.status_code == 200
+    assert len(page.context["sessions"]) == 20
+    assert not {"groups.RosterEntry", "groups.Norm", "groups.Session"} & set(compiled), compiled

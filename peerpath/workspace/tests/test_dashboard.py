@@ -41,11 +41,11 @@ def _with_plan_and_results(org_a, start: int, stop: int) -> None:
         )
 
 
-# 4 before the view; the groups the viewer facilitates (none here); the figures (status; stage with gaps); the caseload; the active
+# 4 before the view; the groups the viewer facilitates (none here); the figures (one query); the caseload; the active
 # members, the plan, their last questionnaires, open flags; the alerts section (the
 # newest open alerts with their members, and their count); the research count; 3 after.
 # (+1: the names of the members shown in the due list, read after it)
-DASHBOARD_QUERIES = 4 + 1 + 2 + 1 + 5 + 2 + 1 + 3
+DASHBOARD_QUERIES = 4 + 1 + 1 + 1 + 5 + 2 + 1 + 3
 
 
 def test_the_figures_count_stages_and_gaps_as_the_member_list_filters_them(org_a, coordinator):
@@ -205,8 +205,8 @@ def test_groups_of_another_leader_are_not_shown(client_for, org_a):
 
 # 4 before the view; my groups: groups, their last sessions, the last two sessions'
 # attendance with members, incidents without a first coding; the group read's audit
-# entry (5); figures (2); the caseload (none for a peer leader); the alerts (2); 3 after.
-PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 2 + 1 + 2 + 3
+# entry (5); figures (1); the caseload (none for a peer leader); the alerts (2); 3 after.
+PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 1 + 1 + 2 + 3
 
 
 def test_the_peer_leaders_dashboard_costs_the_same_for_one_group_or_three(client_for, org_a, without_urgent_panels):

@@ -1,9 +1,10 @@
 """Database aggregates of the professional and peer tracks for the programme
 dashboard and the IPS quarterly outcomes. Every function starts from the scope's
 members (``scope.members()`` / ``scope.member_ids()``) and runs a fixed number of
-queries whatever the number of members (``questionnaires_due``: a few per
-organisation); the small-cell rules are applied by the reports. The reference day
-is the period's last day, or today while the period runs (``survival.censoring_day``)."""
+queries whatever the number of members and organisations (``questionnaires_due``:
+more only for plans with event-triggered rules); the small-cell rules are applied
+by the reports. The reference day is the period's last day, or today while the
+period runs (``survival.censoring_day``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     Sum,
@@ -29,7 +31,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 
 from peerpath.employment.models import Job, SupportContact, competitive_q
-from peerpath.measures.due import GRACE_DAYS, due_for_member
+from peerpath.measures.due import EVENT_WINDOW_DAYS, GRACE_DAYS, Rule, due_for_member
+from peerpath.measures.events import events_of
+from peerpath.measures.models import AdministrationStatus, PlanRule
 from peerpath.members.models import Status
 from peerpath.outcomes.period import Period
 from peerpath.outcomes.scope import ReportScope
@@ -264,22 +268,45 @@ def helping_figures(scope: ReportScope) -> dict[str, Any]:
 
 def questionnaires_due(scope: ReportScope) -> dict[str, int]:
     """Active members of the scope due (within the plan's horizon) or overdue for a
-    questionnaire today, by the measurement plan's rules (``measures.selectors.due_of``,
-    as on the dashboard). Queries: one for the members, then ``due_of``'s per
-    organisation with active members in the scope (``due_of`` reads one
-    organisation at a time): its plan, and when it has rules, the last completed
-    dates (plus one per event source for event-triggered rules) — 1 + 2 per
-    organisation for a plan of periodic rules."""
-    from peerpath.measures.selectors import due_of
-
-    members = list(scope.members().filter(status=Status.ACTIVE).only("pk", "organization_id", "enrolment_date")
-                   .order_by("pk"))
-    by_org: dict[int, list[Any]] = defaultdict(list)
-    for m in members:
-        by_org[m.organization_id].append(m)
+    questionnaire today, by the measurement plan's rules, as ``measures.selectors.due_of``
+    finds them for one organisation (on the dashboard): the same rules and last
+    completed dates, read here for every organisation of the scope at once, and
+    the same ``due_for_member``. Queries: the plans; when one has rules, the
+    active members of those organisations and their last completed dates — three
+    whatever the number of organisations — plus one per event source for each
+    organisation whose plan has event-triggered rules (``measures.events`` sources
+    read one organisation at a time)."""
+    rules: dict[int, list[Rule]] = defaultdict(list)
+    for org_id, instrument_id, trigger, interval_days in PlanRule.objects.filter(
+        organization_id__in=scope.org_ids, active=True
+    ).values_list("organization_id", "instrument_id", "trigger", "interval_days"):
+        rules[org_id].append(Rule(instrument_id, trigger, interval_days))
+    if not rules:
+        return {"due": 0, "overdue": 0}
+    active = scope.members().filter(status=Status.ACTIVE, organization_id__in=list(rules))
+    members = list(active.values_list("pk", "organization_id", "enrolment_date").order_by("pk"))
+    if not members:
+        return {"due": 0, "overdue": 0}
+    # Each member's last completed date per questionnaire, of the answers recorded in
+    # their own organisation (as due_of reads them, one organisation at a time).
+    last: dict[int, dict[str, dt.date]] = defaultdict(dict)
+    for member_id, instrument_id, day in (
+        active.filter(administrations__organization_id=F("organization_id"),
+                      administrations__status=AdministrationStatus.COMPLETED)
+        .values("pk", "administrations__instrument_id").annotate(last=Max("administrations__taken_on")).order_by()
+        .values_list("pk", "administrations__instrument_id", "last")
+    ):
+        last[member_id][instrument_id] = day
+    events: dict[int, dict[int, dict[str, list[dt.date]]]] = {}
+    for org_id, org_rules in rules.items():
+        triggers = {r.trigger for r in org_rules if r.trigger in EVENT_WINDOW_DAYS}
+        if triggers:
+            events[org_id] = events_of(org_id, [pk for pk, org, _e in members if org == org_id], triggers)
     due = overdue = 0
-    for org_id, people in by_org.items():
-        for _member, items in due_of(org_id, people, scope.today):
+    for pk, org_id, enrolled in members:
+        items = due_for_member(rules[org_id], enrolment_date=enrolled, last_completed=last[pk],
+                               today=scope.today, events=events.get(org_id, {}).get(pk))
+        if items:
             due += 1
             overdue += any(d.overdue for d in items)
     return {"due": due, "overdue": overdue}

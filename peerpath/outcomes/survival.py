@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from peerpath.employment.models import Job, competitive_q
@@ -197,24 +197,25 @@ def closing_dates(member_ids: Sequence[int]) -> dict[int, dt.date]:
     return found
 
 
-def last_contacts(org_ids: Sequence[int], members: Sequence[tuple[int, int]], until: dt.date) -> dict[int, dt.date]:
+def last_contacts(members: QuerySet[Member], until: dt.date) -> dict[int, dt.date]:
     """member id → their last contact up to ``until``, as the alerts and the
     caseload define it (``alerts.rules.MemberSnapshot.last_any_contact``): the
     latest support contact of either track, or helping contact the member
-    received. ``members``: ``(member id, organisation id)``. Two queries per
-    organisation, through the selectors the alerts read."""
-    from peerpath.employment.selectors import last_contacts as support_contacts
-    from peerpath.pathway.selectors import last_helping_received
-
-    found: dict[int, dt.date] = {}
-    for org_id in org_ids:
-        ids = [pk for pk, org in members if org == org_id]
-        if not ids:
-            continue
-        for pk, tracks in support_contacts(org_id, ids, until).items():
-            found[pk] = max(tracks.values())
-        for pk, day in last_helping_received(org_id, ids, until=until).items():
-            found[pk] = max(found.get(pk, day), day)
+    received, recorded in the member's own organisation — the rows
+    ``employment.selectors.last_contacts`` and ``pathway.selectors.last_helping_received``
+    read for one organisation, read here for all of ``members`` at once. Two
+    queries, whatever the number of organisations."""
+    support = (members.filter(support_contacts__organization_id=F("organization_id"),
+                              support_contacts__contacted_on__lte=until)
+               .values("pk").annotate(last=Max("support_contacts__contacted_on")).order_by()
+               .values_list("pk", "last"))
+    helping = (members.filter(helping_received__organization_id=F("organization_id"),
+                              helping_received__date__lte=until)
+               .values("pk").annotate(last=Max("helping_received__date")).order_by()
+               .values_list("pk", "last"))
+    found: dict[int, dt.date] = dict(support)
+    for pk, day in helping:
+        found[pk] = max(found.get(pk, day), day)
     return found
 
 
@@ -227,12 +228,13 @@ def time_to_first_job(scope: ReportScope) -> FirstJobFollowUp:
     as a contact: a job recorded after the last support contact is still found).
     Queries: the members with their first job (aggregated in the database), the
     organisations' settings, the closing dates (when a followed member's case is
-    closed), and two per organisation for the last contacts."""
+    closed), and two for the last contacts, whatever the number of organisations."""
     from peerpath.outcomes.outcome_settings import settings_of
 
     censor = censoring_day(scope)
+    in_scope = scope.members().filter(enrolment_date__lte=censor)
     rows = list(
-        scope.members().filter(enrolment_date__lte=censor)
+        in_scope
         .annotate(first_job=Min("jobs__start_date", filter=competitive_q("jobs__") & Q(
                       jobs__start_date__gte=F("enrolment_date"))),
                   working=Count("jobs", filter=working_at_enrolment_q("jobs__")))
@@ -243,7 +245,7 @@ def time_to_first_job(scope: ReportScope) -> FirstJobFollowUp:
     inactive = {org: v.inactive_after_days for org, v in settings.items()}
     closed_ids = [r[0] for r in followed if r[3] == Status.CLOSED]
     closed = closing_dates(closed_ids) if closed_ids else {}
-    contacts = last_contacts(scope.org_ids, [(r[0], r[1]) for r in followed], censor)
+    contacts = last_contacts(in_scope, censor) if followed else {}
     durations, observed, members, ends = [], [], [], []
     for pk, org_id, enrolled, status, first, _working in followed:
         # the start of the first job is a contact too: the team knows of it

@@ -38,6 +38,18 @@ from peerpath.tenancy.models import Organization
 
 PEER = "peer"  # the peer track's key in EmploymentFacts.last_contact
 
+# What each source of ``snapshots`` feeds: the rules that read it. A refresh of some
+# rules (``compute_alerts(rule_ids=...)``) reads only the sources those rules need.
+_CONTACT_RULES = frozenset({rules.NO_CONTACT, rules.JOB_ENDED, rules.ISOLATED})  # read last_contact
+NEEDS: dict[str, frozenset[str]] = {
+    "flags": frozenset({rules.SAFETY, rules.DETERIORATION}),
+    "overdue": frozenset({rules.OVERDUE}),
+    "employment": _CONTACT_RULES,  # jobs, job endings, the last support contact per track
+    "helping": _CONTACT_RULES,  # a helping contact received is a peer-track contact
+    "attendance": frozenset({rules.MISSED_SESSIONS}),
+    "isolation": frozenset({rules.ISOLATED}),
+}
+
 
 @dataclass(frozen=True)
 class ComputeResult:
@@ -51,9 +63,16 @@ def snapshots(
     today: dt.date,
     thresholds: rules.Thresholds,
     member_ids: Collection[int] | None = None,
+    rule_ids: Collection[str] | None = None,
 ) -> list[rules.MemberSnapshot]:
     """One snapshot per active member of the organisation (or of ``member_ids``
-    among them), in a fixed number of queries however many members there are."""
+    among them), in a fixed number of queries however many members there are.
+    With ``rule_ids``, only what those rules read is filled in (the rest is left
+    at its default: the other rules must not be evaluated on these snapshots)."""
+
+    def needed(source: str) -> bool:
+        return rule_ids is None or not NEEDS[source].isdisjoint(rule_ids)
+
     chosen = Member.objects.for_org(organization).filter(status=Status.ACTIVE)
     if member_ids is not None:
         chosen = chosen.filter(pk__in=list(member_ids))
@@ -68,21 +87,23 @@ def snapshots(
     ids = [m.pk for m in members]
     org_id = organization.pk
     flags: dict[int, list[rules.OpenFlag]] = defaultdict(list)
-    rows = (
-        ResultFlag.objects.for_org(organization)
-        .filter(followed_up_at__isnull=True, member_id__in=ids)
-        .values_list("id", "member_id", "kind", "raised_at", "administration__instrument_id")
-    )
-    for pk, member_id, kind, raised_at, instrument_id in rows:
-        flags[member_id].append(rules.OpenFlag(pk, kind, timezone.localdate(raised_at), instrument_id))
+    if needed("flags"):
+        rows = (
+            ResultFlag.objects.for_org(organization)
+            .filter(followed_up_at__isnull=True, member_id__in=ids)
+            .values_list("id", "member_id", "kind", "raised_at", "administration__instrument_id")
+        )
+        for pk, member_id, kind, raised_at, instrument_id in rows:
+            flags[member_id].append(rules.OpenFlag(pk, kind, timezone.localdate(raised_at), instrument_id))
     overdue: dict[int, list[rules.OverdueQuestionnaire]] = defaultdict(list)
-    if thresholds.overdue:
+    if thresholds.overdue and needed("overdue"):
         for member, due in due_of(org_id, members, today):
             overdue[member.pk] = [rules.OverdueQuestionnaire(d.instrument_id, d.due_on) for d in due if d.overdue]
-    facts = sources.employment_facts(org_id, ids, today)
-    attendance = sources.recent_attendance(org_id, ids, thresholds.missed_sessions)
-    helping = sources.last_helping_received(org_id, ids)
-    isolated = sources.isolated_member_ids(org_id, today, thresholds.isolation_days)
+    facts = sources.employment_facts(org_id, ids, today) if needed("employment") else {}
+    attendance = sources.recent_attendance(org_id, ids, thresholds.missed_sessions) if needed("attendance") else {}
+    helping = sources.last_helping_received(org_id, ids) if needed("helping") else {}
+    isolated = (sources.isolated_member_ids(org_id, today, thresholds.isolation_days) if needed("isolation")
+                else set())
     found = []
     for m in members:
         f = facts.get(m.pk)
@@ -124,17 +145,21 @@ def compute_alerts(
     actor: Any = None,
     request: HttpRequest | None = None,
     member_ids: Collection[int] | None = None,
+    rule_ids: Collection[str] | None = None,
 ) -> ComputeResult:
     """Bring the organisation's alerts up to date with its records as of ``today``
     (one transaction; ``compute_alerts.within`` joins the caller's). ``actor`` is
     the staff user who asked for it, or ``None`` for the command and for the
     refresh after a write. ``member_ids``: only these members (after a write that
-    concerns them); their alerts, and no one else's, are brought up to date."""
+    concerns them); their alerts, and no one else's, are brought up to date.
+    ``rule_ids``: only the alerts of these rules (after a write that only they
+    read, e.g. a questionnaire completed); the others' are left as they are, and
+    count in ``open`` as they stand."""
     thresholds = thresholds_of(organization)
     findings: dict[tuple[int, str, str], rules.Finding] = {
         (s.member_id, f.rule, f.key): f
-        for s in snapshots(organization, today, thresholds, member_ids)
-        for f in rules.evaluate(s, thresholds)
+        for s in snapshots(organization, today, thresholds, member_ids, rule_ids)
+        for f in rules.evaluate(s, thresholds, rule_ids)
     }
     keys = {key for _member, _rule, key in findings}
     stored = Alert.objects.for_org(organization)
@@ -152,7 +177,10 @@ def compute_alerts(
         a.pk for ident, a in existing.items()
         if ident in findings and a.state == State.RESOLVED and a.resolution == Resolution.CLEARED
     ]
-    cleared = [a.pk for ident, a in existing.items() if ident not in findings and a.state in UNRESOLVED]
+    cleared = [
+        a.pk for ident, a in existing.items()
+        if ident not in findings and a.state in UNRESOLVED and (rule_ids is None or a.rule in rule_ids)
+    ]
     if new:
         Alert.objects.bulk_create(new, ignore_conflicts=True)  # a concurrent run may have raised one already
     if reopen:

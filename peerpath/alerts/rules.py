@@ -14,7 +14,7 @@ parameters at display time, in the viewer's language (``peerpath/alerts/texts.py
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 
@@ -282,6 +282,8 @@ RULES: dict[str, Rule] = {
 }
 
 
-def evaluate(snapshot: MemberSnapshot, thresholds: Thresholds) -> list[Finding]:
-    """Every finding of every rule for one member."""
-    return [finding for rule in RULES.values() for finding in rule(snapshot, thresholds)]
+def evaluate(snapshot: MemberSnapshot, thresholds: Thresholds, rule_ids: Collection[str] | None = None
+             ) -> list[Finding]:
+    """Every finding of every rule (or of the rules ``rule_ids``) for one member."""
+    return [finding for rule_id, rule in RULES.items() if rule_ids is None or rule_id in rule_ids
+            for finding in rule(snapshot, thresholds)]

@@ -9,6 +9,13 @@ attendance for fifteen members refreshes those fifteen once. A write that
 concerns more than ``PEERPATH_ALERTS_SYNC_MEMBERS`` members of an organisation
 (an import, a bulk update) does not make its request wait: their refresh is
 queued as a task (``recompute_member_alerts``) for a background worker.
+
+A write that only some rules read refreshes only those rules' alerts (``FEEDS``): a
+questionnaire completed on a phone brings its member's questionnaire alerts (safety,
+deterioration, overdue) up to date without reading their jobs, contacts,
+attendance and the organisation's helping network again. What the other rules
+find changes only by other writes (which refresh every rule) or with time (the
+periodic task).
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
@@ -23,6 +31,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
+
+from peerpath.alerts import rules
 
 _local = threading.local()
 
@@ -43,24 +53,48 @@ WATCHED: dict[str, tuple[str, ...]] = {
 RELEVANT: dict[str, Callable[[Any], bool]] = {
     "measures.Administration": lambda row: row.status == "completed",
 }
+# model label → the rules that read its rows, for those that not every rule reads
+# (the others refresh every rule). A questionnaire completed raises its flags
+# (safety, deterioration) with a bulk insert, which sends no signal: its own save
+# stands for them.
+_FLAG_RULES = frozenset({rules.SAFETY, rules.DETERIORATION})
+FEEDS: dict[str, frozenset[str]] = {
+    "measures.Administration": _FLAG_RULES | {rules.OVERDUE},
+    "measures.ResultFlag": _FLAG_RULES,
+}
 
 
 def _members_of(instance: Any, fields: Iterable[str]) -> set[int]:
     found = set()
-    for field in fields:
-        if field == "job__member_id":
+    for name in fields:
+        if name == "job__member_id":
             value = getattr(getattr(instance, "job", None), "member_id", None)
         else:
-            value = getattr(instance, field, None)
+            value = getattr(instance, name, None)
         if value is not None:
             found.add(value)
     return found
 
 
-def _pending() -> dict[int, set[int]]:
+@dataclass
+class _Refresh:
+    """What an organisation's refresh covers: members, and rules (None: every rule)."""
+
+    members: set[int] = field(default_factory=set)
+    rule_ids: set[str] | None = field(default_factory=set)
+
+    def add(self, members: Iterable[int], rule_ids: Iterable[str] | None) -> None:
+        self.members.update(members)
+        if rule_ids is None or self.rule_ids is None:
+            self.rule_ids = None
+        else:
+            self.rule_ids.update(rule_ids)
+
+
+def _pending() -> dict[int, _Refresh]:
     if getattr(_local, "pending", None) is None:
-        _local.pending = defaultdict(set)
-    pending: dict[int, set[int]] = _local.pending
+        _local.pending = defaultdict(_Refresh)
+    pending: dict[int, _Refresh] = _local.pending
     return pending
 
 
@@ -74,13 +108,13 @@ def refresh_pending() -> None:
         return
     today = timezone.localdate()
     for org in Organization.objects.filter(pk__in=list(pending)):
-        members = pending[org.pk]
-        if len(members) > settings.PEERPATH_ALERTS_SYNC_MEMBERS:
+        refresh = pending[org.pk]
+        if len(refresh.members) > settings.PEERPATH_ALERTS_SYNC_MEMBERS:
             from peerpath.alerts.tasks import recompute_member_alerts
 
-            recompute_member_alerts.enqueue(org.pk, sorted(members))  # ids only
+            recompute_member_alerts.enqueue(org.pk, sorted(refresh.members))  # ids only; every rule
         else:
-            compute_alerts(org, today, member_ids=members)
+            compute_alerts(org, today, member_ids=refresh.members, rule_ids=refresh.rule_ids)
 
 
 def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -89,16 +123,19 @@ def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     label = sender._meta.label
     if label in RELEVANT and not RELEVANT[label](instance):
         return
-    refresh_after_commit(instance.organization_id, _members_of(instance, WATCHED[label]))
+    refresh_after_commit(instance.organization_id, _members_of(instance, WATCHED[label]), FEEDS.get(label))
 
 
-def refresh_after_commit(organization_id: int, member_ids: Iterable[int]) -> None:
+def refresh_after_commit(
+    organization_id: int, member_ids: Iterable[int], rule_ids: Iterable[str] | None = None
+) -> None:
     """Bring these members' alerts up to date when the current transaction commits:
-    for writes that send no signal (a queryset ``update``)."""
+    for writes that send no signal (a queryset ``update``). ``rule_ids``: only the
+    alerts of these rules, when the write concerns no others (default: every rule)."""
     members = set(member_ids)
     if not members or getattr(_local, "paused", False):
         return
-    _pending()[organization_id].update(members)
+    _pending()[organization_id].add(members, rule_ids)
     # Runs after the outermost commit (at once outside a transaction). The first
     # callback of a transaction refreshes every member gathered; the others find
     # nothing left. A rolled-back write leaves its members gathered for the next

@@ -25,7 +25,7 @@ from peerpath.measures.change import (
     change_parameters,
     reliable_change,
 )
-from peerpath.measures.definitions import Instrument
+from peerpath.measures.definitions import Direction, Instrument
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.models import (
     Administration,
@@ -39,7 +39,6 @@ from peerpath.measures.scoring import score_one
 from peerpath.measures.stats import programme_baseline_sd
 from peerpath.members import precompiled
 from peerpath.members.models import Member
-from peerpath.tenancy.durable import durable_action
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
@@ -95,12 +94,14 @@ def clean_answers(instrument: Instrument, answers: dict[str, Any]) -> dict[str, 
 def store_scores(administration: Administration, instrument: Instrument, *, new: bool) -> dict[str, Any]:
     """(Re)compute the scores of a completed administration from its answers.
     Flags (safety answers, reliable deterioration of the primary score since the
-    member's previous result) are raised only when the answers are first scored."""
+    member's previous result) are raised only when the answers are first scored
+    (``new``: the administration has no scores yet)."""
     if administration.taken_on is None:
         raise ValueError("a completed administration needs the date it was answered")
     taken_on: dt.date = administration.taken_on
     result = score_one(instrument, administration.answers)
-    StoredScore.objects.filter(administration=administration).delete()
+    if not new:
+        StoredScore.objects.filter(administration=administration).delete()
     now = timezone.now()
     StoredScore.objects.bulk_create(
         StoredScore(
@@ -136,11 +137,17 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
             # one flag per item (the database allows no more), however many rules name it
             for hit in {hit["item"]: hit for hit in result["safety"]}.values()
         )
-        if result["safety"]:
-            completion.safety_flags_raised(administration.organization_id, [administration.pk])
         if deterioration is not None:
             deterioration.save(force_insert=True)
+        if result["safety"]:  # last: the audit chain's head is locked from here to the commit
+            completion.safety_flags_raised(administration.organization_id, [administration.pk])
     return result
+
+
+def _worse(direction: Direction | str, before: float, after: float) -> bool:
+    """Whether ``after`` is worse than ``before``: only then can the change be a
+    reliable deterioration (an RCI beyond the criterion in the worse direction)."""
+    return after > before if Direction(direction) is Direction.HIGHER_IS_WORSE else after < before
 
 
 def _deterioration(
@@ -164,6 +171,8 @@ def _deterioration(
     )
     if previous is None or previous.value is None:
         return None
+    if not _worse(score.direction, previous.value, value):
+        return None  # not deteriorated whatever the SD: the programme's is not read
     sd = None
     if score.norms is None or score.norms.sd is None:
         sd = programme_baseline_sd(administration.organization_id, instrument.id, score.id)
@@ -302,17 +311,18 @@ class _MergedAnswers(Func):
         return self.as_sql(compiler, connection, function="json_patch", **extra)
 
 
-@durable_action
 def save_link_answer(administration: Administration, item_id: str, value: Any) -> bool:
     """Keep one answer of a self-report in progress (so it can be resumed). Only an
     open administration takes answers: False (nothing written) when it was finished
     or closed meanwhile. Raises ``AnswerError`` naming the item for a bad value.
+    Joins the caller's transaction, if any.
 
     One UPDATE merges the answer into the answers stored, if the row is still open:
     the database applies it to the row as the last writer left it (a concurrent
     write is waited for, then the condition and the merge are evaluated again), so
     answers sent at the same time are all kept and an answer never reopens a
-    finished questionnaire."""
+    finished questionnaire. That one statement is its own transaction (no BEGIN and
+    COMMIT around it: an answer is a tap on a phone, and there are many)."""
     answer = clean_answers(get_instrument(administration.instrument_id), {str(item_id): value})
     rows = Administration.objects.filter(pk=administration.pk, status__in=OPEN)
     if answer:
@@ -322,11 +332,12 @@ def save_link_answer(administration: Administration, item_id: str, value: Any) -
             return False
         administration.answers = {**administration.answers, **answer}
     else:  # a blank answer takes the item's answer back: the row is locked, read and written
-        stored = rows.select_for_update().values_list("answers", flat=True).first()
-        if stored is None:
-            return False
-        answers = {k: v for k, v in stored.items() if k != str(item_id)}
-        rows.update(answers=answers, status=AdministrationStatus.IN_PROGRESS)
+        with transaction.atomic():
+            stored = rows.select_for_update().values_list("answers", flat=True).first()
+            if stored is None:
+                return False
+            answers = {k: v for k, v in stored.items() if k != str(item_id)}
+            rows.update(answers=answers, status=AdministrationStatus.IN_PROGRESS)
         administration.answers = answers
     administration.status = AdministrationStatus.IN_PROGRESS
     return True

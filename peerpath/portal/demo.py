@@ -44,4 +44,4 @@ def load(plan: DemoPlan, ctx: Any) -> None:  # ctx: peerpath.demo.load.LoadConte
     administration = Administration.objects.get(link_token_hash=measure_actions.token_hash(token))
     for item in instrument.items[:answered]:
         options = instrument.response_sets[item.response_set].options
-        measure_actions.save_link_answer.within(administration, item.id, options[len(options) // 2].value)
+        measure_actions.save_link_answer(administration, item.id, options[len(options) // 2].value)

@@ -266,7 +266,8 @@ def record_contact(
             administration_id=locked.administration_id, kind=FlagKind.SAFETY, followed_up_at__isnull=True
         ).update(followed_up_by=membership.user, followed_up_at=timezone.now())
         # The flags' update sends no signal: bring the member's alerts up to date.
-        alert_triggers.refresh_after_commit(locked.organization_id, [locked.member_id])
+        alert_triggers.refresh_after_commit(
+            locked.organization_id, [locked.member_id], alert_triggers.FEEDS["measures.ResultFlag"])
     else:
         assert next_attempt_at is not None  # noqa: S101 - checked by validate_contact_outcome
         locked.due_at = next_attempt_at

@@ -82,15 +82,15 @@ def test_a_completion_costs_the_same_queries_whatever_the_length_of_the_history(
     returning = members[0]
     kept(org_a)  # warm
 
-    def completion(day: dt.date) -> int:
+    def completion(member, day: dt.date) -> int:
         with CaptureQueriesContext(connection) as queries:
-            phq9(org_a, returning, 0, day)  # as before; a previous result: the deterioration check asks for the SD
+            phq9(org_a, member, 2, day)  # worse than before: the deterioration check asks for the SD
         return len(queries)
 
-    short = completion(DAY + dt.timedelta(days=30))
+    short = completion(returning, DAY + dt.timedelta(days=30))
     history(org_a, 40)
     kept(org_a)  # warm again
-    long = completion(DAY + dt.timedelta(days=60))
+    long = completion(members[4], DAY + dt.timedelta(days=60))  # from the same first level (0) as ``returning``
     assert short == long
     # the SD itself: one query when nothing changed, two when scores were added since
     with CaptureQueriesContext(connection) as queries:
@@ -111,7 +111,7 @@ def test_first_scores_all_equal_give_no_sd_and_a_later_result_is_still_stored(or
     for member in members:
         phq9(org_a, member, 2)
     assert kept(org_a) is None and recomputed(org_a) is None
-    later = phq9(org_a, members[0], 0, DAY + dt.timedelta(days=30))  # checked for deterioration
+    later = phq9(org_a, members[0], 3, DAY + dt.timedelta(days=30))  # worse: checked for deterioration
     assert later.scores.count() > 0
     phq9(org_a, MemberFactory(organization=org_a.org), 3)  # a different first value: an SD again
     assert kept(org_a) == recomputed(org_a) is not None

@@ -8,20 +8,33 @@ The shape's key must name everything else the SQL depends on (e.g. the columns a
 role may see, or whether a role sees only some groups); the database connection
 (alias and vendor) and the active time zone are added here. A stand-in value that
 does not come out as a parameter of its own (e.g. one folded into the SQL) makes
-the shape unusable: the queryset is then built and run as usual.
+the shape unusable: the queryset is then built and run as usual. A shape whose
+``build`` gives None (nothing to read, e.g. no source a viewer may see) reads
+nothing.
 
-Only SQL is kept, never a row: every run reads the database.
+Values may be ints, strings, dates and datetimes. Only SQL is kept, never a row:
+every run reads the database.
+
+On PostgreSQL, a shape whose planning costs more than its run (the member
+timeline's union of some thirty branches plans in milliseconds and runs in less
+than one) may be run as a prepared statement (``prepared=True``): the server
+plans it once per connection (as PostgreSQL decides: see ``plan_cache_mode``)
+instead of on every run.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
+import re
+import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
@@ -29,24 +42,39 @@ from django.db.models.sql.compiler import SQLCompiler
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    sql: str  # empty: the shape reads nothing
     slots: list[tuple[str, Any]]  # ("value", v) kept as is; ("raw" | "adapted", name): a value given per run
-    compiler: SQLCompiler  # set up by compiling: what turns the rows into model instances
+    compiler: SQLCompiler | None  # set up by compiling: what turns the rows into model instances
+    name: str = field(default_factory=lambda: f"peerpath_precompiled_{next(_NAMES)}")  # when prepared
 
 
 _CACHE: dict[tuple[Any, ...], _Compiled | None] = {}
+_NAMES = itertools.count(1)  # never reused: a connection may outlive a cleared cache
+_NOTHING = _Compiled("", [], None)
 _DAY = dt.date(1901, 2, 3)
+_MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC)
+_TYPES = ((int, "bigint"), (str, "text"), (dt.datetime, "timestamptz"), (dt.date, "date"))
 
 
 def _stand_in(name: str, value: Any, n: int) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | str | dt.date) or isinstance(value, dt.datetime):
-        raise TypeError(f"no stand-in for {name}={value!r}: only int, str and date values")
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError(f"no stand-in for {name}={value!r}: a naive datetime")
+        return _MOMENT + dt.timedelta(days=n)
+    if isinstance(value, bool) or not isinstance(value, int | str | dt.date):
+        raise TypeError(f"no stand-in for {name}={value!r}: only int, str, date and datetime values")
     if isinstance(value, dt.date):
         return _DAY + dt.timedelta(days=n)
     return -(740_900 + n) if isinstance(value, int) else f"~stand-in~{name}~{740_900 + n}~"
 
 
-def _compile(key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], values: Mapping[str, Any],
+def _adapt(connection: BaseDatabaseWrapper, value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _compile(key: tuple[Any, ...], build: Callable[..., QuerySet[Any] | None], values: Mapping[str, Any],
              using: str) -> _Compiled | None:
     from django.utils import timezone
 
@@ -55,25 +83,87 @@ def _compile(key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], values: 
     if full_key in _CACHE:
         return _CACHE[full_key]
     stand_ins = {name: _stand_in(name, value, n) for n, (name, value) in enumerate(sorted(values.items()))}
-    compiler = build(**stand_ins).query.get_compiler(using=using)
+    queryset = build(**stand_ins)
+    if queryset is None:
+        _CACHE[full_key] = _NOTHING
+        return _NOTHING
+    compiler = queryset.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
     known: dict[tuple[type, Any], tuple[str, str]] = {}
     for name, value in stand_ins.items():
         known[(type(value), value)] = ("raw", name)
         if isinstance(value, dt.date):
-            adapted = connection.ops.adapt_datefield_value(value)
+            adapted = _adapt(connection, value)
             known.setdefault((type(adapted), adapted), ("adapted", name))
-    slots = [known.get((type(p), p), ("value", p)) for p in params]
+    slots = [_slot(known, p) for p in params]
     found = {name for kind, name in slots if kind != "value"}
     folded = any(str(v) in sql for v in stand_ins.values())
     _CACHE[full_key] = _Compiled(sql, slots, compiler) if found == set(stand_ins) and not folded else None
     return _CACHE[full_key]
 
 
+def _slot(known: dict[tuple[type, Any], tuple[str, str]], param: Any) -> tuple[str, Any]:
+    # An int may come out wrapped (psycopg's Int8 for a big integer column on
+    # PostgreSQL); a bool is never an int here.
+    kind = int if isinstance(param, int) and not isinstance(param, bool) else type(param)
+    try:
+        return known.get((kind, param), ("value", param))
+    except TypeError:  # unhashable: not a stand-in
+        return ("value", param)
+
+
 def _params(compiled: _Compiled, values: Mapping[str, Any], using: str) -> list[Any]:
-    ops = connections[using].ops
-    return [extra if kind == "value" else values[extra] if kind == "raw" else ops.adapt_datefield_value(values[extra])
+    connection = connections[using]
+    return [extra if kind == "value" else values[extra] if kind == "raw" else _adapt(connection, values[extra])
             for kind, extra in compiled.slots]
+
+
+# Statements prepared on each PostgreSQL connection (a new connection has none).
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _prepared_run(compiled: _Compiled, values: Mapping[str, Any], using: str) -> tuple[str, list[Any]]:
+    """The EXECUTE of ``compiled`` as a prepared statement of this connection,
+    prepared first when the connection has not yet prepared it."""
+    connection = connections[using]
+    names = sorted({name for kind, name in compiled.slots if kind != "value"})
+    connection.ensure_connection()
+    done = _PREPARED.setdefault(connection.connection, set())
+    if compiled.name not in done:
+        # Setting up the connection, not a read: sent directly (not logged as a query).
+        connection.connection.execute(_prepare_sql(compiled, names, values, connection))
+        done.add(compiled.name)
+    arguments = f"({', '.join(['%s'] * len(names))})" if names else ""
+    return f"EXECUTE {compiled.name}{arguments}", [values[name] for name in names]
+
+
+def _prepare_sql(compiled: _Compiled, names: list[str], values: Mapping[str, Any],
+                 connection: BaseDatabaseWrapper) -> str:
+    """``PREPARE``: each value given per run becomes ``$n`` (typed as that run's
+    value is), every other parameter the literal the driver would have sent."""
+    number = {name: n for n, name in enumerate(names, 1)}
+    slots = iter(compiled.slots)
+    constants = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":  # a literal % (the driver unescapes it)
+            return "%%"
+        kind, extra = next(slots)
+        if kind == "value":
+            constants.append(extra)
+            return "%s"
+        return f"${number[extra]}"
+
+    body = connection.ops.compose_sql(re.sub(r"%[%s]", placeholder, compiled.sql), constants)
+    types = [next(sql_type for kind, sql_type in _TYPES if isinstance(values[name], kind)) for name in names]
+    header = f" ({', '.join(types)})" if names else ""
+    return f"PREPARE {compiled.name}{header} AS {body}"
+
+
+def _run(compiled: _Compiled, values: Mapping[str, Any], using: str, prepared: bool) -> tuple[str, list[Any]]:
+    if prepared and connections[using].vendor == "postgresql":
+        return _prepared_run(compiled, values, using)
+    return compiled.sql, _params(compiled, values, using)
 
 
 def sql(
@@ -85,15 +175,38 @@ def sql(
     return None if compiled is None else (compiled.sql, _params(compiled, values, using))
 
 
+def rows(
+    key: tuple[Any, ...], build: Callable[..., QuerySet[Any] | None], values: Mapping[str, Any],
+    using: str = "default", *, prepared: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The rows of ``build(**values)`` (a ``values_list()`` queryset, or None for
+    none) as the database gives them (no field's ``from_db_value``), from SQL
+    compiled once per ``key``; the queryset's own rows when the shape is unusable."""
+    compiled = _compile(key, build, values, using)
+    if compiled is None:
+        queryset = build(**values)
+        return [] if queryset is None else list(queryset)
+    if not compiled.sql:
+        return []
+    with connections[using].cursor() as cursor:
+        cursor.execute(*_run(compiled, values, using, prepared))
+        return cursor.fetchall()
+
+
 def objects(
-    key: tuple[Any, ...], build: Callable[..., QuerySet[Any]], values: Mapping[str, Any], using: str = "default",
+    key: tuple[Any, ...], build: Callable[..., QuerySet[Any] | None], values: Mapping[str, Any],
+    using: str = "default",
 ) -> list[Any]:
     """The model instances ``list(build(**values))`` would give (with what it
     selects as related, and its annotations), from SQL compiled once per ``key``.
     Not for querysets with ``prefetch_related`` or ``values()``."""
     compiled = _compile(key, build, values, using)
     if compiled is None:
-        return list(build(**values))
+        queryset = build(**values)
+        return [] if queryset is None else list(queryset)
+    if not compiled.sql:
+        return []
+    assert compiled.compiler is not None
     compiler = copy.copy(compiled.compiler)
     compiler.connection = connections[using]
     run = (compiled.sql, _params(compiled, values, using))

@@ -43,6 +43,7 @@ from django.db.models import (
 from django.db.models.functions import JSONObject, TruncDate
 from django.utils.dateparse import parse_datetime
 
+from peerpath.members import precompiled
 from peerpath.members.models import Member
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
@@ -191,73 +192,26 @@ def _union(member: Member, window: Window) -> QuerySet[Any] | None:
 
 
 # Building the union (some 30 branches of annotated querysets) and compiling it to
-# SQL costs more than running it. Its SQL depends only on the window's shape, not
-# on the member or the cursor's values: it is compiled once per shape, for a
-# stand-in member and cursor whose values are then replaced by the real ones.
-_SQL: dict[tuple[Any, ...], tuple[str, list[tuple[str, Any]]] | None] = {}
-_STAND_IN = {"member": -740_001, "org": -740_002, "pk": -740_003}
-_STAND_IN_DAY = dt.date(1901, 2, 3)
-_STAND_IN_AT = dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC)
-
-
-def _compiled(window: Window) -> tuple[str, list[tuple[str, Any]]] | None:
-    from django.db import connection
-    from django.utils import timezone
-
-    key = (connection.vendor, timezone.get_current_timezone_name(), window.before.source if window.before else None,
-           window.limit, window.track, window.clinical, len(_providers))
-    if key in _SQL:
-        return _SQL[key]
-    stand_in = Member(pk=_STAND_IN["member"], organization_id=_STAND_IN["org"])
-    before = Cursor(_STAND_IN_DAY, _STAND_IN_AT, window.before.source, _STAND_IN["pk"]) if window.before else None
-    union = _union(stand_in, replace(window, before=before))
-    if union is None:
-        _SQL[key] = None
-        return None
-    sql, params = union.query.get_compiler(connection=connection).as_sql()
-    ops = connection.ops
-    slots: list[tuple[str, Any]] = []
-    for value in params:
-        slot: tuple[str, Any] = ("value", value)
-        for name, stand in _STAND_IN.items():
-            if value == stand and not isinstance(value, bool):
-                slot = (name, None)
-        if value == _STAND_IN_DAY or value == ops.adapt_datefield_value(_STAND_IN_DAY):
-            slot = ("day", value == _STAND_IN_DAY)
-        elif value == _STAND_IN_AT or value == ops.adapt_datetimefield_value(_STAND_IN_AT):
-            slot = ("at", value == _STAND_IN_AT)
-        slots.append(slot)
-    _SQL[key] = (sql, slots)
-    return _SQL[key]
-
-
+# SQL costs more than running it, and so does planning it on PostgreSQL. Its SQL
+# depends only on the window's shape, not on the member or the cursor's values: it
+# is compiled once per shape (``precompiled``) and run as a prepared statement.
 def _rows(member: Member, window: Window) -> list[tuple[Any, ...]]:
     """The union's rows for ``member``: its compiled SQL with the member's and the
     cursor's values."""
-    from django.db import connection
+    cursor = window.before
+    key = ("members.timeline", cursor.source if cursor else None, window.limit, window.track, window.clinical,
+           tuple(_providers))
+    values: dict[str, Any] = {"member": member.pk, "org": member.organization_id}
+    if cursor is not None:
+        values.update(day=cursor.date, at=cursor.at, pk=cursor.pk)
 
-    compiled = _compiled(window)
-    if compiled is None:
-        return []
-    sql, slots = compiled
-    ops, cursor = connection.ops, window.before
-    values = {"member": member.pk, "org": member.organization_id, "pk": cursor.pk if cursor else None}
-    params = []
-    for kind, extra in slots:
-        if kind == "value":
-            params.append(extra)
-        elif kind == "day":
-            assert cursor is not None
-            params.append(cursor.date if extra else ops.adapt_datefield_value(cursor.date))
-        elif kind == "at":
-            assert cursor is not None
-            params.append(cursor.at if extra else ops.adapt_datetimefield_value(cursor.at))
-        else:
-            params.append(values[kind])
-    with connection.cursor() as db:
-        db.execute(sql, params)
-        return [(on, at, name, pk, track, json.loads(data) if isinstance(data, str | bytes) else data)
-                for on, at, name, pk, track, data in db.fetchall()]
+    def build(member: int, org: int, day: dt.date | None = None, at: dt.datetime | None = None,
+              pk: int | None = None) -> QuerySet[Any] | None:
+        before = None if cursor is None else Cursor(day, at, cursor.source, pk)  # type: ignore[arg-type]
+        return _union(Member(pk=member, organization_id=org), replace(window, before=before))
+
+    return [(on, at, name, pk, track, json.loads(data) if isinstance(data, str | bytes) else data)
+            for on, at, name, pk, track, data in precompiled.rows(key, build, values, prepared=True)]
 
 
 # Calling the providers builds every source's queryset (some 30 of them), which
@@ -274,7 +228,7 @@ def _renderers() -> dict[str, Callable[[dict[str, Any]], TimelineEntry | None]]:
     key = (get_language(), tuple(_providers))
     found = _RENDERERS.get(key)
     if found is None:
-        stand_in = Member(pk=_STAND_IN["member"], organization_id=_STAND_IN["org"])
+        stand_in = Member(pk=-740_001, organization_id=-740_002)
         found = _RENDERERS[key] = {s.name: s.render for provider in _providers for s in provider(stand_in)}
     return found
 

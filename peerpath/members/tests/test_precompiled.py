@@ -171,3 +171,78 @@ def test_the_open_alerts_panel_shows_each_role_and_member_what_it_may_see(org_a,
         assert shown(org_a, "peer_leader", org_a.member) == [peer.pk]
         assert shown(org_b, "coordinator", org_b.member) == [theirs.pk]
         assert shown(org_b, "coordinator", org_a.member) == []
+
+
+def _code_and_name(organization, moment, code):
+    """Members of an organisation added before a moment, but one code and codes starting with
+    %: values of each kind, and a constant that the SQL escapes."""
+    return (Member.objects.filter(organization_id=organization, created_at__lt=moment).exclude(code=code)
+            .exclude(code__startswith="%9").order_by("code").values_list("code", "created_at"))
+
+
+def test_rows_take_datetimes_and_give_what_the_queryset_gives(org_a, org_b):
+    import datetime as dt
+
+    MemberFactory(organization=org_a.org, code="%9002")
+    MemberFactory(organization=org_a.org, code="A0003")
+    MemberFactory(organization=org_b.org, code="B0002")
+    later = timezone.now() + dt.timedelta(minutes=1)
+    for prepared in (False, True, True):
+        for tenant, moment, code in ((org_a, later, "A0001"), (org_b, later, "A0009"),
+                                     (org_a, org_a.member.created_at, "A0009")):
+            values = {"organization": tenant.org.pk, "moment": moment, "code": code}
+            with CaptureQueriesContext(connection) as queries:
+                found = precompiled.rows(("test.rows",), _code_and_name, values, prepared=prepared)
+            assert len(queries) == 1
+            expected = list(_code_and_name(**values))
+            assert [code for code, _ in found] == [code for code, _ in expected]
+    assert [c for c, _ in precompiled.rows(("test.rows",), _code_and_name,
+                                           {"organization": org_a.org.pk, "moment": later, "code": "A0001"})] == ["A0003"]
+
+
+def test_a_shape_that_reads_nothing_runs_no_query(org_a):
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(2):
+            assert precompiled.rows(("test.nothing",), lambda member: None, {"member": org_a.member.pk}) == []
+            assert precompiled.objects(("test.nothing",), lambda member: None, {"member": org_a.member.pk}) == []
+    assert len(queries) == 0
+
+
+def test_a_naive_datetime_has_no_stand_in():
+    import datetime as dt
+
+    with pytest.raises(TypeError):
+        precompiled.rows(("test.naive",), _code_and_name,
+                         {"organization": 1, "moment": dt.datetime(2026, 1, 1), "code": "A0001"})  # noqa: DTZ001
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_a_prepared_shape_is_planned_once_per_connection(org_a):
+    values = {"organization": org_a.org.pk, "moment": timezone.now(), "code": "A0009"}
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert [c for c, _ in precompiled.rows(("test.prepared",), _code_and_name, values, prepared=True)] \
+                == ["A0001"]
+        [query] = queries.captured_queries
+        assert query["sql"].startswith("EXECUTE peerpath_precompiled_")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'peerpath_precompiled_%%'")
+        prepared_before = cursor.fetchone()[0]
+    precompiled.rows(("test.prepared",), _code_and_name, values, prepared=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'peerpath_precompiled_%%'")
+        assert cursor.fetchone()[0] == prepared_before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_new_connection_prepares_again():
+    from peerpath.tenancy.models import Organization
+
+    org = Organization.objects.create(name="甲", slug="prepared-again")
+    member = MemberFactory(organization=org, code="A0001")
+    values = {"organization": org.pk, "moment": timezone.now(), "code": "A0009"}
+    for _ in range(2):
+        assert [c for c, _ in precompiled.rows(("test.reconnect",), _code_and_name, values, prepared=True)] \
+            == [member.code]
+        connection.close()

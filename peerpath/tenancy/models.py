@@ -88,6 +88,15 @@ class Membership(models.Model):
     def staff_user(self) -> User:
         return self.user
 
+    @property
+    def role_label(self) -> str:
+        """``get_role_display()`` (the layout shows it on every page) without
+        translating every role's label to find this one's."""
+        try:
+            return str(Role(self.role).label)
+        except ValueError:
+            return self.role  # as get_role_display() shows a value that is not a role
+
 
 def display_name(user: Any) -> str:
     """A staff user's name as shown in the UI."""

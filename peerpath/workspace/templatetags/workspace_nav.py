@@ -33,6 +33,10 @@ class SharedNode(template.Node):
 
     PER_REQUEST = frozenset({"user", "request", "membership", "organization", "other_memberships", "messages",
                              "can", "csrf_token", "perms", "second_factor_pending"})
+    # Not searched by ``get_nodes_by_type``: {% extends %} searches every node of
+    # base.html for blocks on each render, and a shared part holds none (``shared``
+    # refuses them when the template is parsed).
+    child_nodelists = ()
 
     def __init__(self, nodelist: template.NodeList) -> None:
         self.nodelist = nodelist

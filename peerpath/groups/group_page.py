@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from peerpath.groups import selectors
 from peerpath.groups.codesets import CodeSet
-from peerpath.groups.models import ATTENDED, PeerGroup
+from peerpath.groups.models import ATTENDED, PeerGroup, Session
 from peerpath.groups.profile import QuarterProfile, factor_profile, quarter_start, rate
 from peerpath.measures.library import library
 from peerpath.measures.models import StoredScore
@@ -39,6 +42,11 @@ CHART_CACHE_SECONDS = 7 * 24 * 3600
 ATTENDED_STATUSES = frozenset(status.value for status in ATTENDED)
 
 
+def escape(value: object) -> str:
+    """The text of ``value`` escaped for HTML, as ``django.utils.html.escape`` gives it."""
+    return html.escape(str(value))
+
+
 def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
     """``draw(*args, **kwargs)``, from the cache when the same chart was drawn
     before (the key is a digest of the chart's name and every input: what it shows)."""
@@ -49,6 +57,20 @@ def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
         svg = draw(*args, **kwargs)
         cache.set(key, svg, CHART_CACHE_SECONDS)
     return svg
+
+
+def session_rows(group: PeerGroup, sessions: list[Session]) -> SafeString:
+    """The rows of the sessions table (``selectors.sessions_of``), written in Python
+    as the caseload's rows are: through the template language each row cost a URL
+    reversal and six variables, about a fifth of the page's rendering for 20
+    sessions. Every value from data is escaped as the template's autoescaping did."""
+    link = reverse("session_detail", kwargs={"pk": group.pk, "session_id": 999999999}).replace("999999999", "__pk__")
+    return mark_safe("".join(  # noqa: S308  # every value is escaped
+        f'<tr><td><a href="{escape(link.replace("__pk__", str(s.pk)))}">{s.date.isoformat()}</a></td>'
+        f'<td>{escape(s.theme or "—")}</td>\n      <td class="num">{s.attended} / {s.expected}</td>'
+        f'<td class="num">{s.incident_count}</td></tr>'
+        for s in sessions
+    ))
 
 
 def attendance_section(attendance: list[tuple[int, dt.date, str]]) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     norms = selectors.norms_of(group)
     attendance = selectors.attendance_rows(group)
     codings = selectors.codings(group)
+    sessions = selectors.sessions_of(group, attendance)
     context = {
         "group": group,
         "code_set": code_set,
@@ -76,7 +77,8 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "norms_in_force": [n for n in norms if n.state == "agreed"],
         "norms_proposed": [n for n in norms if n.state == "proposed"],
         "norms_retired": [n for n in norms if n.state == "retired"],
-        "sessions": selectors.sessions_of(group, attendance),
+        "sessions": sessions,
+        "session_rows": group_page.session_rows(group, sessions),
         "attendance": group_page.attendance_section(attendance),
         "profile": group_page.profile_section(code_set, language, codings),
         "kappa": group_page.kappa_section(code_set, today, language, codings),

@@ -88,3 +88,31 @@ def test_a_second_group_page_compiles_no_query_of_the_roster_norms_or_sessions(c
     assert page.status_code == 200
     assert len(page.context["sessions"]) == 20
     assert not {"groups.RosterEntry", "groups.Norm", "groups.Session"} & set(compiled), compiled
+
+
+# The sessions table's rows as the template wrote them before they were written in Python.
+OLD_SESSION_ROWS = (
+    """{% for s in sessions %}<tr><td><a href="{% url 'session_detail' pk=group.pk session_id=s.pk %}">"""
+    """{{ s.date.isoformat }}</a></td><td>{{ s.theme|default:"—" }}</td>
+      <td class="num">{{ s.attended }} / {{ s.expected }}</td><td class="num">{{ s.incident_count }}</td></tr>"""
+    """{% endfor %}"""
+)
+
+
+def test_the_session_rows_are_the_template_s(groups):
+    from django.template import engines
+
+    from peerpath.groups import group_page
+
+    group_a = groups[0]
+    first, second = Session.objects.filter(group=group_a.group).order_by("-date")[:2]
+    first.theme = """<b>"界線" & 'self-care'</b>"""
+    first.save()
+    second.theme = ""
+    second.save()
+    group = group_a.group
+    sessions = selectors.sessions_of(group, selectors.attendance_rows(group))
+    assert sessions[0].theme.startswith("<b>") and sessions[1].theme == ""
+    expected = engines["django"].from_string(OLD_SESSION_ROWS).render({"sessions": sessions, "group": group})
+    assert group_page.session_rows(group, sessions) == expected
+    assert "&lt;b&gt;&quot;界線&quot; &amp; &#x27;self-care&#x27;&lt;/b&gt;" in expected

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from peerpath.members import precompiled
 from peerpath.members.models import CareRole, CareTeamAssignment, Member
 from peerpath.safety import rules
 from peerpath.safety.models import (
@@ -107,10 +108,16 @@ def urgent_follow_ups(membership: Membership, member_ids: list[int] | None = Non
 
 
 def member_follow_ups(membership: Membership, member: Member) -> list[SafetyFollowUp]:
-    """Every follow-up of one member, newest first (1 query)."""
+    """Every follow-up of one member, newest first (1 query, compiled once: the
+    member page's safety panel asks on every view)."""
     if not can(membership, Perm.SAFETY_FOLLOW_UP):
         return []
-    return list(SafetyFollowUp.objects.for_org(membership.organization).filter(member=member).order_by("-opened_at"))
+    return precompiled.objects(("safety.member_follow_ups",), _follow_up_rows,
+                               {"organization": membership.organization_id, "member": member.pk})
+
+
+def _follow_up_rows(organization: int, member: int) -> QuerySet[SafetyFollowUp]:
+    return SafetyFollowUp.objects.for_org(organization).filter(member_id=member).order_by("-opened_at")
 
 
 def get_follow_up(membership: Membership, member: Member, pk: int) -> SafetyFollowUp:
@@ -135,7 +142,15 @@ def open_follow_up_of(member: Member) -> SafetyFollowUp | None:
 
 
 def current_plan(member: Member) -> SafetyPlan | None:
-    return SafetyPlan.objects.filter(organization_id=member.organization_id, member=member).order_by("-version").first()
+    """The member's latest safety plan (1 query, compiled once: the member page's
+    safety panel asks on every view)."""
+    found = precompiled.objects(("safety.current_plan",), _latest_plan,
+                                {"organization": member.organization_id, "member": member.pk})
+    return found[0] if found else None
+
+
+def _latest_plan(organization: int, member: int) -> QuerySet[SafetyPlan]:
+    return SafetyPlan.objects.filter(organization_id=organization, member_id=member).order_by("-version")[:1]
 
 
 def may_see_plan(membership: Membership, plan: SafetyPlan | None) -> bool:

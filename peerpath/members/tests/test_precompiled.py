@@ -246,3 +246,41 @@ def test_on_postgresql_a_new_connection_prepares_again():
         assert [c for c, _ in precompiled.rows(("test.reconnect",), _code_and_name, values, prepared=True)] \
             == [member.code]
         connection.close()
+
+
+def test_the_safety_panel_reads_each_members_own_plan_and_follow_ups(org_a, org_b):
+    """safety's current_plan and member_follow_ups (compiled once) give what the
+    plain queries give, for each member and organisation in turn."""
+    from django.test import Client
+
+    from peerpath.safety import selectors
+    from peerpath.safety.models import SafetyFollowUp, SafetyPlan
+    from peerpath.safety.tests.conftest import answer_phq9, phq9_link
+
+    for version in (1, 2):
+        SafetyPlan.objects.create(organization=org_a.org, member=org_a.member, version=version,
+                                  written_with=org_a.users["professional"])
+    SafetyPlan.objects.create(organization=org_b.org, member=org_b.member, version=1,
+                              written_with=org_b.users["professional"])
+    answer_phq9(Client(), phq9_link(org_a), item9=2)
+    quiet = MemberFactory(organization=org_a.org, code="A0002")
+    for _ in range(2):
+        for tenant, member in ((org_a, org_a.member), (org_b, org_b.member), (org_a, quiet), (org_b, org_a.member)):
+            with CaptureQueriesContext(connection) as queries:
+                plan = selectors.current_plan(member)
+            assert len(queries) == 1
+            expected = SafetyPlan.objects.filter(organization_id=member.organization_id, member=member) \
+                .order_by("-version").first()
+            if expected is None:
+                assert plan is None
+            else:
+                assert (plan.pk, plan.version, plan.organization_id) == (expected.pk, expected.version,
+                                                                         member.organization_id)
+            follow_ups = selectors.member_follow_ups(tenant.staff["coordinator"], member)
+            assert [f.pk for f in follow_ups] == list(
+                SafetyFollowUp.objects.filter(organization=tenant.org, member=member).values_list("pk", flat=True))
+            assert all(f.organization_id == tenant.org.pk for f in follow_ups)
+    assert selectors.current_plan(org_a.member).version == 2
+    assert len(selectors.member_follow_ups(org_a.staff["coordinator"], org_a.member)) == 1
+    assert selectors.member_follow_ups(org_b.staff["coordinator"], org_a.member) == []
+    assert selectors.member_follow_ups(org_a.staff["peer_leader"], org_a.member) == []

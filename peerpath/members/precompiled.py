@@ -39,6 +39,8 @@ from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
 
+_NAMES = itertools.count(1)  # of prepared statements, never reused: a connection may outlive a cleared cache
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -49,7 +51,6 @@ class _Compiled:
 
 
 _CACHE: dict[tuple[Any, ...], _Compiled | None] = {}
-_NAMES = itertools.count(1)  # never reused: a connection may outlive a cleared cache
 _NOTHING = _Compiled("", [], None)
 _DAY = dt.date(1901, 2, 3)
 _MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC)
@@ -154,7 +155,8 @@ def _prepare_sql(compiled: _Compiled, names: list[str], values: Mapping[str, Any
             return "%s"
         return f"${number[extra]}"
 
-    body = connection.ops.compose_sql(re.sub(r"%[%s]", placeholder, compiled.sql), constants)
+    body = connection.ops.compose_sql(  # type: ignore[attr-defined]  # PostgreSQL's
+        re.sub(r"%[%s]", placeholder, compiled.sql), constants)
     types = [next(sql_type for kind, sql_type in _TYPES if isinstance(values[name], kind)) for name in names]
     header = f" ({', '.join(types)})" if names else ""
     return f"PREPARE {compiled.name}{header} AS {body}"

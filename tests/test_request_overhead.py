@@ -9,8 +9,10 @@ from django.template.loader import get_template
 from django.template.loader_tags import BlockNode
 from django.utils import translation
 
+from peerpath.tenancy import middleware
 from peerpath.tenancy.models import Membership, Role
 from peerpath.workspace.templatetags.workspace_nav import SharedNode
+from tests.factories import MembershipFactory, OrganizationFactory
 
 
 def test_the_layouts_blocks_are_found_without_searching_its_shared_parts():
@@ -39,3 +41,33 @@ def test_the_layout_names_the_acting_role(coordinator, org_a, language):
     with translation.override(language):
         label = Membership(role=Role.COORDINATOR).get_role_display()
     assert f" · {label}</a>" in response.content.decode()
+
+
+def test_a_request_reads_the_users_active_memberships_by_organisation_name(org_a, org_b, client_for):
+    """What the middleware reads (compiled once) is what the queryset gives: the
+    user's own active memberships with their organisation and user, by name."""
+    user = org_a.users["professional"]
+    MembershipFactory(user=user, organization=OrganizationFactory(name="Aardvark association"), role="coordinator")
+    MembershipFactory(user=user, organization=OrganizationFactory(name="Zebra association"), is_active=False)
+    expected = list(Membership.objects.filter(user=user, is_active=True)
+                    .select_related("organization", "user").order_by("organization__name", "pk"))
+    for client in (client_for("professional"), client_for("professional")):  # compiled, then reused
+        request = client.get("/members/").wsgi_request
+        got = request.memberships
+        assert [(m.pk, m.role, m.organization.name, m.user.username) for m in got] == [
+            (m.pk, m.role, m.organization.name, m.user.username) for m in expected
+        ]
+        assert [m.organization.name for m in got] == ["Aardvark association", "Association A"]
+    other = client_for("professional", org_b).get("/members/").wsgi_request
+    assert [m.organization for m in other.memberships] == [org_b.org]
+
+
+def test_a_second_request_builds_no_memberships_queryset(client_for, monkeypatch):
+    client = client_for("coordinator")
+    assert client.get("/members/").status_code == 200
+    built = []
+    build = middleware._active_memberships
+    monkeypatch.setattr(middleware, "_active_memberships", lambda **values: built.append(values) or build(**values))
+    response = client.get("/members/")
+    assert response.status_code == 200 and response.wsgi_request.membership is not None
+    assert built == []

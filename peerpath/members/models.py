@@ -150,6 +150,9 @@ class Consent(TenantModel):
         indexes = [
             models.Index(fields=["organization", "kind", "withdrawn_on"]),
             models.Index(fields=["member", "kind", "-given_on"], name="consent_latest_per_kind"),
+            # The latest of each kind for every member of an organisation (the dashboard's figures).
+            models.Index(fields=["organization", "member", "kind", "-given_on", "-created_at"],
+                         name="consent_latest_in_org"),
         ]
         ordering = ["-given_on", "-created_at"]
 
@@ -174,7 +177,11 @@ class StageChange(TenantModel):
     class Meta:
         verbose_name = _("recovery stage change")
         ordering = ["-changed_on", "-created_at"]
-        indexes = [models.Index(fields=["member", "-changed_on", "-created_at"], name="stage_latest")]
+        indexes = [
+            models.Index(fields=["member", "-changed_on", "-created_at"], name="stage_latest"),
+            # The latest for every member of an organisation (the dashboard's figures).
+            models.Index(fields=["organization", "member", "-changed_on", "-created_at"], name="stage_latest_in_org"),
+        ]
 
 
 class CareRole(models.TextChoices):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -183,10 +184,23 @@ def climate_section(group: PeerGroup, language: str, attendance: list[tuple[int,
         "instrument": instrument,
         "score_labels": [s.label.get(language) for s in instrument.scores],
         "table": table,
+        "rows": climate_rows(table),
         "min_answers": CLIMATE_MIN_ANSWERS,
         "svg": cached_svg(charts.climate_svg, series, heading=heading, summary=_("Mean scores per session."),
                                   empty=_("Not enough answers yet")),
     }
+
+
+def climate_rows(table: list[tuple[dt.date, list[float | None], int]]) -> SafeString:
+    """The rows of the climate table, written in Python as the sessions table's are
+    (a date, a number per score and a count: nothing to escape); each mean is
+    written by the template filter ``floatformat`` as the template did."""
+    return mark_safe("".join(  # noqa: S308  # dates and numbers only
+        f'<tr><td>{day.isoformat()}</td>'
+        + "".join(f'<td class="num">{"—" if m is None else floatformat(m, 1)}</td>' for m in means)
+        + f'<td class="num">{n}</td></tr>'
+        for day, means, n in table
+    ))
 
 
 def today() -> dt.date:

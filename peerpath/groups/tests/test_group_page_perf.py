@@ -116,3 +116,27 @@ def test_the_session_rows_are_the_template_s(groups):
     expected = engines["django"].from_string(OLD_SESSION_ROWS).render({"sessions": sessions, "group": group})
     assert group_page.session_rows(group, sessions) == expected
     assert "&lt;b&gt;&quot;界線&quot; &amp; &#x27;self-care&#x27;&lt;/b&gt;" in expected
+
+
+OLD_CLIMATE_ROWS = (
+    """{% for day, means, n in table %}<tr><td>{{ day.isoformat }}</td>{% for m in means %}<td class="num">"""
+    """{% if m is not None %}{{ m|floatformat:1 }}{% else %}—{% endif %}</td>{% endfor %}<td class="num">{{ n }}</td>"""
+    """</tr>{% endfor %}"""
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+def test_the_climate_rows_are_the_template_s(language):
+    import datetime as dt
+
+    from django.template import engines
+    from django.utils import translation
+
+    from peerpath.groups import group_page
+
+    table = [(dt.date(2026, 3, 4), [2.25, None, 0.05], 3), (dt.date(2026, 2, 25), [-0.04, 10.0, 1234.56], 12),
+             (dt.date(2026, 2, 18), [1 / 3, 2 / 3, 0.0], 1000)]
+    with translation.override(language):
+        expected = engines["django"].from_string(OLD_CLIMATE_ROWS).render({"table": table})
+        assert group_page.climate_rows(table) == expected
+    assert "—" in expected and "2026-03-04" in expected

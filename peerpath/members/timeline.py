@@ -194,7 +194,11 @@ def _union(member: Member, window: Window) -> QuerySet[Any] | None:
 # Building the union (some 30 branches of annotated querysets) and compiling it to
 # SQL costs more than running it, and so does planning it on PostgreSQL. Its SQL
 # depends only on the window's shape, not on the member or the cursor's values: it
-# is compiled once per shape (``precompiled``) and run as a prepared statement.
+# is compiled once per shape (``precompiled``). The window the member page opens
+# with (no cursor, both tracks, a page: one shape with clinical entries, one without) is
+# run as a prepared statement: each keeps its plans in the database server's
+# process (some 2.7 MB), so the other shapes (a track, "Show earlier": dozens) are
+# planned on each run.
 def _rows(member: Member, window: Window) -> list[tuple[Any, ...]]:
     """The union's rows for ``member``: its compiled SQL with the member's and the
     cursor's values."""
@@ -211,7 +215,8 @@ def _rows(member: Member, window: Window) -> list[tuple[Any, ...]]:
         return _union(Member(pk=member, organization_id=org), replace(window, before=before))
 
     return [(on, at, name, pk, track, json.loads(data) if isinstance(data, str | bytes) else data)
-            for on, at, name, pk, track, data in precompiled.rows(key, build, values, prepared=True)]
+            for on, at, name, pk, track, data in precompiled.rows(
+                key, build, values, prepared=cursor is None and not window.track and window.limit is not None)]
 
 
 # Calling the providers builds every source's queryset (some 30 of them), which

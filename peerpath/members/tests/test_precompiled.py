@@ -284,3 +284,22 @@ def test_the_safety_panel_reads_each_members_own_plan_and_follow_ups(org_a, org_
     assert len(selectors.member_follow_ups(org_a.staff["coordinator"], org_a.member)) == 1
     assert selectors.member_follow_ups(org_b.staff["coordinator"], org_a.member) == []
     assert selectors.member_follow_ups(org_a.staff["peer_leader"], org_a.member) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_only_the_timeline_the_member_page_opens_with_is_prepared(coordinator, org_a):
+    """Each prepared statement keeps its plans in the server for the connection's
+    life: a track or an earlier page is planned on each run instead."""
+    from peerpath.members.timeline import PAGE_SIZE, Cursor, Window, read_window
+
+    def statements(window):
+        with CaptureQueriesContext(connection) as queries:
+            read_window(org_a.member, window)
+        return [q["sql"] for q in queries.captured_queries]
+
+    [first] = statements(Window(limit=PAGE_SIZE + 1))
+    assert first.startswith("EXECUTE peerpath_precompiled_")
+    cursor = Cursor(timezone.localdate(), timezone.now(), "member.enrolled", org_a.member.pk)
+    for window in (Window(limit=PAGE_SIZE + 1, track="peer"), Window(limit=PAGE_SIZE + 1, before=cursor), Window()):
+        [query] = statements(window)
+        assert not query.startswith("EXECUTE")

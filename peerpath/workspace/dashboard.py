@@ -53,16 +53,17 @@ def quarter_start(day: dt.date) -> dt.date:
 # active member cost 150-250 ms at 20,000 members): members by status (and of them,
 # those enrolled since the quarter began); active members by current stage (their
 # latest stage change, as ``current_stage_subquery``); active members with a current
-# professional and with a current peer mentor (``has_current``); active members whose
-# latest service consent is in force (``service_consent_annotations`` without
-# ``NO_SERVICE_CONSENT``). The rest (no stage, no professional...) are differences
+# professional and with a current peer mentor (``has_current``); members, and active
+# members, whose latest consent of each kind is in force (the service consent as
+# ``service_consent_annotations`` without ``NO_SERVICE_CONSENT``, the research consent
+# as ``research_consent_in_force``). The rest (no stage, no professional...) are differences
 # from the active members. Tests compare the figures with those definitions' on
 # tricky data.
 #
 # Both sides of each join are filtered by the organisation, so that PostgreSQL reads
 # only its rows (through the indexes that lead with the organisation) whatever the
 # size of the other organisations. A part's only other condition on the joined table
-# is counted rather than filtered on (the current care team, the service consent):
+# is counted rather than filtered on (the current care team, the consent's kind):
 # on tables without statistics (a bulk load not yet analysed), an estimate of one row
 # for an indexed filter made PostgreSQL join the two sides by comparing every pair.
 _FIGURES_SQL = """
@@ -81,38 +82,40 @@ FROM "members_careteamassignment" c JOIN "members_member" m ON m.id = c.member_i
 WHERE c.organization_id = %(organization)s AND m.organization_id = %(organization)s AND m.status = %(active)s
 GROUP BY c.role
 UNION ALL
-SELECT 'service_consent', NULL, COUNT(CASE WHEN kind = %(service)s AND withdrawn_on IS NULL THEN 1 END), NULL
+SELECT 'consent_in_force', kind, COUNT(*), COUNT(CASE WHEN status = %(active)s THEN 1 END)
 FROM (
-    SELECT c.kind, c.withdrawn_on, ROW_NUMBER() OVER (
+    SELECT c.kind, c.withdrawn_on, m.status, ROW_NUMBER() OVER (
         PARTITION BY c.member_id, c.kind ORDER BY c.given_on DESC, c.created_at DESC) AS latest
     FROM "members_consent" c JOIN "members_member" m ON m.id = c.member_id
-    WHERE c.organization_id = %(organization)s AND m.organization_id = %(organization)s AND m.status = %(active)s
-) consents WHERE latest = 1
+    WHERE c.organization_id = %(organization)s AND m.organization_id = %(organization)s
+) consents WHERE latest = 1 AND withdrawn_on IS NULL GROUP BY kind
 """
 
 
-def _figures_counts(organization_id: int, quarter: dt.date) -> tuple[dict[str, dict[Any, int]], dict[str, int]]:
-    """The counts of ``_FIGURES_SQL`` by part, then by status, stage or role (None
-    for a part of one count); and the members enrolled since ``quarter`` by status."""
+def _figures_counts(organization_id: int, quarter: dt.date) -> dict[str, dict[Any, tuple[int, int]]]:
+    """The counts of ``_FIGURES_SQL`` by part, then by status, stage, role or kind:
+    each a count and, for members by status and consents in force, the count of
+    those enrolled since ``quarter`` and of those active."""
     connection = connections[router.db_for_read(Member)]
-    values = {"organization": organization_id, "active": Status.ACTIVE.value, "service": ConsentKind.SERVICE.value,
+    values = {"organization": organization_id, "active": Status.ACTIVE.value,
               "quarter": connection.ops.adapt_datefield_value(quarter)}
-    counts: dict[str, dict[Any, int]] = defaultdict(dict)
-    enrolled: dict[str, int] = {}
+    counts: dict[str, dict[Any, tuple[int, int]]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, values)
-        for part, key, n, since_quarter in cursor.fetchall():
-            counts[part][key] = n
-            if part == "status":
-                enrolled[key] = since_quarter
-    return counts, enrolled
+        for part, key, n, of_them in cursor.fetchall():
+            counts[part][key] = (n, of_them or 0)
+    return counts
 
 
 def dashboard_figures(membership: Membership) -> dict[str, Any]:
-    """Counts for the dashboard, in one query (``_FIGURES_SQL``)."""
+    """Counts for the dashboard, in one query (``_FIGURES_SQL``); the members with
+    research consent in force among them, for those who may see it."""
     today = timezone.localdate()
-    counts, enrolled = _figures_counts(membership.organization_id, quarter_start(today))
-    by_status, by_stage, care_team = counts["status"], counts["stage"], counts["care_team"]
+    counts = _figures_counts(membership.organization_id, quarter_start(today))
+    by_status = {status: n for status, (n, _) in counts["status"].items()}
+    by_stage = {stage: n for stage, (n, _) in counts["stage"].items()}
+    care_team = {role: n for role, (n, _) in counts["care_team"].items()}
+    consents = counts["consent_in_force"]
     active = by_status.get(Status.ACTIVE, 0)
     return {
         "today": today,
@@ -123,8 +126,9 @@ def dashboard_figures(membership: Membership) -> dict[str, Any]:
         "stage_not_assessed": active - sum(by_stage.values()),
         "no_professional": active - care_team.get(CareRole.PROFESSIONAL, 0),
         "no_mentor": active - care_team.get(CareRole.PEER_MENTOR, 0),
-        "no_service_consent": active - counts["service_consent"].get(None, 0),
-        "enrolled_this_quarter": enrolled.get(Status.ACTIVE, 0),
+        "no_service_consent": active - consents.get(ConsentKind.SERVICE, (0, 0))[1],
+        "enrolled_this_quarter": counts["status"].get(Status.ACTIVE, (0, 0))[1],
+        "research_consented": consents.get(ConsentKind.RESEARCH, (0, 0))[0],
     }
 
 
@@ -213,8 +217,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "urgent": build_urgent(membership, None),
         "my_groups": my_groups(membership, today, request=request),
     }
+    research_in_force = None  # read with the figures when the viewer sees both
     if can(membership, Perm.MEMBER_LIST):
         context["figures"] = dashboard_figures(membership)
+        research_in_force = context["figures"].pop("research_consented")
         context["caseload"] = caseload(membership)
         if context["caseload"]:
             audit.record_by(
@@ -260,5 +266,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 extra={"page": "dashboard", "shown": len(context["alerts"])},
             )
     if can(membership, Perm.RESEARCH_DATA):
-        context["research_consented"] = research_consented(membership).count()
+        context["research_consented"] = (research_consented(membership).count() if research_in_force is None
+                                          else research_in_force)
     return render(request, "workspace/dashboard.html", context)

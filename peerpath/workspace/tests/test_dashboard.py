@@ -41,11 +41,12 @@ def _with_plan_and_results(org_a, start: int, stop: int) -> None:
         )
 
 
-# 4 before the view; the groups the viewer facilitates (none here); the figures (one query); the caseload; the active
-# members, the plan, their last questionnaires, open flags; the alerts section (the
-# newest open alerts with their members, and their count); the research count; 3 after.
+# 4 before the view; the groups the viewer facilitates (none here); the figures with the
+# research count (one query); the caseload; the active members, the plan, their last
+# questionnaires, open flags; the alerts section (the newest open alerts with their
+# members, and their count); 3 after.
 # (+1: the names of the members shown in the due list, read after it)
-DASHBOARD_QUERIES = 4 + 1 + 1 + 1 + 5 + 2 + 1 + 3
+DASHBOARD_QUERIES = 4 + 1 + 1 + 1 + 5 + 2 + 3
 
 
 def test_the_figures_count_stages_and_gaps_as_the_member_list_filters_them(org_a, coordinator):

@@ -16,6 +16,7 @@ from peerpath.members.selectors import (
     NO_SERVICE_CONSENT,
     current_stage_subquery,
     has_current,
+    research_consent_in_force,
     service_consent_annotations,
 )
 from peerpath.workspace.dashboard import dashboard_figures, quarter_start
@@ -44,6 +45,7 @@ def figures_by_the_rules(organization, quarter: dt.date) -> dict[str, object]:
         "no_mentor": sum(1 for _, _, mentor in rows if not mentor),
         "no_service_consent": active.annotate(**service_consent_annotations()).filter(NO_SERVICE_CONSENT).count(),
         "enrolled_this_quarter": active.filter(enrolment_date__gte=quarter).count(),
+        "research_consented": research_consent_in_force(Member.objects.for_org(organization)).count(),
     }
 
 
@@ -90,6 +92,17 @@ def _tricky(tenant, prefix: str) -> dict[str, Member]:
     ConsentFactory(member=m["mentor"], kind="research", given_on=day, recorded_by=by)
     ConsentFactory(member=m["closed"], given_on=day, recorded_by=by)
 
+    # Research consents (of members of any status): in force; withdrawn; withdrawn then
+    # given again; a tie on the day, the later-created withdrawn; a closed member's.
+    ConsentFactory(member=m["tie"], kind="research", given_on=day, recorded_by=by)
+    ConsentFactory(member=m["dated"], kind="research", given_on=day, withdrawn_on=later, recorded_by=by)
+    ConsentFactory(member=m["new"], kind="research", given_on=day, withdrawn_on=day, recorded_by=by)
+    ConsentFactory(member=m["new"], kind="research", given_on=later, recorded_by=by)
+    withdrawn = ConsentFactory(member=m["old"], kind="research", given_on=day, withdrawn_on=later, recorded_by=by)
+    in_force = ConsentFactory(member=m["old"], kind="research", given_on=day, recorded_by=by)
+    type(withdrawn).objects.filter(pk=withdrawn.pk).update(created_at=in_force.created_at + dt.timedelta(seconds=1))
+    ConsentFactory(member=m["closed"], kind="research", given_on=day, recorded_by=by)
+
     # Care teams: an ended professional only; a professional from a future date;
     # two current professionals; a current peer mentor and an ended one; a closed
     # member's professional.
@@ -124,6 +137,7 @@ def test_the_figures_are_the_rules_figures_on_tricky_data(org_a, org_b):
     # (research only), new and old; dated's latest is in force.
     assert figures["no_service_consent"] == 7
     assert figures["enrolled_this_quarter"] == 1
+    assert figures["research_consented"] == 4  # mentor, tie, new and the closed member
 
 
 def test_another_organisations_members_are_never_counted(org_a, org_b):
@@ -131,6 +145,16 @@ def test_another_organisations_members_are_never_counted(org_a, org_b):
     _tricky(org_b, "B9")
     assert _figures(org_a) == before
     assert _figures(org_b)["total"] == 9
+
+
+def test_the_dashboard_shows_the_research_count_read_with_the_figures(org_a, client_for):
+    _tricky(org_a, "A9")
+    for role in ("admin", "coordinator", "researcher"):
+        page = client_for(role).get("/dashboard/")
+        assert page.status_code == 200
+        if "research_consented" in page.context:
+            assert page.context["research_consented"] == 4, role
+        assert "research_consented" not in page.context.get("figures", {}), role
 
 
 def test_the_figures_are_one_query(org_a, django_assert_num_queries):

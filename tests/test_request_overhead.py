@@ -67,7 +67,12 @@ def test_a_second_request_builds_no_memberships_queryset(client_for, monkeypatch
     assert client.get("/members/").status_code == 200
     built = []
     build = middleware._active_memberships
-    monkeypatch.setattr(middleware, "_active_memberships", lambda **values: built.append(values) or build(**values))
+
+    def counted(**values):
+        built.append(values)
+        return build(**values)
+
+    monkeypatch.setattr(middleware, "_active_memberships", counted)
     response = client.get("/members/")
     assert response.status_code == 200 and response.wsgi_request.membership is not None
     assert built == []

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from peerpath.groups import selectors
 from peerpath.groups.codesets import CodeSet
-from peerpath.groups.models import ATTENDED, PeerGroup, Session
+from peerpath.groups.models import ATTENDED, PeerGroup
 from peerpath.groups.profile import QuarterProfile, factor_profile, quarter_start, rate
 from peerpath.measures.library import library
 from peerpath.measures.models import StoredScore
@@ -60,11 +60,12 @@ def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
     return svg
 
 
-def session_rows(group: PeerGroup, sessions: list[Session]) -> SafeString:
-    """The rows of the sessions table (``selectors.sessions_of``), written in Python
-    as the caseload's rows are: through the template language each row cost a URL
-    reversal and six variables, about a fifth of the page's rendering for 20
-    sessions. Every value from data is escaped as the template's autoescaping did."""
+def session_rows(group: PeerGroup, sessions: list[Any]) -> SafeString:
+    """The rows of the sessions table (``selectors.sessions_of``: sessions with their
+    counts), written in Python as the caseload's rows are: through the template
+    language each row cost a URL reversal and six variables, about a fifth of the
+    page's rendering for 20 sessions. Every value from data is escaped as the
+    template's autoescaping did."""
     link = reverse("session_detail", kwargs={"pk": group.pk, "session_id": 999999999}).replace("999999999", "__pk__")
     return mark_safe("".join(  # noqa: S308  # every value is escaped
         f'<tr><td><a href="{escape(link.replace("__pk__", str(s.pk)))}">{s.date.isoformat()}</a></td>'

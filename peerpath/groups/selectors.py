@@ -155,8 +155,8 @@ def norms_in_force(group: PeerGroup, day: dt.date) -> list[Norm]:
 def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], limit: int = 20) -> list[Session]:
     """The latest sessions with their incident counts (one query) and their
     attendance counts, from ``attendance_rows`` (a session is the group's on its day)."""
-    sessions: list[Session] = precompiled.objects(("groups.sessions_of", limit), partial(_session_rows, limit=limit),
-                                                  {"organization": group.organization_id, "group": group.pk})
+    sessions = precompiled.objects(("groups.sessions_of", limit), partial(_session_rows, limit=limit),
+                                   {"organization": group.organization_id, "group": group.pk})
     counts: dict[dt.date, list[int]] = {s.date: [0, 0] for s in sessions}
     for _member, day, status in attendance:
         found = counts.get(day)
@@ -169,10 +169,8 @@ def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], li
 
 
 def _session_rows(organization: int, group: int, limit: int) -> QuerySet[Session]:
-    return (
-        Session.objects.for_org(organization).filter(group_id=group)
-        .annotate(incident_count=Count("incidents")).order_by("-date")[:limit]
-    )
+    sessions: QuerySet[Session] = Session.objects.for_org(organization).filter(group_id=group)
+    return sessions.annotate(incident_count=Count("incidents")).order_by("-date")[:limit]
 
 
 def recent_session_dates(group: PeerGroup, limit: int = 8) -> list[dt.date]:

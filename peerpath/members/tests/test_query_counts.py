@@ -106,6 +106,17 @@ def measure(client, url: str) -> list[dict[str, str]]:
     return queries
 
 
+def is_timeline(query: dict[str, str]) -> bool:
+    """The timeline's one query: its SQL, or on PostgreSQL the EXECUTE of it as a
+    prepared statement (the member page's first window; a text naming no table).
+    For the apps' tests that count their share of the member page by table name."""
+    return query["sql"].startswith("EXECUTE peerpath_precompiled_") or '"tl_src"' in query["sql"]
+
+
+def test_the_timeline_query_is_recognised_on_every_database(coordinator, org_a):
+    assert sum(1 for q in measure(coordinator, "/members/A0001/") if is_timeline(q)) == 1
+
+
 def shown(client, url: str) -> int:
     return len(client.get(url).context["page"].object_list)
 

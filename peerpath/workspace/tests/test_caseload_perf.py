@@ -1,0 +1,186 @@
+"""The caseload's faster paths give the page it gave before, and keep to the organisation.
+
+The members query is compiled once per shape (``members.precompiled``) and run with
+each request's organisation and professional; the rows are written with texts
+translated once per page. The expected rows below are the page as the template
+wrote it before those changes, on data that reaches every branch of a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from peerpath.alerts.compute import compute_alerts
+from peerpath.employment import actions as employment
+from peerpath.measures.models import PlanRule
+from peerpath.tenancy.middleware import SESSION_ORG_KEY
+from tests.factories import CareTeamFactory, MemberFactory, MembershipFactory, StageChangeFactory
+
+pytestmark = pytest.mark.usefixtures("without_urgent_panels")
+
+
+def days_ago(n: int) -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=n)
+
+
+def on_caseload(tenant, code: str, name: str, professional=None, enrolled: int = 300):
+    member = MemberFactory(organization=tenant.org, code=code, name=name, enrolment_date=days_ago(enrolled))
+    CareTeamFactory(member=member, professional=professional or tenant.users["professional"],
+                    started_on=days_ago(enrolled), assigned_by=tenant.users["coordinator"])
+    return member
+
+
+def start_job(tenant, member, started: int, competitive: bool = True):
+    return employment.start_job(
+        tenant.staff["professional"], member, new_employer={"name": f"Shop {member.code}", "sector": "retail"},
+        title="Clerk", start_date=days_ago(started), hours_per_week=Decimal("20"), hourly_wage=Decimal("190"),
+        in_community=True, open_to_anyone=competitive, minimum_wage_or_more=True, disclosure="none",
+    )
+
+
+def contact(tenant, member, ago: int):
+    return employment.log_support_contact(
+        tenant.staff["professional"], member, contacted_on=days_ago(ago), track="professional",
+        kind="follow_along", place="workplace", minutes=30,
+    )
+
+
+def tbody(page: str) -> str:
+    """The rows, with alert ids and dates (days from today) that do not change between runs."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    today = timezone.localdate()
+
+    def day(match: re.Match[str]) -> str:
+        return f"today{(dt.date.fromisoformat(match.group(0)) - today).days:+d}"
+
+    return re.sub(r"\d{4}-\d{2}-\d{2}", day, re.sub(r"/alerts/\d+/", "/alerts/N/", body))
+
+
+EXPECTED_ROWS = """\
+<tr id="row-A0701">
+    <td class="member"><a href="/members/A0701/">A0701 Lin &lt;b&gt;&quot;&amp;&#x27;</a></td>
+    <td data-label="Recovery stage">Rebuilding</td>
+    <td class="job" data-label="Work"><span class="yes">Working (competitive job)</span>
+      <span class="muted small">since today-60</span>
+      </td>
+    <td class="num contact" data-label="Days since last contact"><span>1 day</span></td>
+    <td class="due" data-label="Next questionnaire"><span class="no">PHQ-9 today-210 (overdue)</span></td>
+    <td class="alerts" data-label="Open alerts"><details class="alert-line">
+      <summary>No helping contact given or received in the last 60 days. <span class="badge">+1</span></summary>
+      <ul class="plain"><li class="alert-isolated"><span class="muted">Suggested: Invite the member to a group or pair them with a peer buddy.</span>
+        <a href="/alerts/N/resolve/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0701">Resolve</a></li><li class="alert-overdue">PHQ-9 was due on today-210 and is overdue. <span class="muted">Suggested: Offer the questionnaire at the next contact or send a self-report link.</span>
+        <a href="/alerts/N/resolve/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0701">Resolve</a></li></ul>
+    </details></td>
+    <td class="row-actions"><details class="menu">
+      <summary>Actions<span class="visually-hidden"> A0701</span></summary>
+      <ul class="plain menu-list">
+        <li><a href="/members/A0701/employment/support/new/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0701">Log a contact</a></li>
+        <li><a href="/members/A0701/employment/jobs/new/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0701">Record a job start</a></li>
+        <li><a href="/members/A0701/employment/">Work</a></li>
+        <li><a href="/members/A0701/#timeline">Timeline</a></li>
+      </ul>
+    </details></td>
+  </tr>
+<tr id="row-A0702">
+    <td class="member"><a href="/members/A0702/">A0702 陳大文</a></td>
+    <td data-label="Recovery stage"><span class="muted">Not assessed yet</span></td>
+    <td class="job" data-label="Work">Not working <span class="muted small">last job ended today-30</span>
+      </td>
+    <td class="num contact" data-label="Days since last contact"><span class="no">40 days</span></td>
+    <td class="due" data-label="Next questionnaire"><span class="muted">None due</span></td>
+    <td class="alerts" data-label="Open alerts"><details class="alert-line">
+      <summary>Enrolled on today-20; still no peer mentor. <span class="badge">+1</span></summary>
+      <ul class="plain"><li class="alert-no_mentor"><span class="muted">Suggested: Suggest a peer mentor, or note why the member does not want one.</span>
+        <a href="/alerts/N/resolve/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0702">Resolve</a></li><li class="alert-job_ended">Job ended on today-30 (Quit); no contact from either track since. <span class="muted">Suggested: Call or visit within two days; ask the peer mentor to check in.</span>
+        <a href="/alerts/N/resolve/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0702">Resolve</a></li></ul>
+    </details></td>
+    <td class="row-actions"><details class="menu">
+      <summary>Actions<span class="visually-hidden"> A0702</span></summary>
+      <ul class="plain menu-list">
+        <li><a href="/members/A0702/employment/support/new/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0702">Log a contact</a></li>
+        <li><a href="/members/A0702/employment/jobs/new/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0702">Record a job start</a></li>
+        <li><a href="/members/A0702/employment/">Work</a></li>
+        <li><a href="/members/A0702/#timeline">Timeline</a></li>
+      </ul>
+    </details></td>
+  </tr>
+<tr id="row-A0703">
+    <td class="member"><a href="/members/A0703/">A0703 Never contacted</a></td>
+    <td data-label="Recovery stage"><span class="muted">Not assessed yet</span></td>
+    <td class="job" data-label="Work">Not working</td>
+    <td class="num contact" data-label="Days since last contact"><span class="no">No contact yet</span></td>
+    <td class="due" data-label="Next questionnaire"><span class="no">PHQ-9 today-210 (overdue)</span></td>
+    <td class="alerts" data-label="Open alerts"><details class="alert-line">
+      <summary>No helping contact given or received in the last 60 days. <span class="badge">+1</span></summary>
+      <ul class="plain"><li class="alert-isolated"><span class="muted">Suggested: Invite the member to a group or pair them with a peer buddy.</span>
+        <a href="/alerts/N/resolve/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0703">Resolve</a></li><li class="alert-overdue">PHQ-9 was due on today-210 and is overdue. <span class="muted">Suggested: Offer the questionnaire at the next contact or send a self-report link.</span>
+        <a href="/alerts/N/resolve/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0703">Resolve</a></li></ul>
+    </details></td>
+    <td class="row-actions"><details class="menu">
+      <summary>Actions<span class="visually-hidden"> A0703</span></summary>
+      <ul class="plain menu-list">
+        <li><a href="/members/A0703/employment/support/new/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0703">Log a contact</a></li>
+        <li><a href="/members/A0703/employment/jobs/new/?next=%2Fcaseload%2F%3Fsort%3Dcode%26dir%3Dasc%23row-A0703">Record a job start</a></li>
+        <li><a href="/members/A0703/employment/">Work</a></li>
+        <li><a href="/members/A0703/#timeline">Timeline</a></li>
+      </ul>
+    </details></td>
+  </tr>"""
+
+
+def test_the_rows_are_written_as_before_on_data_that_reaches_every_branch(client_for, org_a):
+    PlanRule.objects.create(organization=org_a.org, instrument_id="phq9", trigger="every", interval_days=90)
+    working = on_caseload(org_a, "A0701", 'Lin <b>"&\'')
+    StageChangeFactory(member=working, stage="rebuilding", changed_on=days_ago(200),
+                       recorded_by=org_a.users["coordinator"])
+    start_job(org_a, working, started=60)
+    contact(org_a, working, ago=1)
+    ended = on_caseload(org_a, "A0702", "陳大文", enrolled=20)
+    job = start_job(org_a, ended, started=90, competitive=False)
+    employment.end_job(org_a.staff["professional"], job, ended_on=days_ago(30), reason="quit")
+    contact(org_a, ended, ago=40)
+    on_caseload(org_a, "A0703", "Never contacted")
+    compute_alerts(org_a.org, timezone.localdate())
+
+    page = client_for("professional").get("/caseload/?sort=code&dir=asc").content.decode()
+
+    assert tbody(page).strip() == EXPECTED_ROWS
+
+
+def test_the_compiled_members_query_keeps_to_the_organisation_it_runs_for(client_for, org_a, org_b):
+    """One professional in two organisations: the query compiled for the first is run
+    for the second with the second's values, and shows only that one's members."""
+    professional = org_a.users["professional"]
+    MembershipFactory(organization=org_b.org, user=professional, role="professional")
+    on_caseload(org_a, "A0801", "In A", professional=professional)
+    on_caseload(org_b, "B0801", "In B", professional=professional)
+    on_caseload(org_b, "B0802", "Someone else's", professional=org_b.users["professional"])
+    client = client_for("professional")
+
+    in_a = client.get("/caseload/")
+    session = client.session
+    session[SESSION_ORG_KEY] = org_b.org.pk
+    session.save()
+    in_b = client.get("/caseload/")
+
+    assert [r.member.code for r in in_a.context["rows"]] == ["A0801"]
+    assert [r.member.code for r in in_b.context["rows"]] == ["B0801"]
+
+
+def test_everyone_and_one_professional_are_shapes_of_their_own(client_for, org_a):
+    on_caseload(org_a, "A0901", "Mine")
+    on_caseload(org_a, "A0902", "Theirs", professional=org_a.users["coordinator"])
+    client = client_for("coordinator")
+    pro = org_a.users["professional"].pk
+
+    everyone = client.get("/caseload/?sort=code").context["rows"]
+    one = client.get(f"/caseload/?professional={pro}&sort=code").context["rows"]
+    everyone_again = client.get("/caseload/?sort=code").context["rows"]
+
+    assert [r.member.code for r in everyone] == [r.member.code for r in everyone_again] == ["A0001", "A0901", "A0902"]
+    assert [r.member.code for r in one] == ["A0901"]

@@ -97,8 +97,8 @@ def _figures_counts(organization_id: int, quarter: dt.date) -> dict[str, dict[An
     each a count and, for members by status and consents in force, the count of
     those enrolled since ``quarter`` and of those active."""
     connection = connections[router.db_for_read(Member)]
-    values = {"organization": organization_id, "active": Status.ACTIVE.value,
-              "quarter": connection.ops.adapt_datefield_value(quarter)}
+    values: dict[str, Any] = {"organization": organization_id, "active": Status.ACTIVE.value,
+                             "quarter": connection.ops.adapt_datefield_value(quarter)}
     counts: dict[str, dict[Any, tuple[int, int]]] = defaultdict(dict)
     with connection.cursor() as cursor:
         cursor.execute(_FIGURES_SQL, values)

@@ -100,7 +100,7 @@ def caseload_members(membership: Membership, professional_id: int | None) -> lis
 
 
 def _caseload_query(organization: int, professional: int | None = None) -> QuerySet[Member]:
-    members = Member.objects.for_org(organization).filter(status=Status.ACTIVE)
+    members = Member.objects.filter(organization_id=organization, status=Status.ACTIVE)
     if professional is not None:
         members = members.filter(
             care_team__role=CareRole.PROFESSIONAL,

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from peerpath.members.panels import build_panels
+from peerpath.members.tests.test_query_counts import is_timeline
 from peerpath.pathway.member_page import helping_panel, pathway_panel
 from peerpath.pathway.models import (
     HelperRole,
@@ -182,7 +183,7 @@ PATHWAY_ON_MEMBER_PAGE = 1 + 4
 
 def ours(queries) -> list[dict[str, str]]:
     """The queries of this app's providers and panels (other apps' vary as they grow)."""
-    return [q for q in queries if '"pathway_' in q["sql"]]
+    return [q for q in queries if '"pathway_' in q["sql"] or is_timeline(q)]
 
 
 @pytest.mark.parametrize("role", ["coordinator", "peer_leader"])

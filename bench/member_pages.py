@@ -127,6 +127,11 @@ def build() -> tuple[object, str, str]:
             for m in created
         )
     extras(org, user, today, rng)
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # statistics for the planner, as after any bulk load
+        with connection.cursor() as cursor:  # (docs/deployment.md, "Statistics after bulk loads")
+            cursor.execute("ANALYZE")
     return user, names[N // 2], f"M{N // 2:06d}"
 
 

@@ -66,6 +66,12 @@ class Administration(TenantModel):
         indexes = [
             models.Index(fields=["organization", "member", "instrument_id", "taken_on"]),
             models.Index(fields=["organization", "status"]),
+            # Each member's last completed date per instrument (the due lists of the
+            # dashboard and caseload): read from the index alone, without the others.
+            models.Index(
+                fields=["organization", "member", "instrument_id", "taken_on"],
+                condition=models.Q(status=AdministrationStatus.COMPLETED), name="administration_completed",
+            ),
         ]
         ordering = ["-taken_on", "-created_at"]
 

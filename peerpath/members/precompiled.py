@@ -179,6 +179,16 @@ def sql(
     return None if compiled is None else (compiled.sql, _params(compiled, values, using))
 
 
+def _unusable(compiled: _Compiled | None, build: Callable[..., QuerySet[Any] | None],
+              values: Mapping[str, Any]) -> list[Any]:
+    """What a shape gives without its SQL: nothing for a shape that reads nothing,
+    else (an unusable shape) the queryset built for these values, run as usual."""
+    if compiled is not None:
+        return []
+    queryset = build(**values)
+    return [] if queryset is None else list(queryset)
+
+
 def rows(
     key: tuple[Any, ...], build: Callable[..., QuerySet[Any] | None], values: Mapping[str, Any],
     using: str = "default", *, prepared: bool = False,
@@ -187,11 +197,8 @@ def rows(
     none) as the database gives them (no field's ``from_db_value``), from SQL
     compiled once per ``key``; the queryset's own rows when the shape is unusable."""
     compiled = _compile(key, build, values, using)
-    if compiled is None:
-        queryset = build(**values)
-        return [] if queryset is None else list(queryset)
-    if not compiled.sql:
-        return []
+    if compiled is None or not compiled.sql:
+        return _unusable(compiled, build, values)
     with connections[using].cursor() as cursor:
         cursor.execute(*_run(compiled, values, using, prepared))
         return cursor.fetchall()
@@ -205,11 +212,8 @@ def objects(
     selects as related, and its annotations), from SQL compiled once per ``key``.
     Not for querysets with ``prefetch_related`` or ``values()``."""
     compiled = _compile(key, build, values, using)
-    if compiled is None:
-        queryset = build(**values)
-        return [] if queryset is None else list(queryset)
-    if not compiled.sql:
-        return []
+    if compiled is None or not compiled.sql:
+        return _unusable(compiled, build, values)
     assert compiled.compiler is not None
     compiler = copy.copy(compiled.compiler)
     compiler.connection = connections[using]

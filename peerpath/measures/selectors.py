@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest
@@ -29,6 +29,7 @@ from peerpath.measures.models import (
     StoredScore,
 )
 from peerpath.measures.stats import programme_baseline_sd
+from peerpath.members import precompiled
 from peerpath.members.models import Member, Stage
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
@@ -249,12 +250,23 @@ def due_lists(membership: Membership, members: Sequence[M], today: dt.date) -> l
     return due_of(membership.organization_id, members, today)
 
 
+def _wording_rows(organization_id: int, instrument_id: str) -> QuerySet[Any]:
+    return LocalWording.objects.filter(organization_id=organization_id, instrument_id=instrument_id).values_list(
+        "instrument_id", "item_id", "language", "text")
+
+
 def local_wording(organization_id: int, instrument_id: str | None = None) -> dict[str, dict[tuple[str, str], str]]:
-    """The organisation's own item wording: instrument id → (item id, language) → text."""
-    rows = LocalWording.objects.filter(organization_id=organization_id)
-    if instrument_id is not None:
-        rows = rows.filter(instrument_id=instrument_id)
+    """The organisation's own item wording: instrument id → (item id, language) → text.
+    One instrument's is read on every question page of a self-report link: its SQL is
+    compiled once (``members.precompiled``)."""
+    rows: Iterable[tuple[Any, ...]]
+    if instrument_id is None:
+        rows = LocalWording.objects.filter(organization_id=organization_id).values_list(
+            "instrument_id", "item_id", "language", "text")
+    else:
+        rows = precompiled.rows(("measures.local_wording",), _wording_rows,
+                                {"organization_id": organization_id, "instrument_id": instrument_id})
     found: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
-    for row in rows.values_list("instrument_id", "item_id", "language", "text"):
+    for row in rows:
         found[row[0]][(row[1], row[2])] = row[3]
     return found

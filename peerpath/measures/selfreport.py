@@ -4,9 +4,6 @@ used link says so plainly and stores nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -15,10 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from peerpath.measures import actions, completion
-from peerpath.measures.forms import Wording, format_value, item_label, unvalidated
+from peerpath.measures.forms import format_value, item_label, unvalidated
 from peerpath.measures.library import instrument as get_instrument
-from peerpath.measures.models import Administration, AdministrationStatus, LocalWording
-from peerpath.members import precompiled
+from peerpath.measures.models import Administration, AdministrationStatus
+from peerpath.measures.selectors import local_wording
 
 RETURN_SESSION_KEY = "peerpath_self_report_return"
 
@@ -65,26 +62,13 @@ def _finished(request: HttpRequest, administration: Administration, back: str | 
     return render(request, "measures/self_report_done.html", {"instrument": instrument, "language": stored.language})
 
 
-def _wording_rows(organization_id: int, instrument_id: str) -> QuerySet[Any]:
-    return LocalWording.objects.filter(organization_id=organization_id, instrument_id=instrument_id).values_list(
-        "item_id", "language", "text")
-
-
-def _local_wording(organization_id: int, instrument_id: str) -> Wording | None:
-    """``selectors.local_wording(organization_id, instrument_id).get(instrument_id)``,
-    read on every question page: its SQL is compiled once (``members.precompiled``)."""
-    rows = precompiled.rows(("measures.self_report_wording",), _wording_rows,
-                            {"organization_id": organization_id, "instrument_id": instrument_id})
-    return {(item_id, language): text for item_id, language, text in rows} or None
-
-
 def _question(
     request: HttpRequest, administration: Administration, position: int, error: str = "", status: int = 200
 ) -> HttpResponse:
     instrument = get_instrument(administration.instrument_id)
     language = administration.language
     item = instrument.items[position]
-    local = _local_wording(administration.organization_id, instrument.id)
+    local = local_wording(administration.organization_id, instrument.id).get(instrument.id)
     options = instrument.response_sets[item.response_set].options
     current = administration.answers.get(item.id)
     context = {

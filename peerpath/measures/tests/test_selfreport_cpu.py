@@ -1,7 +1,7 @@
-"""The self-report pages read the organisation's own wording by SQL compiled once
-(``members.precompiled``): the same pages as with ``selectors.local_wording``, in
-both languages, only the link's organisation's wording, and answers and completion
-unchanged."""
+"""One instrument's own wording (``selectors.local_wording``, read on every question
+page of a self-report link) is read by SQL compiled once (``members.precompiled``):
+the same pages as with the plain query, in both languages, only the link's
+organisation's wording, and answers and completion unchanged."""
 
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import re
 import pytest
 from django.test import Client
 
-from peerpath.measures import actions, selfreport
+from peerpath.measures import actions, selectors, selfreport
 from peerpath.measures.library import instrument as get_instrument
 from peerpath.measures.models import Administration, AdministrationStatus, LocalWording
-from peerpath.measures.selectors import local_wording
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
-def _old_local_wording(organization_id: int, instrument_id: str):  # the view's read before the change
-    return local_wording(organization_id, instrument_id).get(instrument_id)
+def _plain_local_wording(organization_id: int, instrument_id: str):  # the query, built and run as usual
+    rows = LocalWording.objects.filter(organization_id=organization_id, instrument_id=instrument_id)
+    return {instrument_id: {(r.item_id, r.language): r.text for r in rows}}
 
 
 def _page(client: Client, path: str) -> str:
@@ -53,7 +53,7 @@ def test_the_question_pages_are_those_of_the_old_read(org_a, org_b, monkeypatch,
     pages = {q: _page(Client(), f"{path}?q={q}") for q in (0, 1, 3, 8, 9)}
     pages["open"] = _page(Client(), path)
     with monkeypatch.context() as patched:
-        patched.setattr(selfreport, "_local_wording", _old_local_wording)
+        patched.setattr(selfreport, "local_wording", _plain_local_wording)
         old = {q: _page(Client(), f"{path}?q={q}") for q in (0, 1, 3, 8, 9)}
         old["open"] = _page(Client(), path)
     assert pages == old
@@ -64,9 +64,9 @@ def test_the_question_pages_are_those_of_the_old_read(org_a, org_b, monkeypatch,
 
 def test_the_wording_query_is_built_once(org_a, monkeypatch):
     built = []
-    rows = selfreport._wording_rows
-    monkeypatch.setattr(selfreport, "_wording_rows", lambda **values: built.append(values) or rows(**values))
-    selfreport.precompiled._CACHE.clear()
+    rows = selectors._wording_rows
+    monkeypatch.setattr(selectors, "_wording_rows", lambda **values: built.append(values) or rows(**values))
+    selectors.precompiled._CACHE.clear()
     path = _link(org_a, "en")
     client = Client()
     for q in range(4):
@@ -85,3 +85,14 @@ def test_answers_and_finishing_still_work(org_a):
     administration = Administration.objects.get(member=org_a.member)
     assert administration.status == AdministrationStatus.COMPLETED
     assert set(administration.answers) == {item.id for item in get_instrument("phq9").items}
+
+
+def test_one_instruments_wording_is_that_of_the_whole_read(org_a, org_b):
+    _wording(org_a, "A 的題目一", "en")
+    _wording(org_a, "A 的題目一（中）", "zh-hant")
+    _wording(org_b, "B 的題目一", "en")  # another organisation's
+    whole = selectors.local_wording(org_a.org.pk)
+    assert selectors.local_wording(org_a.org.pk, "phq9") == {"phq9": whole["phq9"]}
+    assert len(whole["phq9"]) == 2 and "B 的題目一" not in whole["phq9"].values()
+    assert selectors.local_wording(org_b.org.pk, "phq9")["phq9"] == {(get_instrument("phq9").items[0].id, "en"): "B 的題目一"}
+    assert selectors.local_wording(org_a.org.pk, "gad7") == {}

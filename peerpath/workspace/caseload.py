@@ -13,12 +13,14 @@ saving comes back here, to the row, with the change in it.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -30,14 +32,15 @@ from django.views.decorators.http import require_http_methods
 from peerpath.alerts.selectors import open_alerts_for
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
-from peerpath.employment.selectors import employment_facts
-from peerpath.employment.status import EmploymentFacts
+from peerpath.employment.models import Job, SupportContact, SupportTrack
+from peerpath.employment.status import EmploymentFacts, Ended, JobSpan, facts_from
 from peerpath.measures.due import Due
 from peerpath.measures.selectors import due_of
 from peerpath.members import precompiled
-from peerpath.members.models import STAGE_ORDER, CareRole, Member, Stage, Status
+from peerpath.members.fields import EncryptedTextField
+from peerpath.members.models import STAGE_ORDER, CareRole, CareTeamAssignment, Member, Stage, Status
 from peerpath.members.selectors import current_stage_subquery
-from peerpath.pathway.selectors import last_helping_received
+from peerpath.pathway.models import HelpingContact
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership, Role, display_name
 from peerpath.tenancy.policy import Perm, can
@@ -58,7 +61,7 @@ DEFAULT_DESCENDING = {"contact", "alerts"}
 
 @dataclass
 class Row:
-    member: Member
+    member: CaseloadMember
     stage: str
     facts: EmploymentFacts | None
     last_contact: dt.date | None
@@ -89,47 +92,139 @@ def _sort_key(sort: str) -> Any:
     return keys[sort]
 
 
-def caseload_members(membership: Membership, professional_id: int | None) -> list[Member]:
+@dataclass(frozen=True, slots=True)
+class CaseloadMember:
+    """What the page shows of a member, and what the due list needs (``pk``, ``enrolment_date``)."""
+
+    pk: int
+    code: str
+    name: str
+    enrolment_date: dt.date
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """One member as the caseload's members statement gives it."""
+
+    member: CaseloadMember
+    stage: str
+    last_contact: dict[str, dt.date]  # track → latest support contact up to today
+    helped: dt.date | None  # latest helping contact received
+
+
+def caseload_members(membership: Membership, professional_id: int | None, today: dt.date) -> list[_Facts]:
     """Active members whose current professional is ``professional_id`` (all active
-    members when ``None``), with their current stage, in one query (compiled once
-    per shape, see ``members.precompiled``)."""
-    values = {"organization": membership.organization_id}
+    members when ``None``), with their current stage, their latest support contact
+    of each track up to ``today`` and the latest helping contact they received: one
+    statement, compiled once per shape and prepared on PostgreSQL (``members.precompiled``)."""
+    values: dict[str, Any] = {"organization": membership.organization_id, "today": today}
     if professional_id is not None:
         values["professional"] = professional_id
-    return precompiled.objects(("workspace.caseload_members", professional_id is not None), _caseload_query, values)
+    key = ("workspace.caseload_members", professional_id is not None)
+    name_field = Member._meta.get_field("name")
+    assert isinstance(name_field, EncryptedTextField)
+    connection = connections["default"]
+    found = []
+    for pk, code, name, enrolled, stage, *lasts in precompiled.rows(key, _caseload_query, values, prepared=True):
+        *contacts, helped = lasts
+        found.append(_Facts(
+            CaseloadMember(pk, code, name_field.from_db_value(name, None, connection) or "", _day(enrolled)),
+            stage or "",
+            {track: _day(day) for track, day in zip(TRACKS, contacts, strict=True) if day is not None},
+            None if helped is None else _day(helped),
+        ))
+    return found
 
 
-def _caseload_query(organization: int, professional: int | None = None) -> QuerySet[Member]:
+TRACKS = tuple(SupportTrack.values)
+
+
+def _day(value: Any) -> dt.date:
+    """A date as the database gives it (SQLite gives a subquery's date as text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _caseload(organization: int, professional: int | None) -> QuerySet[Member]:
     members = Member.objects.filter(organization_id=organization, status=Status.ACTIVE)
-    if professional is not None:
-        members = members.filter(
-            care_team__role=CareRole.PROFESSIONAL,
-            care_team__professional_id=professional,
-            care_team__ended_on__isnull=True,
+    if professional is None:
+        return members
+    assigned = CareTeamAssignment.objects.filter(
+        role=CareRole.PROFESSIONAL, professional_id=professional, ended_on__isnull=True,
+    )
+    return members.filter(pk__in=assigned.values("member_id"))
+
+
+def _caseload_query(organization: int, today: dt.date, professional: int | None = None) -> QuerySet[Any]:
+    def latest_contact(track: str) -> Subquery:
+        contacts = SupportContact.objects.filter(
+            organization_id=organization, member=OuterRef("pk"), track=track, contacted_on__lte=today,
         )
+        return Subquery(contacts.order_by("-contacted_on").values("contacted_on")[:1])
+
+    helping = HelpingContact.objects.filter(organization_id=organization, helped=OuterRef("pk"))
     # Only the fields the page shows or the due list needs: the name is the one
     # encrypted field decrypted (not the phone, address, diagnosis and the rest).
-    members = members.only("organization_id", "code", "name", "enrolment_date", "status")
-    return members.annotate(current_stage=current_stage_subquery()).order_by("code").distinct()
+    return (
+        _caseload(organization, professional)
+        .annotate(
+            current_stage=current_stage_subquery(),
+            **{f"last_{track}": latest_contact(track) for track in TRACKS},
+            last_helped=Subquery(helping.order_by("-date").values("date")[:1]),
+        )
+        .order_by("code")
+        .values_list("pk", "code", "name", "enrolment_date", "current_stage",
+                     *(f"last_{track}" for track in TRACKS), "last_helped")
+    )
 
 
-def caseload_rows(membership: Membership, members: list[Member], today: dt.date) -> list[Row]:
+def _jobs_query(organization: int, professional: int | None = None) -> QuerySet[Any]:
+    # As employment_facts reads them (its order: the model's, latest start first),
+    # for the caseload given as a subquery rather than a list of ids.
+    return Job.objects.filter(
+        organization_id=organization, member__in=_caseload(organization, professional).values("pk"),
+    ).order_by("-start_date", "-created_at").values_list(
+        "member_id", "start_date", "end_date", "in_community", "open_to_anyone", "minimum_wage_or_more",
+        "hours_per_week", "ending__ended_on", "ending__reason",
+    )
+
+
+def _employment(membership: Membership, professional_id: int | None, caseload: list[_Facts],
+                today: dt.date) -> dict[int, EmploymentFacts]:
+    """Each member's ``EmploymentFacts`` (as ``employment_facts`` gives them), from one
+    prepared statement for the caseload's jobs and the contacts already read."""
+    values: dict[str, Any] = {"organization": membership.organization_id}
+    if professional_id is not None:
+        values["professional"] = professional_id
+    key = ("workspace.caseload_jobs", professional_id is not None)
+    spans: dict[int, list[JobSpan]] = defaultdict(list)
+    endings: dict[int, list[Ended]] = defaultdict(list)
+    for member_id, start, end, community, anyone, wage, hours, ended_on, reason in precompiled.rows(
+            key, _jobs_query, values, prepared=True):
+        spans[member_id].append(JobSpan(_day(start), None if end is None else _day(end),
+                                        bool(community and anyone and wage), hours))
+        if ended_on is not None:
+            endings[member_id].append(Ended(_day(ended_on), reason))
+    return {f.member.pk: facts_from(spans.get(f.member.pk, ()), endings.get(f.member.pk, ()), f.last_contact, today)
+            for f in caseload}
+
+
+def caseload_rows(membership: Membership, professional_id: int | None, caseload: list[_Facts],
+                  today: dt.date) -> list[Row]:
     """The caseload's rows, in a fixed number of queries for any number of members."""
     org_id = membership.organization_id
-    ids = [m.pk for m in members]
-    facts = employment_facts(org_id, ids, today)
-    helped = last_helping_received(org_id, ids)
+    members = [f.member for f in caseload]
+    facts = _employment(membership, professional_id, caseload, today)
     due = {m.pk: items for m, items in due_of(org_id, members, today)} if can(membership, Perm.MEASURE_VIEW) else {}
-    alerts = open_alerts_for(membership, ids)
+    alerts = open_alerts_for(membership, [m.pk for m in members])
     rows = []
-    for m in members:
-        f = facts.get(m.pk)
-        contacts = [*(f.last_contact.values() if f else ()), *([helped[m.pk]] if m.pk in helped else [])]
-        last = max(contacts, default=None)
+    for c in caseload:
+        m = c.member
+        f = facts[m.pk]
+        last = max((*c.last_contact.values(), *(() if c.helped is None else (c.helped,))), default=None)
         rows.append(
             Row(
                 member=m,
-                stage=m.current_stage or "",  # type: ignore[attr-defined]
+                stage=c.stage,
                 facts=f,
                 last_contact=last,
                 days_since_contact=(today - last).days if last else None,
@@ -185,10 +280,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if sort not in SORTS:
         sort = "contact"
     descending = request.GET.get("dir", "desc" if sort in DEFAULT_DESCENDING else "asc") == "desc"
-    members = caseload_members(membership, professional_id)
-    rows = sorted(caseload_rows(membership, members, today), key=_sort_key(sort), reverse=descending)
+    members = caseload_members(membership, professional_id, today)
+    rows = sorted(caseload_rows(membership, professional_id, members, today), key=_sort_key(sort), reverse=descending)
     row_links(rows, request.get_full_path())
-    urgent = build_urgent(membership, [m.pk for m in members])
+    urgent = build_urgent(membership, [f.member.pk for f in members])
     urgent_ids = frozenset().union(*(p.member_ids for p in urgent))
     audit.record_by(
         membership, Event.CASELOAD_VIEW, request=request,

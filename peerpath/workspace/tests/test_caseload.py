@@ -131,9 +131,11 @@ def _fill(org_a, start: int, stop: int) -> None:
 
 
 # session, user, OTP device, membership; professionals' names not needed; members
-# (stage as a subquery); employment facts (jobs, support contacts); helping received;
-# due (plan rules; last completed); open alerts; audit entry (5); session save (3)
-CASELOAD_QUERIES = 4 + 1 + 2 + 1 + 2 + 1 + 5 + 3
+# (stage, latest support contact of each track and latest helping contact received
+# as subqueries: one statement, not three); the caseload's jobs (the caseload as a
+# subquery); due (plan rules; last completed); open alerts; audit entry (5); session
+# save (3)
+CASELOAD_QUERIES = 4 + 1 + 1 + 2 + 1 + 5 + 3
 
 
 @pytest.mark.django_db

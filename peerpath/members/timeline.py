@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from django.db import connections
 from django.db.models import (
     CharField,
     DateField,
@@ -181,11 +182,40 @@ def _branch(source: Source, window: Window) -> QuerySet[Any] | None:
     return qs.order_by().values_list("tl_date", "tl_at", "tl_src", "pk", "tl_track", "tl_data")
 
 
+def _newest(qs: QuerySet[Any], source: Source, limit: int) -> QuerySet[Any]:
+    """At most ``limit`` of the source's rows, its newest in timeline order: a window
+    of ``limit`` entries holds no older row of this source, so the union reads and
+    sorts at most ``limit`` rows a source, not the member's whole history, and a
+    row's per-row subqueries (a questionnaire's score) run only for those rows
+    (PostgreSQL evaluates such columns after the branch's limit).
+
+    The branch is ordered by the source's date, time and id, newest first (its
+    rows share the source's name), and limited: PostgreSQL takes the branch's
+    ``ORDER BY ... LIMIT`` in parentheses, which an index on (member, date) serves
+    (it reads that many index entries and stops); SQLite allows neither in a
+    compound statement, so there the branch keeps the rows whose ids a limited
+    subquery gives. A source whose date is the local date of its time
+    (``local_date``) is ordered by the time alone: the same order, as the local
+    date goes on with the time (except where a time zone's clocks go back across
+    midnight), and one an index on (member, time) serves."""
+    order = ["-tl_at", "-pk"] if _dated_by_time(source) else ["-tl_date", "-tl_at", "-pk"]
+    if connections[qs.db].features.supports_slicing_ordering_in_compound:
+        return qs.order_by(*order)[:limit]
+    return qs.filter(pk__in=qs.order_by(*order).values("pk")[:limit])
+
+
+def _dated_by_time(source: Source) -> bool:
+    date = source.date
+    return isinstance(date, TruncDate) and date.get_source_expressions()[0] == source.at
+
+
 def _union(member: Member, window: Window) -> QuerySet[Any] | None:
     sources = [s for provider in _providers for s in provider(member)]
-    branches = [b for s in sources if (b := _branch(s, window)) is not None]
-    if not branches:
+    found = [(s, b) for s in sources if (b := _branch(s, window)) is not None]
+    if not found:
         return None
+    limit = window.limit
+    branches = [_newest(b, s, limit) if limit is not None and len(found) > 1 else b for s, b in found]
     union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     union = union.order_by("-tl_date", "-tl_at", "-tl_src", "-pk")
     return union[: window.limit] if window.limit is not None else union

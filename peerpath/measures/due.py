@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 GRACE_DAYS = 14  # due → overdue after this many days
+HORIZON_DAYS = 14  # listed this many days before it is due
 # An event-triggered questionnaire is asked for an event this recent; an older one
 # (say, a job start before the rule was added to the plan) asks for nothing.
 EVENT_WINDOW_DAYS = {"job_start": 60, "job_end": 60, "group_session": 7}
@@ -41,7 +42,7 @@ def due_for_member(
     last_completed: Mapping[str, dt.date],
     today: dt.date,
     events: Mapping[str, Iterable[dt.date]] | None = None,
-    horizon_days: int = 14,
+    horizon_days: int = HORIZON_DAYS,
     grace_days: int = GRACE_DAYS,
 ) -> list[Due]:
     """Questionnaires due within ``horizon_days`` (or already overdue), soonest first.
@@ -78,3 +79,40 @@ def due_for_member(
         if current is None or item.due_on < current.due_on:
             earliest[rule.instrument_id] = item
     return sorted(earliest.values(), key=lambda d: (d.due_on, d.instrument_id))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """An interval rule (intake, every N days) as a database can apply it to every
+    member at once, without date arithmetic on the rows: the rule lists
+    ``instrument_id`` when the member's *base* date is on or before ``due_by``,
+    overdue when it is before ``overdue_before``. The base date is the enrolment
+    date for an intake rule (which lists nothing once the instrument was
+    completed), else the last completed date, or the enrolment date when there is
+    none. This restates ``due_for_member``'s rules for the due list read by SQL
+    (``measures.selectors.due_page``); tests require both to give the same lists."""
+
+    instrument_id: str
+    intake: bool
+    due_by: dt.date
+    overdue_before: dt.date
+
+
+def thresholds(
+    rules: Iterable[Rule], today: dt.date, *, horizon_days: int = HORIZON_DAYS, grace_days: int = GRACE_DAYS,
+) -> list[Threshold]:
+    """The interval rules among ``rules`` as ``Threshold``s (event-triggered rules and
+    an ``every`` rule without an interval give none)."""
+    found = []
+    for rule in rules:
+        if rule.trigger == "intake":
+            shift = 0
+        elif rule.trigger == "every" and rule.interval_days:
+            shift = rule.interval_days
+        else:
+            continue
+        found.append(Threshold(
+            rule.instrument_id, rule.trigger == "intake",
+            today + dt.timedelta(days=horizon_days - shift), today - dt.timedelta(days=grace_days + shift),
+        ))
+    return found

@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
+from django.db import connections, router
 from django.db.models import Max, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -16,7 +17,14 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.change import MissingNormsError, assess_change
 from peerpath.measures.definitions import Instrument, Score
-from peerpath.measures.due import EVENT_WINDOW_DAYS, Due, Rule, due_for_member
+from peerpath.measures.due import (
+    EVENT_WINDOW_DAYS,
+    Due,
+    Rule,
+    Threshold,
+    due_for_member,
+    thresholds,
+)
 from peerpath.measures.events import events_of
 from peerpath.measures.library import library
 from peerpath.measures.models import (
@@ -30,7 +38,7 @@ from peerpath.measures.models import (
 )
 from peerpath.measures.stats import programme_baseline_sd
 from peerpath.members import precompiled
-from peerpath.members.models import Member, Stage
+from peerpath.members.models import Member, Stage, Status
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
 
@@ -207,18 +215,25 @@ class Enrolled(Protocol):
 M = TypeVar("M", bound=Enrolled)
 
 
+def _plan(organization_id: int) -> list[Rule]:
+    return [
+        Rule(instrument_id, trigger, interval_days)
+        for instrument_id, trigger, interval_days in PlanRule.objects.filter(
+            organization_id=organization_id, active=True).values_list("instrument_id", "trigger", "interval_days")
+    ]
+
+
 def due_of(organization_id: int, members: Sequence[M], today: dt.date) -> list[tuple[M, list[Due]]]:
     """Due and overdue questionnaires of the given members of one organisation, in
     two queries for any number of members (the plan, and each member's last
     completed dates), plus one per event source when the plan has event-triggered
     rules. No access check: see ``due_lists`` and the member portal. ``members``
-    may be ``Member`` objects or anything with their ``pk`` and ``enrolment_date``
-    (the dashboard passes light rows of every active member); they are not read
-    at all when the organisation has no active plan rule."""
-    rules = [
-        Rule(r.instrument_id, r.trigger, r.interval_days)
-        for r in PlanRule.objects.filter(organization_id=organization_id, active=True)
-    ]
+    may be ``Member`` objects or anything with their ``pk`` and ``enrolment_date``;
+    they are not read at all when the organisation has no active plan rule."""
+    return _due(organization_id, _plan(organization_id), members, today)
+
+
+def _due(organization_id: int, rules: list[Rule], members: Sequence[M], today: dt.date) -> list[tuple[M, list[Due]]]:
     if not rules or not members:
         return []
     last: dict[int, dict[str, dt.date]] = defaultdict(dict)
@@ -248,6 +263,132 @@ def due_lists(membership: Membership, members: Sequence[M], today: dt.date) -> l
     """``due_of`` for staff (clinical capability required)."""
     require(membership, Perm.MEASURE_VIEW)
     return due_of(membership.organization_id, members, today)
+
+
+@dataclass
+class DueMember:
+    """A member of the organisation's due list, as the dashboard shows them."""
+
+    pk: int
+    code: str
+    name: str
+    enrolment_date: dt.date
+    questionnaires_url: str = ""
+
+
+@dataclass
+class DuePage:
+    """The first members (by code) of the organisation's due list, each with their
+    due questionnaires (as ``due_of`` lists them); how many members are due in
+    all, and how many of them overdue."""
+
+    shown: list[tuple[DueMember, list[Due]]]
+    total: int
+    overdue: int
+
+
+# The due list of every active member by the plan's interval rules (intake, every N
+# days), read by the database: one row per rule and active member, with the
+# member's last completed date of the rule's questionnaire (a lookup in the partial
+# index of completed questionnaires, ``administration_completed``); the members
+# some rule lists (``measures.due.Threshold``: the rules as limits on each row's
+# base date), how many and how many overdue; and of the first ``limit`` of them by
+# code, their name and each rule's row, from which ``due_for_member`` makes their
+# lists. ``{rules}`` is one ``(instrument, intake, due_by, overdue_before)`` row per
+# rule (the plan's rules in the statement's text: a plan has a few; the statement's
+# shape depends only on how many).
+_DUE_SQL = """
+WITH plan_rule (instrument_id, intake, due_by, overdue_before) AS (VALUES {rules}),
+item AS (
+    SELECT m.id, m.enrolment_date, r.instrument_id, r.intake, r.due_by, r.overdue_before,
+        (SELECT MAX(a.taken_on) FROM "measures_administration" a
+         WHERE a.organization_id = %(organization)s AND a.member_id = m.id AND a.instrument_id = r.instrument_id
+           AND a.status = %(completed)s) AS last
+    FROM "members_member" m CROSS JOIN plan_rule r
+    WHERE m.organization_id = %(organization)s AND m.status = %(active)s
+),
+due AS (
+    SELECT id, MAX(CASE WHEN base < overdue_before THEN 1 ELSE 0 END) AS overdue FROM (
+        SELECT id, intake, last, due_by, overdue_before,
+            CASE WHEN intake = 1 THEN enrolment_date ELSE COALESCE(last, enrolment_date) END AS base
+        FROM item
+    ) based
+    WHERE (intake = 0 OR last IS NULL) AND base <= due_by
+    GROUP BY id
+),
+shown AS (
+    SELECT m.id, m.code, m.name, m.enrolment_date, COUNT(*) OVER () AS total, SUM(d.overdue) OVER () AS overdue
+    FROM due d JOIN "members_member" m ON m.id = d.id
+    ORDER BY m.code LIMIT %(limit)s
+)
+SELECT s.id, s.code, s.name, s.enrolment_date, s.total, s.overdue, i.instrument_id, i.last
+FROM shown s JOIN item i ON i.id = s.id
+ORDER BY s.code
+"""
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date of a raw row (SQLite gives its text)."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def due_page(membership: Membership, today: dt.date, limit: int = 30) -> DuePage:
+    """The due list of every active member of the viewer's organisation (clinical
+    capability required), its first ``limit`` members by code: by the database in
+    two queries (the plan, then ``_DUE_SQL``) when the plan's rules are interval
+    rules; when it has event-triggered rules, as ``due_of`` over every active member
+    (their events are read per member by the apps that record them)."""
+    require(membership, Perm.MEASURE_VIEW)
+    organization_id = membership.organization_id
+    rules = _plan(organization_id)
+    if not rules:
+        return DuePage([], 0, 0)
+    if any(r.trigger in EVENT_WINDOW_DAYS for r in rules):
+        return _due_page_in_python(organization_id, rules, today, limit)
+    limits = thresholds(rules, today)
+    if not limits:
+        return DuePage([], 0, 0)
+    connection = connections[router.db_for_read(Member)]
+    name_field = Member._meta.get_field("name")
+    rows = _due_rows(connection, organization_id, limits, limit)
+    by_member: dict[int, tuple[DueMember, dict[str, dt.date]]] = {}
+    for pk, code, name, enrolment_date, _total, _overdue, instrument_id, last in rows:
+        if pk not in by_member:
+            enrolled = cast(dt.date, _day(enrolment_date))  # required of every member
+            by_member[pk] = (DueMember(pk, code, name_field.from_db_value(name, None, connection) or "", enrolled), {})
+        day = _day(last)
+        if day is not None:
+            by_member[pk][1][instrument_id] = day
+    shown = [(member, due_for_member(rules, enrolment_date=member.enrolment_date, last_completed=last,
+                                     today=today)) for member, last in by_member.values()]
+    return DuePage(shown, rows[0][4], rows[0][5]) if rows else DuePage([], 0, 0)
+
+
+def _due_rows(connection: Any, organization_id: int, limits: list[Threshold], limit: int) -> list[tuple[Any, ...]]:
+    date = "%({})s::date" if connection.vendor == "postgresql" else "%({})s"
+    values: dict[str, Any] = {"organization": organization_id, "active": Status.ACTIVE.value,
+                              "completed": AdministrationStatus.COMPLETED.value, "limit": limit}
+    rules = []
+    for n, t in enumerate(limits):
+        rules.append(f"(%(i{n})s, {1 if t.intake else 0}, {date.format(f'd{n}')}, {date.format(f'o{n}')})")
+        values.update({f"i{n}": t.instrument_id, f"d{n}": connection.ops.adapt_datefield_value(t.due_by),
+                       f"o{n}": connection.ops.adapt_datefield_value(t.overdue_before)})
+    with connection.cursor() as cursor:
+        cursor.execute(_DUE_SQL.format(rules=", ".join(rules)), values)
+        return cursor.fetchall()
+
+
+def _due_page_in_python(organization_id: int, rules: list[Rule], today: dt.date, limit: int) -> DuePage:
+    active = Member.objects.filter(organization_id=organization_id, status=Status.ACTIVE)
+    everyone = [DueMember(pk, code, "", enrolment_date) for pk, code, enrolment_date
+                in active.order_by("code").values_list("pk", "code", "enrolment_date")]
+    due = _due(organization_id, rules, everyone, today)
+    shown = due[:limit]
+    if shown:
+        names = dict(active.filter(pk__in=[m.pk for m, _ in shown]).values_list("pk", "name"))
+        for member, _items in shown:
+            member.name = names.get(member.pk, "")
+    return DuePage(shown, len(due), sum(1 for _, items in due if any(d.overdue for d in items)))
 
 
 def _wording_rows(organization_id: int, instrument_id: str) -> QuerySet[Any]:

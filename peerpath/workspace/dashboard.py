@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, overload
+from collections.abc import Callable, Sequence
+from typing import Any
 from urllib.parse import quote
 
 from django.db import connections, router
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,8 +26,9 @@ from peerpath.alerts.selectors import dashboard_alerts
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.groups.overview import my_groups
+from peerpath.measures.due import Due
 from peerpath.measures.library import library
-from peerpath.measures.selectors import due_lists, open_flags
+from peerpath.measures.selectors import DueMember, due_lists, due_page, open_flags
 from peerpath.members.models import (
     CareRole,
     ConsentKind,
@@ -163,50 +162,6 @@ def _url_for_code(name: str) -> Callable[[str], str]:
     return lambda code: pattern.replace("__code__", quote(code, safe=""))
 
 
-@dataclass
-class ActiveMember:
-    """An active member as the coordinator's due list needs them (every active
-    member of the organisation: building a ``Member`` for each cost more than the
-    rest of the page); the names of the 30 shown are read afterwards."""
-
-    pk: int
-    code: str
-    enrolment_date: dt.date
-    name: str = ""  # shown only if the member was gone when the names were read
-    questionnaires_url: str = ""
-
-
-class ActiveMembers(Sequence[ActiveMember]):
-    """Every active member of the organisation, read (once) when first used: the
-    due list reads its members only when the organisation has a measurement plan
-    (``due_of``), so a dashboard without one does not read them all."""
-
-    def __init__(self, active: QuerySet[Member]) -> None:
-        self._active = active
-        self._rows: list[ActiveMember] | None = None
-
-    def _all(self) -> list[ActiveMember]:
-        if self._rows is None:
-            rows = self._active.order_by("code").values_list("pk", "code", "enrolment_date")
-            self._rows = [ActiveMember(*row) for row in rows]
-        return self._rows
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-    @overload
-    def __getitem__(self, index: int) -> ActiveMember: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[ActiveMember]: ...
-
-    def __getitem__(self, index: int | slice) -> ActiveMember | Sequence[ActiveMember]:
-        return self._all()[index]
-
-    def __iter__(self) -> Iterator[ActiveMember]:
-        return iter(self._all())
-
-
 @staff_view(Perm.DASHBOARD_VIEW)
 @require_http_methods(["GET"])
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -227,32 +182,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 membership, Event.MEMBER_LIST, request=request, extra={"page": "dashboard", "shown": len(context["caseload"])},
             )
     if can(membership, Perm.MEASURE_VIEW):
-        # A professional sees their caseload; coordinators and admins, every active member.
-        # Every active member of a large organisation is read without the encrypted
-        # fields (the due list needs the code and enrolment date; decrypting each
-        # name cost more than the rest of the page): the names of the 30 shown are
-        # read afterwards, in one query.
+        # A professional sees their caseload's due list; coordinators and admins, that of
+        # every active member, read by the database (``due_page``): only the 30 shown
+        # come back, with the count of members due and of those overdue.
         everyone = Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE)
-        people: Sequence[Member | ActiveMember]
+        shown: Sequence[tuple[Member | DueMember, list[Due]]]
         if context.get("caseload"):
-            people = context["caseload"]
-            flagged = open_flags(membership).filter(member__in=[m.pk for m in people])
+            due = due_lists(membership, context["caseload"], today)
+            shown, context["due_total"] = due[:30], len(due)
+            context["overdue_total"] = sum(1 for _, items in due if any(d.overdue for d in items))
+            flagged = open_flags(membership).filter(member__in=[m.pk for m in context["caseload"]])
         elif can(membership, Perm.MEASURE_PLAN):
-            people = ActiveMembers(everyone)
+            page = due_page(membership, today, limit=30)
+            shown, context["due_total"], context["overdue_total"] = page.shown, page.total, page.overdue
             flagged = open_flags(membership).filter(member__in=everyone.values("pk"))
         else:
-            people, flagged = [], open_flags(membership).none()
-        due = due_lists(membership, people, timezone.localdate())
-        shown = due[:30]
-        named = (everyone.only("pk", "organization_id", "code", "name").in_bulk([m.pk for m, _ in shown])
-                 if shown and not context.get("caseload") else {})
+            shown, context["due_total"], context["overdue_total"] = [], 0, 0
+            flagged = open_flags(membership).none()
         context["due"] = [
-            (named.get(m.pk, m), [(library()[d.instrument_id].short_name, d) for d in items
-                                  if d.instrument_id in library()])
+            (m, [(library()[d.instrument_id].short_name, d) for d in items if d.instrument_id in library()])
             for m, items in shown
         ]
-        context["due_total"] = len(due)
-        context["overdue_total"] = sum(1 for _, items in due if any(d.overdue for d in items))
         context["result_flags"] = list(flagged[:20])
         questionnaires = _url_for_code("member_questionnaires")  # set on each member the lists link to
         for m in [m for m, _ in context["due"]] + [f.member for f in context["result_flags"]]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
+from django.db.models.lookups import In
 from django.http import Http404, HttpRequest
 
 from peerpath.audit import actions as audit
@@ -41,21 +42,37 @@ def current_stage_subquery() -> Subquery:
     return Subquery(latest.values("stage")[:1])
 
 
-def _current_professional_id() -> Subquery:
+def _current_professional() -> Subquery:
+    """The current professional's name parts, as JSON (None: no professional)."""
     current = CareTeamAssignment.objects.filter(
         member=OuterRef("pk"), role=CareRole.PROFESSIONAL, ended_on__isnull=True
     ).order_by("-started_on", "-created_at")
-    return Subquery(current.values("professional_id")[:1])
+    return Subquery(current.values(j=JSONObject(
+        first=F("professional__first_name"), last=F("professional__last_name"), user=F("professional__username")))[:1])
 
 
 def attach_professional_names(members: Sequence[Member]) -> None:
-    """Set ``professional_name`` on a page of members from ``member_list``, in one
-    query for the page (names formatted as everywhere else, see ``display_name``)."""
-    ids = {m.professional_id for m in members if m.professional_id}  # type: ignore[attr-defined]
-    users = get_user_model().objects.in_bulk(ids) if ids else {}
+    """Set ``professional_name`` on a page of members from ``member_list`` (names
+    formatted as everywhere else, see ``display_name``), from what the page's query
+    read: no query of its own."""
+    user_model = get_user_model()
     for m in members:
-        user = users.get(m.professional_id)  # type: ignore[attr-defined]
-        m.professional_name = display_name(user) if user else ""  # type: ignore[attr-defined]
+        found = _card(m, "professional")
+        m.professional_name = display_name(user_model(  # type: ignore[attr-defined]
+            first_name=found["first"] or "", last_name=found["last"] or "", username=found["user"])) if found else ""
+
+
+class _InRows(In):
+    """``column IN (subquery)``; on PostgreSQL ``column = ANY(ARRAY(subquery))``, whose
+    subquery runs once before the scan (an InitPlan), so that an OR of it with an
+    indexed condition can read both through indexes (a BitmapOr) where ``IN`` (a
+    "hashed SubPlan" checked row by row) makes PostgreSQL read every member of the
+    organisation."""
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
 GAPS = ("no_professional", "no_mentor", "no_service_consent")
@@ -105,14 +122,14 @@ def member_list(
     if query:
         token = token_for_query(query, membership.organization_id)
         by_name = MemberSearchToken.objects.for_org(membership.organization).filter(token=token)
-        qs = qs.filter(Q(code__istartswith=query) | Q(pk__in=by_name.values("member_id")))
+        qs = qs.filter(Q(code__istartswith=query) | _InRows(F("pk"), by_name.values("member_id")))
     if status:
         qs = qs.filter(status=status)
     if gap:
         qs = filter_gap(qs, gap)
     return (
         qs.only("organization_id", "code", "name", "status", "enrolment_date")
-        .annotate(current_stage=current_stage_subquery(), professional_id=_current_professional_id())
+        .annotate(current_stage=current_stage_subquery(), professional=_current_professional())
         .order_by("code")
     )
 

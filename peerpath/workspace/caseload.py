@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -34,8 +35,9 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.employment.models import Job, SupportContact, SupportTrack
 from peerpath.employment.status import EmploymentFacts, Ended, JobSpan, facts_from
-from peerpath.measures.due import Due
-from peerpath.measures.selectors import due_of
+from peerpath.measures.due import EVENT_WINDOW_DAYS, Due, Rule, due_for_member
+from peerpath.measures.events import events_of
+from peerpath.measures.models import Administration, AdministrationStatus, PlanRule
 from peerpath.members import precompiled
 from peerpath.members.fields import EncryptedTextField
 from peerpath.members.models import STAGE_ORDER, CareRole, CareTeamAssignment, Member, Stage, Status
@@ -110,28 +112,33 @@ class _Facts:
     stage: str
     last_contact: dict[str, dt.date]  # track → latest support contact up to today
     helped: dt.date | None  # latest helping contact received
+    completed: dict[str, dt.date]  # instrument → latest completed questionnaire (of the plan's instruments)
 
 
-def caseload_members(membership: Membership, professional_id: int | None, today: dt.date) -> list[_Facts]:
+def caseload_members(membership: Membership, professional_id: int | None, today: dt.date,
+                     instruments: tuple[str, ...] = ()) -> list[_Facts]:
     """Active members whose current professional is ``professional_id`` (all active
     members when ``None``), with their current stage, their latest support contact
-    of each track up to ``today`` and the latest helping contact they received: one
+    of each track up to ``today``, the latest helping contact they received and the
+    date of their latest completed questionnaire of each of ``instruments``: one
     statement, compiled once per shape and prepared on PostgreSQL (``members.precompiled``)."""
     values: dict[str, Any] = {"organization": membership.organization_id, "today": today}
     if professional_id is not None:
         values["professional"] = professional_id
-    key = ("workspace.caseload_members", professional_id is not None)
+    key = ("workspace.caseload_members", professional_id is not None, instruments)
     name_field = Member._meta.get_field("name")
     assert isinstance(name_field, EncryptedTextField)
     connection = connections["default"]
     found = []
-    for pk, code, name, enrolled, stage, *lasts in precompiled.rows(key, _caseload_query, values, prepared=True):
-        *contacts, helped = lasts
+    build = partial(_caseload_query, instruments=instruments)
+    for pk, code, name, enrolled, stage, *lasts in precompiled.rows(key, build, values, prepared=True):
+        contacts, helped, done = lasts[:len(TRACKS)], lasts[len(TRACKS)], lasts[len(TRACKS) + 1:]
         found.append(_Facts(
             CaseloadMember(pk, code, name_field.from_db_value(name, None, connection) or "", _day(enrolled)),
             stage or "",
             {track: _day(day) for track, day in zip(TRACKS, contacts, strict=True) if day is not None},
             None if helped is None else _day(helped),
+            {instrument: _day(day) for instrument, day in zip(instruments, done, strict=True) if day is not None},
         ))
     return found
 
@@ -154,12 +161,22 @@ def _caseload(organization: int, professional: int | None) -> QuerySet[Member]:
     return members.filter(pk__in=assigned.values("member_id"))
 
 
-def _caseload_query(organization: int, today: dt.date, professional: int | None = None) -> QuerySet[Any]:
+def _caseload_query(organization: int, today: dt.date, professional: int | None = None, *,
+                    instruments: tuple[str, ...] = ()) -> QuerySet[Any]:
     def latest_contact(track: str) -> Subquery:
         contacts = SupportContact.objects.filter(
             organization_id=organization, member=OuterRef("pk"), track=track, contacted_on__lte=today,
         )
         return Subquery(contacts.order_by("-contacted_on").values("contacted_on")[:1])
+
+    def latest_completed(instrument: str) -> Subquery:
+        # As due_of reads them (the latest completed date of each instrument), one
+        # index lookup per member and instrument rather than every completed row.
+        done = Administration.objects.filter(
+            organization_id=organization, member=OuterRef("pk"), instrument_id=instrument,
+            status=AdministrationStatus.COMPLETED, taken_on__isnull=False,  # as MAX() skips them
+        )
+        return Subquery(done.order_by("-taken_on").values("taken_on")[:1])
 
     helping = HelpingContact.objects.filter(organization_id=organization, helped=OuterRef("pk"))
     # Only the fields the page shows or the due list needs: the name is the one
@@ -170,10 +187,12 @@ def _caseload_query(organization: int, today: dt.date, professional: int | None 
             current_stage=current_stage_subquery(),
             **{f"last_{track}": latest_contact(track) for track in TRACKS},
             last_helped=Subquery(helping.order_by("-date").values("date")[:1]),
+            **{f"done_{n}": latest_completed(instrument) for n, instrument in enumerate(instruments)},
         )
         .order_by("code")
         .values_list("pk", "code", "name", "enrolment_date", "current_stage",
-                     *(f"last_{track}" for track in TRACKS), "last_helped")
+                     *(f"last_{track}" for track in TRACKS), "last_helped",
+                     *(f"done_{n}" for n in range(len(instruments))))
     )
 
 
@@ -208,14 +227,42 @@ def _employment(membership: Membership, professional_id: int | None, caseload: l
             for f in caseload}
 
 
+def _plan_query(organization: int) -> QuerySet[Any]:
+    return PlanRule.objects.filter(organization_id=organization, active=True).order_by("pk").values_list(
+        "instrument_id", "trigger", "interval_days")
+
+
+def plan(membership: Membership) -> list[Rule]:
+    """The organisation's active plan rules, for staff who may see questionnaires
+    (none for the others: nothing of the questionnaires is then read)."""
+    if not can(membership, Perm.MEASURE_VIEW):
+        return []
+    values = {"organization": membership.organization_id}
+    return [Rule(*row) for row in precompiled.rows(("workspace.caseload_plan",), _plan_query, values, prepared=True)]
+
+
+def _due(organization_id: int, rules: list[Rule], caseload: list[_Facts], today: dt.date) -> dict[int, list[Due]]:
+    """Each member's due questionnaires, as ``measures.selectors.due_of`` gives them,
+    from the latest completed dates the members statement read (one query per event
+    source when the plan has event-triggered rules)."""
+    if not rules:
+        return {}
+    triggers = {r.trigger for r in rules if r.trigger in EVENT_WINDOW_DAYS}
+    events = events_of(organization_id, [c.member.pk for c in caseload], triggers) if triggers else {}
+    return {
+        c.member.pk: due_for_member(rules, enrolment_date=c.member.enrolment_date, last_completed=c.completed,
+                                    today=today, events=events.get(c.member.pk))
+        for c in caseload
+    }
+
+
 def caseload_rows(membership: Membership, professional_id: int | None, caseload: list[_Facts],
-                  today: dt.date) -> list[Row]:
-    """The caseload's rows, in a fixed number of queries for any number of members."""
-    org_id = membership.organization_id
-    members = [f.member for f in caseload]
+                  today: dt.date, rules: list[Rule]) -> list[Row]:
+    """The caseload's rows, in a fixed number of queries for any number of members
+    (``rules``: the plan as ``plan`` gives it, whose instruments ``caseload`` was read with)."""
     facts = _employment(membership, professional_id, caseload, today)
-    due = {m.pk: items for m, items in due_of(org_id, members, today)} if can(membership, Perm.MEASURE_VIEW) else {}
-    alerts = open_alerts_for(membership, [m.pk for m in members])
+    due = _due(membership.organization_id, rules, caseload, today)
+    alerts = open_alerts_for(membership, [c.member.pk for c in caseload])
     rows = []
     for c in caseload:
         m = c.member
@@ -280,8 +327,10 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if sort not in SORTS:
         sort = "contact"
     descending = request.GET.get("dir", "desc" if sort in DEFAULT_DESCENDING else "asc") == "desc"
-    members = caseload_members(membership, professional_id, today)
-    rows = sorted(caseload_rows(membership, professional_id, members, today), key=_sort_key(sort), reverse=descending)
+    rules = plan(membership)
+    members = caseload_members(membership, professional_id, today, tuple(sorted({r.instrument_id for r in rules})))
+    rows = sorted(caseload_rows(membership, professional_id, members, today, rules), key=_sort_key(sort),
+                  reverse=descending)
     row_links(rows, request.get_full_path())
     urgent = build_urgent(membership, [f.member.pk for f in members])
     urgent_ids = frozenset().union(*(p.member_ids for p in urgent))

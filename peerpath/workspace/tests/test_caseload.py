@@ -130,12 +130,12 @@ def _fill(org_a, start: int, stop: int) -> None:
             contact(org_a, member, ago=20, track="peer")
 
 
-# session, user, OTP device, membership; professionals' names not needed; members
-# (stage, latest support contact of each track and latest helping contact received
-# as subqueries: one statement, not three); the caseload's jobs (the caseload as a
-# subquery); due (plan rules; last completed); open alerts; audit entry (5); session
-# save (3)
-CASELOAD_QUERIES = 4 + 1 + 1 + 2 + 1 + 5 + 3
+# session, user, OTP device, membership; professionals' names not needed; the plan
+# rules; members (stage, latest support contact of each track, latest helping contact
+# received and latest completed date of each planned questionnaire as subqueries: one
+# statement, not four); the caseload's jobs (the caseload as a subquery); open
+# alerts; audit entry (5); session save (3)
+CASELOAD_QUERIES = 4 + 1 + 1 + 1 + 1 + 5 + 3
 
 
 @pytest.mark.django_db

@@ -184,3 +184,35 @@ def test_everyone_and_one_professional_are_shapes_of_their_own(client_for, org_a
 
     assert [r.member.code for r in everyone] == [r.member.code for r in everyone_again] == ["A0001", "A0901", "A0902"]
     assert [r.member.code for r in one] == ["A0901"]
+
+
+def test_the_caseload_s_due_questionnaires_are_due_of_s_on_tricky_data(client_for, org_a, org_b):
+    """The members statement reads each member's latest completed date of the plan's
+    questionnaires; the due questionnaires are still ``due_of``'s, also for an
+    event-triggered rule, and for the members of either organisation."""
+    from peerpath.measures.selectors import due_of
+    from peerpath.measures.tests.test_due_page import _rules, _tricky
+    from peerpath.workspace import caseload
+
+    for tenant, prefix in ((org_a, "A9"), (org_b, "B9")):
+        _rules(tenant.org)
+        _tricky(tenant, prefix)
+        PlanRule.objects.create(organization=tenant.org, instrument_id="k10", trigger="job_start")
+    start_job(org_a, on_caseload(org_a, "A9999", "Started a job"), started=10)
+    today = timezone.localdate()
+
+    triggers = set()
+    for tenant in (org_a, org_b):
+        membership = tenant.staff["coordinator"]
+        rules = caseload.plan(membership)
+        members = caseload.caseload_members(membership, None, today, tuple(sorted({r.instrument_id for r in rules})))
+        expected = {m.pk: items for m, items in due_of(tenant.org.pk, [f.member for f in members], today)}
+        found = caseload._due(tenant.org.pk, rules, members, today)
+        assert len(expected) > 5
+        assert {pk: items for pk, items in found.items() if items} == expected
+        triggers |= {d.trigger for items in expected.values() for d in items}
+    assert triggers == {"intake", "every", "job_start"}
+
+    rows = client_for("coordinator").get("/caseload/?sort=code").context["rows"]
+    expected_next = {m.pk: items[0] for m, items in due_of(org_a.org.pk, [r.member for r in rows], today)}
+    assert {r.member.pk: r.next_due for r in rows if r.next_due} == expected_next

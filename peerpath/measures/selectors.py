@@ -288,24 +288,30 @@ class DuePage:
 
 
 # The due list of every active member by the plan's interval rules (intake, every N
-# days), read by the database: one row per rule and active member, with the
-# member's last completed date of the rule's questionnaire (a lookup in the partial
-# index of completed questionnaires, ``administration_completed``); the members
-# some rule lists (``measures.due.Threshold``: the rules as limits on each row's
-# base date), how many and how many overdue; and of the first ``limit`` of them by
-# code, their name and each rule's row, from which ``due_for_member`` makes their
-# lists. ``{rules}`` is one ``(instrument, intake, due_by, overdue_before)`` row per
-# rule (the plan's rules in the statement's text: a plan has a few; the statement's
-# shape depends only on how many).
+# days), read by the database: each active member's last completed date of each
+# questionnaire of the plan (one lookup in the partial index of completed
+# questionnaires, ``administration_completed``, per member and questionnaire however
+# many rules name it: on PostgreSQL the lookups are MATERIALIZED apart from the rules,
+# else the planner repeats them for each rule); with each rule, the members some rule
+# lists (``measures.due.Threshold``: the rules as limits on each member's base date),
+# how many and how many overdue; and of the first ``limit`` of them by code, their
+# name and last completed dates, from which ``due_for_member`` makes their lists.
+# ``{rules}`` is one ``(instrument, intake, due_by, overdue_before)`` row per rule
+# (a plan has a few; the statement's shape depends only on how many).
 _DUE_SQL = """
 WITH plan_rule (instrument_id, intake, due_by, overdue_before) AS (VALUES {rules}),
-item AS (
-    SELECT m.id, m.enrolment_date, r.instrument_id, r.intake, r.due_by, r.overdue_before,
+questionnaire AS (SELECT DISTINCT instrument_id FROM plan_rule),
+last AS {materialized} (
+    SELECT m.id, m.enrolment_date, q.instrument_id,
         (SELECT MAX(a.taken_on) FROM "measures_administration" a
-         WHERE a.organization_id = %(organization)s AND a.member_id = m.id AND a.instrument_id = r.instrument_id
+         WHERE a.organization_id = %(organization)s AND a.member_id = m.id AND a.instrument_id = q.instrument_id
            AND a.status = %(completed)s) AS last
-    FROM "members_member" m CROSS JOIN plan_rule r
+    FROM "members_member" m CROSS JOIN questionnaire q
     WHERE m.organization_id = %(organization)s AND m.status = %(active)s
+),
+item AS (
+    SELECT l.id, l.enrolment_date, l.instrument_id, l.last, r.intake, r.due_by, r.overdue_before
+    FROM last l JOIN plan_rule r ON r.instrument_id = l.instrument_id
 ),
 due AS (
     SELECT id, MAX(CASE WHEN base < overdue_before THEN 1 ELSE 0 END) AS overdue FROM (
@@ -321,8 +327,8 @@ shown AS (
     FROM due d JOIN "members_member" m ON m.id = d.id
     ORDER BY m.code LIMIT %(limit)s
 )
-SELECT s.id, s.code, s.name, s.enrolment_date, s.total, s.overdue, i.instrument_id, i.last
-FROM shown s JOIN item i ON i.id = s.id
+SELECT s.id, s.code, s.name, s.enrolment_date, s.total, s.overdue, l.instrument_id, l.last
+FROM shown s JOIN last l ON l.id = s.id
 ORDER BY s.code
 """
 
@@ -365,16 +371,17 @@ def due_page(membership: Membership, today: dt.date, limit: int = 30) -> DuePage
 
 
 def _due_rows(connection: Any, organization_id: int, limits: list[Threshold], limit: int) -> list[tuple[Any, ...]]:
-    date = "%({})s::date" if connection.vendor == "postgresql" else "%({})s"
+    postgresql = connection.vendor == "postgresql"
     values: dict[str, Any] = {"organization": organization_id, "active": Status.ACTIVE.value,
                               "completed": AdministrationStatus.COMPLETED.value, "limit": limit}
     rules = []
     for n, t in enumerate(limits):
-        rules.append(f"(%(i{n})s, {1 if t.intake else 0}, {date.format(f'd{n}')}, {date.format(f'o{n}')})")
+        rules.append(f"(%(i{n})s, {1 if t.intake else 0}, %(d{n})s, %(o{n})s)")
         values.update({f"i{n}": t.instrument_id, f"d{n}": connection.ops.adapt_datefield_value(t.due_by),
                        f"o{n}": connection.ops.adapt_datefield_value(t.overdue_before)})
     with connection.cursor() as cursor:
-        cursor.execute(_DUE_SQL.format(rules=", ".join(rules)), values)
+        cursor.execute(_DUE_SQL.format(rules=", ".join(rules), materialized="MATERIALIZED" if postgresql else ""),
+                       values)
         return cursor.fetchall()
 
 

@@ -47,10 +47,34 @@ def _scans(plan: dict[str, Any]) -> list[str]:
     return found
 
 
-def _sequential(sql: str) -> list[str]:
+def _statement(sql: str) -> str:
+    """The SQL of a statement: for the EXECUTE of a prepared statement (pages run
+    some of their queries so: ``members.precompiled``), the prepared statement's own
+    (EXPLAIN EXECUTE gives the plan it runs with)."""
+    match = re.match(r"\s*EXECUTE\s+(\w+)", sql, re.I)
+    if match is None:
+        return sql
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-        [[plans]] = cursor.fetchall()
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [match.group(1)])
+        found = cursor.fetchone()
+    return found[0] if found else sql
+
+
+def _sequential(sql: str) -> list[str]:
+    execute = re.match(r"\s*EXECUTE\s+\w+(.*)", sql, re.I | re.S)
+    with connection.cursor() as cursor:
+        if execute is None:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            [[plans]] = cursor.fetchall()
+        else:
+            # A prepared statement is prepared afresh, so that it is planned with
+            # this check's settings (one prepared earlier may keep a plan made without).
+            cursor.execute(re.sub(r"^PREPARE\s+\w+", "PREPARE peerpath_plan_check", _statement(sql)))
+            try:
+                cursor.execute("EXPLAIN (FORMAT JSON) EXECUTE peerpath_plan_check" + execute.group(1))
+                [[plans]] = cursor.fetchall()
+            finally:
+                cursor.execute("DEALLOCATE peerpath_plan_check")
     plans = json.loads(plans) if isinstance(plans, str) else plans
     return [table for entry in plans for table in _scans(entry["Plan"])]
 
@@ -64,6 +88,7 @@ def test_the_daily_pages_read_growing_tables_through_indexes(client_for, org_a):
     member = org_a.member
     pages = {
         "professional": [f"/members/{member.code}/", f"/members/{member.code}/timeline/", "/caseload/",
+                         f"/groups/{group.pk}/?history=all",
                          "/dashboard/", f"/members/{member.code}/questionnaires/"],
         "coordinator": ["/dashboard/", "/members/", f"/groups/{group.pk}/"],
         "peer_leader": ["/dashboard/", f"/groups/{group.pk}/"],
@@ -80,11 +105,12 @@ def test_the_daily_pages_read_growing_tables_through_indexes(client_for, org_a):
                 assert response.status_code == 200, (role, url, response.status_code)
                 for query in queries.captured_queries:
                     sql = query["sql"]
-                    if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+                    if not re.match(r"\s*(SELECT|WITH|EXECUTE)\b", sql, re.I):
                         continue
                     checked += 1
-                    tables |= {(url, table) for table in GROWING if f'"{table}"' in sql}
-                    offenders += [(role, url, table, sql[:200]) for table in _sequential(sql)]
+                    text = _statement(sql)
+                    tables |= {(url, table) for table in GROWING if f'"{table}"' in text}
+                    offenders += [(role, url, table, text[:200]) for table in _sequential(sql)]
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET enable_seqscan = on")
@@ -109,6 +135,14 @@ def test_the_check_finds_a_query_that_no_index_serves():
     try:
         assert _sequential("SELECT id FROM members_member WHERE preferred_name = 'x'") == ["members_member"]
         assert _sequential("SELECT id FROM members_member WHERE id = 1") == []  # the primary key
+        # The EXECUTE of a prepared statement is checked as the statement (prepared by a page).
+        with connection.cursor() as cursor:
+            cursor.execute("PREPARE peerpath_test_check (text) AS "
+                           "SELECT id FROM members_member WHERE preferred_name = $1")
+        assert _statement("EXECUTE peerpath_test_check('x')").startswith("PREPARE peerpath_test_check")
+        assert _sequential("EXECUTE peerpath_test_check('x')") == ["members_member"]
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE peerpath_test_check")
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET enable_seqscan = on")

@@ -31,7 +31,6 @@ from peerpath.groups.codesets import CodeSet
 from peerpath.groups.models import ATTENDED, PeerGroup
 from peerpath.groups.profile import QuarterProfile, factor_profile, quarter_start, rate
 from peerpath.measures.library import library
-from peerpath.measures.models import StoredScore
 
 CLIMATE_INSTRUMENT = "gcqs"
 # A session's climate is shown only when at least this many members answered, so
@@ -60,6 +59,40 @@ def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
     return svg
 
 
+# The attendance chart and the group climate show this many months up to the
+# group's latest session; the whole history is one link away (``?history=all``).
+HISTORY_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class Period:
+    """What the attendance chart and the group climate show: the sessions since
+    ``since`` (``selectors.EVER``: the whole history)."""
+
+    since: dt.date
+    recent: dt.date | None  # the first day of the last HISTORY_MONTHS months; None without a session
+    first: dt.date | None  # the group's first session
+    whole: bool  # the whole history was asked for
+
+    months: int = HISTORY_MONTHS
+
+    @property
+    def earlier(self) -> bool:
+        """Whether the group has sessions before its last HISTORY_MONTHS months."""
+        return self.first is not None and self.recent is not None and self.first < self.recent
+
+
+def period(latest: dt.date | None, first: dt.date | None, whole: bool) -> Period:
+    """The period shown: the HISTORY_MONTHS calendar months up to the month of the
+    group's latest session (``latest``), or the whole history when asked for, so
+    that the page's reads follow the period, not the group's age."""
+    if latest is None:
+        return Period(selectors.EVER, None, first, whole)
+    months = latest.year * 12 + latest.month - 1 - (HISTORY_MONTHS - 1)
+    recent = dt.date(months // 12, months % 12 + 1, 1)
+    return Period(selectors.EVER if whole else recent, recent, first, whole)
+
+
 def session_rows(group: PeerGroup, sessions: list[Any]) -> SafeString:
     """The rows of the sessions table (``selectors.sessions_of``: sessions with their
     counts), written in Python as the caseload's rows are: through the template
@@ -75,11 +108,12 @@ def session_rows(group: PeerGroup, sessions: list[Any]) -> SafeString:
     ))
 
 
-def attendance_section(attendance: list[tuple[int, dt.date, str]]) -> dict[str, Any]:
-    """The attendance chart and table, from ``selectors.attendance_rows`` (no query)."""
+def attendance_section(attendance: list[tuple[int, dt.date, str]], since: dt.date = selectors.EVER) -> dict[str, Any]:
+    """The attendance chart and table of the sessions since ``since``, from
+    ``selectors.attendance_rows`` (no query)."""
     from peerpath.groups import charts
 
-    months = selectors.attendance_by_month(attendance)
+    months = selectors.attendance_by_month([row for row in attendance if row[1] >= since])
     rows = [(m, a, e, rate(a, e)) for m, a, e in months]
     points = [(m, r) for m, _a, _e, r in rows if r is not None]
     summary = _("Attendance rate per month, %(n)s months.") % {"n": len(points)}
@@ -141,31 +175,29 @@ def kappa_section(code_set: CodeSet, today: dt.date, language: str,
     }
 
 
-def climate_section(group: PeerGroup, language: str, attendance: list[tuple[int, dt.date, str]]) -> dict[str, Any] | None:
-    """Mean GCQ-S scores of the members who attended, per session date, from
-    ``selectors.attendance_rows`` and one query.
+def climate_section(group: PeerGroup, language: str, attendance: list[tuple[int, dt.date, str]],
+                    since: dt.date = selectors.EVER) -> dict[str, Any] | None:
+    """Mean GCQ-S scores of the members who attended, per session date since
+    ``since``, from ``selectors.attendance_rows`` and one query
+    (``selectors.climate_scores``).
 
-    The query reads the scores of the group's members on the group's session days
-    (by the members' index), and the (member, day) pairs who attended are kept here:
-    its cost follows the group's own size (members × sessions), never the
-    organisation's GCQ-S history nor a join of every attendance to every score."""
+    The query reads the scores since ``since`` of the members who attended then (by
+    the members' index), and the (member, day) pairs who attended are kept here: its
+    cost follows the group's members and the period shown, never the organisation's
+    GCQ-S history nor a join of every attendance to every score."""
     from peerpath.groups import charts
 
     instrument = library().get(CLIMATE_INSTRUMENT)
     if instrument is None:
         return None
-    attended = {(member, day) for member, day, status in attendance if status in ATTENDED_STATUSES}
+    attended = {(member, day) for member, day, status in attendance
+                if status in ATTENDED_STATUSES and day >= since}
     totals: dict[tuple[dt.date, str], float] = defaultdict(float)
     answers: dict[tuple[dt.date, str], int] = defaultdict(int)
     if attended:
-        scores = StoredScore.objects.filter(
-            organization_id=group.organization_id, instrument_id=instrument.id,
-            score_id__in=[s.id for s in instrument.scores], value__isnull=False,
-            member_id__in=sorted({member for member, _day in attended}),
-            taken_on__in=sorted({day for _member, day in attended}),
-        ).values_list("member_id", "taken_on", "score_id", "value")
+        scores = selectors.climate_scores(group, instrument.id, tuple(s.id for s in instrument.scores), since)
         for member, day, score_id, value in scores:
-            if (member, day) in attended and value is not None:
+            if (member, day) in attended:
                 totals[(day, score_id)] += value
                 answers[(day, score_id)] += 1
     by_score: dict[str, list[tuple[dt.date, float, int]]] = defaultdict(list)

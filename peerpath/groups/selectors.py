@@ -8,10 +8,13 @@ inside — their callers check.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Window
+from django.db.models import Count, Max, Min, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest
 
@@ -29,6 +32,7 @@ from peerpath.groups.models import (
     RosterEntry,
     Session,
 )
+from peerpath.measures.models import StoredScore
 from peerpath.members import precompiled
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
@@ -152,11 +156,32 @@ def norms_in_force(group: PeerGroup, day: dt.date) -> list[Norm]:
     )
 
 
-def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], limit: int = 20) -> list[Session]:
-    """The latest sessions with their incident counts (one query) and their
-    attendance counts, from ``attendance_rows`` (a session is the group's on its day)."""
-    sessions = precompiled.objects(("groups.sessions_of", limit), partial(_session_rows, limit=limit),
-                                   {"organization": group.organization_id, "group": group.pk})
+@dataclass
+class SessionRow:
+    """A row of the group page's sessions table: a session with its counts."""
+
+    pk: int
+    date: dt.date
+    theme: str
+    incident_count: int
+    attended: int = 0
+    expected: int = 0
+
+
+def latest_sessions(group: PeerGroup, limit: int = 20) -> tuple[list[SessionRow], dt.date | None]:
+    """The latest sessions with their incident counts, newest first, and the date of
+    the group's first session (None without a session): one query, compiled once
+    and run as a prepared statement (``members.precompiled``). Their attendance
+    counts are set by ``count_attendance``."""
+    found = precompiled.rows(("groups.latest_sessions", limit), partial(_session_rows, limit=limit),
+                             {"organization": group.organization_id, "group": group.pk}, prepared=True)
+    sessions = [SessionRow(pk, _day(day), theme, incidents) for pk, day, theme, incidents, _first in found]
+    return sessions, _day(found[0][4]) if found else None
+
+
+def count_attendance(sessions: list[SessionRow], attendance: list[tuple[int, dt.date, str]]) -> None:
+    """Set each session's attended and expected counts from ``attendance_rows`` (a
+    session is the group's on its day; rows of other days are left out)."""
     counts: dict[dt.date, list[int]] = {s.date: [0, 0] for s in sessions}
     for _member, day, status in attendance:
         found = counts.get(day)
@@ -165,12 +190,19 @@ def sessions_of(group: PeerGroup, attendance: list[tuple[int, dt.date, str]], li
             found[1] += status in _EXPECTED
     for s in sessions:
         s.attended, s.expected = counts[s.date]
-    return sessions
 
 
-def _session_rows(organization: int, group: int, limit: int) -> QuerySet[Session]:
+def _session_rows(organization: int, group: int, limit: int) -> QuerySet[Session, Any]:
     sessions: QuerySet[Session] = Session.objects.for_org(organization).filter(group_id=group)
-    return sessions.annotate(incident_count=Count("incidents")).order_by("-date")[:limit]
+    return (
+        sessions.annotate(incident_count=Count("incidents"), first=Window(Min("date")))
+        .order_by("-date").values_list("pk", "date", "theme", "incident_count", "first")[:limit]
+    )
+
+
+def _day(value: object) -> dt.date:
+    """A date as the database gives it (a string on SQLite)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def recent_session_dates(group: PeerGroup, limit: int = 8) -> list[dt.date]:
@@ -204,14 +236,27 @@ _ATTENDED = frozenset(s.value for s in ATTENDED)
 _EXPECTED = frozenset(s.value for s in EXPECTED)
 
 
-def attendance_rows(group: PeerGroup) -> list[tuple[int, dt.date, str]]:
-    """(member id, session date, status) of every attendance record of the group
-    (one query): what the attendance chart and the group climate are drawn from."""
+# The first date the database keeps: "since" for the whole history.
+EVER = dt.date(1, 1, 1)
+
+
+def attendance_rows(group: PeerGroup, since: dt.date = EVER) -> list[tuple[int, dt.date, str]]:
+    """(member id, session date, status) of every attendance record of the group's
+    sessions since ``since`` (one query, prepared): what the attendance chart, the
+    sessions table's counts and the group climate are drawn from."""
     # Scoped through the session (the group's organisation): a filter on the
     # attendance's own organisation leads PostgreSQL to read the organisation's
     # whole attendance when it misjudges how many rows a session has.
-    return list(
-        Attendance.objects.filter(session__organization_id=group.organization_id, session__group=group)
+    found = precompiled.rows(("groups.attendance_rows",), _attendance_rows,
+                             {"organization": group.organization_id, "group": group.pk, "since": since},
+                             prepared=True)
+    return [(member, _day(day), status) for member, day, status in found]
+
+
+def _attendance_rows(organization: int, group: int, since: dt.date) -> QuerySet[Attendance, Any]:
+    return (
+        Attendance.objects.filter(session__organization_id=organization, session__group_id=group,
+                                  session__date__gte=since)
         .values_list("member_id", "session__date", "status")
     )
 
@@ -233,13 +278,46 @@ def attendance_by_month(rows: list[tuple[int, dt.date, str]]) -> list[tuple[dt.d
 
 def codings(group: PeerGroup) -> list[tuple[int, int, list[str], dt.date]]:
     """(incident id, rank, factors, session date) of every coding of the group's
-    incidents in the group's code set (one query): what the factor profile and the
-    coders' agreement are drawn from."""
-    return list(
-        IncidentCoding.objects.filter(
-            organization_id=group.organization_id, incident__session__group=group, code_set=group.code_set
-        ).values_list("incident_id", "rank", "factors", "incident__session__date")
-    )
+    incidents in the group's code set (one query, prepared: planning its joins cost
+    more than running them): what the factor profile and the coders' agreement are
+    drawn from."""
+    found = precompiled.rows(("groups.codings",), _coding_rows, {
+        "organization": group.organization_id, "group": group.pk, "code_set": group.code_set}, prepared=True)
+    # The factors as the database gives them: JSON text (the field's from_db_value is not applied).
+    return [(incident, rank, value if isinstance(value, list) else json.loads(value), _day(day))
+            for incident, rank, value, day in found]
+
+
+def _coding_rows(organization: int, group: int, code_set: str) -> QuerySet[IncidentCoding, Any]:
+    return IncidentCoding.objects.filter(
+        organization_id=organization, incident__session__group_id=group, code_set=code_set,
+    ).values_list("incident_id", "rank", "factors", "incident__session__date")
+
+
+def climate_scores(group: PeerGroup, instrument: str, score_ids: tuple[str, ...],
+                   since: dt.date = EVER) -> list[tuple[int, dt.date, str, float]]:
+    """(member id, day, score id, value) of the scores of ``instrument`` taken since
+    ``since`` by the members who attended a session of the group since then (one
+    query, prepared). The caller keeps the (member, day) pairs who attended: the
+    query reads the members' own scores by the members' index, so its cost follows
+    the group's members and the period, never the organisation's history."""
+    found = precompiled.rows(("groups.climate_scores", instrument, score_ids),
+                             partial(_climate_rows, instrument=instrument, score_ids=score_ids),
+                             {"organization": group.organization_id, "group": group.pk, "since": since},
+                             prepared=True)
+    return [(member, _day(day), score_id, value) for member, day, score_id, value in found]
+
+
+def _climate_rows(organization: int, group: int, since: dt.date, instrument: str,
+                  score_ids: tuple[str, ...]) -> QuerySet[StoredScore, Any]:
+    attended = Attendance.objects.filter(
+        session__organization_id=organization, session__group_id=group, session__date__gte=since,
+        status__in=sorted(_ATTENDED),
+    ).values("member_id")
+    return StoredScore.objects.filter(
+        organization_id=organization, instrument_id=instrument, score_id__in=score_ids, value__isnull=False,
+        member_id__in=attended, taken_on__gte=since,
+    ).values_list("member_id", "taken_on", "score_id", "value")
 
 
 def first_codings(rows: list[tuple[int, int, list[str], dt.date]]) -> list[tuple[dt.date, list[str]]]:

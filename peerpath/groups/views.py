@@ -65,9 +65,13 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     today = group_page.today()
     roster = selectors.roster_history(group)
     norms = selectors.norms_of(group)
-    attendance = selectors.attendance_rows(group)
+    sessions, first = selectors.latest_sessions(group)
+    # The charts show the last months (the whole history when asked for); the
+    # attendance read also reaches back to the oldest session of the table.
+    shown = group_page.period(sessions[0].date if sessions else None, first, request.GET.get("history") == "all")
+    attendance = selectors.attendance_rows(group, min(shown.since, sessions[-1].date) if sessions else shown.since)
+    selectors.count_attendance(sessions, attendance)
     codings = selectors.codings(group)
-    sessions = selectors.sessions_of(group, attendance)
     context = {
         "group": group,
         "code_set": code_set,
@@ -79,11 +83,12 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "norms_retired": [n for n in norms if n.state == "retired"],
         "sessions": sessions,
         "session_rows": group_page.session_rows(group, sessions),
-        "attendance": group_page.attendance_section(attendance),
+        "period": shown,
+        "attendance": group_page.attendance_section(attendance, shown.since),
         "profile": group_page.profile_section(code_set, language, codings),
         "kappa": group_page.kappa_section(code_set, today, language, codings),
         # Questionnaire results are clinical: the group climate is for clinical staff only.
-        "climate": group_page.climate_section(group, language, attendance) if can(membership, Perm.MEASURE_VIEW) else None,
+        "climate": group_page.climate_section(group, language, attendance, shown.since) if can(membership, Perm.MEASURE_VIEW) else None,
         "may_change": permissions.may_change_roster_and_norms(membership, group),
         "may_record": permissions.may_record(membership, group),
     }

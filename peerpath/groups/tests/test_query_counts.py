@@ -23,10 +23,11 @@ def sessions(org_a, g, start: int, stop: int) -> None:
         code_incident(org_a.staff["professional"], incident, rank=2, factors=["hope", "altruism"])
 
 
-# 4 before the view; the group, its audit entry (5); roster, norms, attendance
-# (for the chart, the sessions table and the climate), sessions with their
-# incident counts, codings (for the factor profile and kappa), the climate's
-# scores; 3 after.
+# 4 before the view; the group, its audit entry (5); roster, norms, the latest
+# sessions with their incident counts (and the first session's date: one query),
+# attendance of the period shown (for the chart, the sessions table and the
+# climate), codings (for the factor profile and kappa), the climate's scores (the
+# last four are prepared statements on PostgreSQL); 3 after.
 DETAIL_QUERIES = 4 + 1 + 5 + 6 + 3
 # The recording page: the group; roster and norms of the day; the facilitator
 # choices; the audit entry (5); 3 after.

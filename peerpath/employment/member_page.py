@@ -4,11 +4,23 @@ panel."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, CharField, F, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DecimalField,
+    F,
+    Max,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +28,7 @@ from peerpath.employment import rules
 from peerpath.employment.labels import status_label
 from peerpath.employment.models import (
     Disclosure,
+    Employer,
     EmployerContact,
     Job,
     JobEnding,
@@ -26,7 +39,7 @@ from peerpath.employment.models import (
     SupportTrack,
     VocationalProfile,
 )
-from peerpath.employment.selectors import hours_label, last_contacts
+from peerpath.employment.selectors import hours_label
 from peerpath.employment.status import EmploymentStatus, status_on, tenure_days
 from peerpath.members import panels, precompiled
 from peerpath.members.models import Member
@@ -212,31 +225,55 @@ def referral(member: Member) -> list[Source]:
     ]
 
 
-def _jobs(organization: int, member: int) -> QuerySet[Job]:
-    """The member's jobs, for the Work panel (compiled once: ``precompiled``)."""
-    return (
-        Job.objects.for_org(organization).filter(member_id=member)
-        .select_related("employer", "ending")
-        .only("organization_id", "member_id", "title", "start_date", "end_date", "hours_per_week", "in_community",
-              "open_to_anyone", "minimum_wage_or_more", "disclosure", "employer__name",
-              "ending__ended_on", "ending__reason", "ending__job_id")
-        .order_by("-start_date", "-pk")
-    )
+_JOB, _CONTACT = 0, 1  # the kind of a Work panel row
+_COLUMNS = ("kind", "job_title", "employer_name", "start", "end", "hours", "community", "anyone", "wage", "reason",
+            "job")
+
+
+def _panel_rows(organization: int, member: int, today: dt.date) -> QuerySet[Any]:
+    """The Work panel's one query (compiled once: ``precompiled``): the member's jobs
+    (latest start first), then the latest support contact of each track up to
+    ``today`` (the track in ``job_title``, its date in ``start``)."""
+    jobs = (Job.objects.for_org(organization).filter(member_id=member).order_by()
+            .annotate(kind=Value(_JOB), job_title=F("title"), employer_name=F("employer__name"), start=F("start_date"),
+                      end=F("end_date"), hours=F("hours_per_week"), community=F("in_community"),
+                      anyone=F("open_to_anyone"), wage=F("minimum_wage_or_more"), reason=F("ending__reason"),
+                      job=F("pk")))
+    contacts = (SupportContact.objects.for_org(organization).filter(member_id=member, contacted_on__lte=today)
+                .order_by().values("track")
+                .annotate(kind=Value(_CONTACT), job_title=F("track"), employer_name=Value(""),
+                          start=Max("contacted_on"), end=Value(None, output_field=DateField()),
+                          hours=Value(None, output_field=DecimalField()), community=Value(False),
+                          anyone=Value(False), wage=Value(False), reason=Value(""), job=Value(0)))
+    return (jobs.values_list(*_COLUMNS).union(contacts.values_list(*_COLUMNS), all=True)
+            .order_by("kind", "-start", "-job"))
+
+
+def _job(title: str, employer: str, start: dt.date, end: dt.date | None, hours: Decimal, community: bool,
+         anyone: bool, wage: bool, reason: str | None) -> Job:
+    """A job of the Work panel, as its template and the status rules read it."""
+    job = Job(title=title, employer=Employer(name=employer), start_date=start, end_date=end, hours_per_week=hours,
+              in_community=community, open_to_anyone=anyone, minimum_wage_or_more=wage)
+    Job.ending.related.set_cached_value(job, None if reason is None else JobEnding(reason=reason))
+    return job
 
 
 @panels.register
 def work_panel(member: Member, membership: Membership) -> panels.Panel | None:
-    """Current work, and the last support contact from each track (two queries)."""
+    """Current work, and the last support contact from each track (one query, run
+    as a prepared statement)."""
     if not can(membership, Perm.EMPLOYMENT_VIEW):
         return None
     today = timezone.localdate()
-    rows = precompiled.objects(("employment.panel.jobs",), _jobs,
-                               {"organization": membership.organization_id, "member": member.pk})
+    found = precompiled.tuples(("employment.panel",), _panel_rows,
+                               {"organization": membership.organization_id, "member": member.pk, "today": today},
+                               prepared=True)
+    rows = [_job(*row[1:10]) for row in found if row[0] == _JOB]
+    contacts = {row[1]: row[3] for row in found if row[0] == _CONTACT}
     status = status_on([j.span() for j in rows], today)
     current = [(j, tenure_days(j.span(), today)) for j in rows if j.span().holds_on(today)]
     ended = [j for j in rows if j.end_date is not None and j.end_date <= today]
     last_ended = max(ended, key=lambda j: j.end_date or today, default=None)
-    contacts = last_contacts(membership.organization_id, [member.pk], today).get(member.pk, {})
     return panels.Panel(
         template="employment/panel_work.html",
         title=_("Work"),

@@ -9,7 +9,7 @@ from collections import defaultdict
 from functools import partial
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, Subquery
+from django.db.models import CharField, F, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +20,9 @@ from peerpath.groups.models import (
     Attendance,
     CriticalIncident,
     FeedbackNote,
+    PeerGroup,
     RosterEntry,
+    Session,
 )
 from peerpath.groups.profile import rate
 from peerpath.measures import events
@@ -115,23 +117,26 @@ def feedback(member: Member) -> list[Source]:
 @panels.register
 def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | None:
     """Current groups, attendance over the last three months, the last session
-    (peer leaders: only the groups they facilitate). Two queries: the current
-    groups, and the attendance of the last three months with the last session
-    attended (whenever it was)."""
+    (peer leaders: only the groups they facilitate). One query: the current groups,
+    and the attendance of the last three months with the last session attended
+    (whenever it was)."""
     if not can(membership, Perm.GROUP_VIEW):
         return None
-    # Both queries are compiled once per role (what the role's scope looks like)
-    # and run with this page's values (``precompiled``).
+    # Compiled once per role (what the role's scope looks like), run with this
+    # page's values as a prepared statement (``precompiled``).
     values: dict[str, Any] = {"organization": member.organization_id, "member": member.pk}
     if not permissions.sees_all_groups(membership):
         values["user"] = membership.user_id
     shape = (membership.role, membership.is_active)
-    current = precompiled.objects(("groups.panel.current", *shape), partial(_current_groups, shape[0]), values)
     since = timezone.localdate() - dt.timedelta(days=30 * PANEL_MONTHS)
-    rows = precompiled.objects(("groups.panel.attendance", *shape), partial(_attendance_rows, shape[0]),
-                               {**values, "since": since})
-    statuses = [a.status for a in rows if a.session.date >= since]
-    last = next((a for a in rows if a.status in ATTENDED), None)
+    found = precompiled.tuples(("groups.panel", *shape), partial(_panel_rows, shape[0]), {**values, "since": since},
+                               prepared=True)
+    current = [RosterEntry(group=PeerGroup(pk=group, name=name), joined_on=day)
+               for kind, group, name, day, _status, _sort in found if kind == _CURRENT]
+    rows = [(day, group, name, status) for kind, group, name, day, status, _sort in found if kind == _ATTENDANCE]
+    statuses = [status for day, _group, _name, status in rows if day >= since]
+    last = next((Attendance(session=Session(date=day, group=PeerGroup(pk=group, name=name)), status=status)
+                 for day, group, name, status in rows if status in ATTENDED), None)
     if not current and last is None and not statuses:
         return None
     attended = sum(1 for s in statuses if s in ATTENDED)
@@ -143,25 +148,34 @@ def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | 
     )
 
 
+_CURRENT, _ATTENDANCE = 0, 1  # the kind of a panel row
+
+
 def _viewer(organization: int, role: str, user: int | None) -> Membership:
     """A stand-in for the viewer: what ``permissions.visible_q`` reads of it."""
     return Membership(organization_id=organization, role=role, user_id=user or 0, is_active=True)
 
 
-def _current_groups(role: str, organization: int, member: int, user: int | None = None) -> QuerySet[RosterEntry]:
-    scope = permissions.visible_q(_viewer(organization, role, user), prefix="group__")
-    return (RosterEntry.objects.for_org(organization).filter(member_id=member, left_on__isnull=True)
-            .filter(scope).select_related("group").order_by("group__name"))
-
-
-def _attendance_rows(role: str, organization: int, member: int, since: dt.date,
-                     user: int | None = None) -> QuerySet[Attendance]:
-    """The member's attendance since ``since``, and the last session attended."""
-    session_scope = permissions.visible_q(_viewer(organization, role, user), prefix="session__group__")
-    seen = Attendance.objects.for_org(organization).filter(member_id=member).filter(session_scope)
+def _panel_rows(role: str, organization: int, member: int, since: dt.date,
+                user: int | None = None) -> QuerySet[Any]:
+    """(kind, group id, group name, date, attendance status) of the current
+    groups (by name; the date they joined) then of the attendance since ``since``
+    with the last session attended (latest first; the session's date)."""
+    viewer = _viewer(organization, role, user)
+    current = (RosterEntry.objects.for_org(organization).filter(member_id=member, left_on__isnull=True)
+               .filter(permissions.visible_q(viewer, prefix="group__")).order_by()
+               .annotate(kind=Value(_CURRENT), group_pk=F("group_id"), group_name=F("group__name"), day=F("joined_on"),
+                         state=Value("", output_field=CharField()), sort=F("group__name")))
+    seen = (Attendance.objects.for_org(organization).filter(member_id=member)
+            .filter(permissions.visible_q(viewer, prefix="session__group__")))
     last_attended = seen.filter(status__in=ATTENDED).order_by("-session__date").values("pk")[:1]
-    return (seen.filter(Q(session__date__gte=since) | Q(pk__in=Subquery(last_attended)))
-            .select_related("session__group").order_by("-session__date"))
+    attendance = (seen.filter(Q(session__date__gte=since) | Q(pk__in=Subquery(last_attended))).order_by()
+                  .annotate(kind=Value(_ATTENDANCE), group_pk=F("session__group_id"),
+                            group_name=F("session__group__name"),
+                            day=F("session__date"), state=F("status"), sort=Value("", output_field=CharField())))
+    columns = ("kind", "group_pk", "group_name", "day", "state", "sort")
+    return (current.values_list(*columns).union(attendance.values_list(*columns), all=True)
+            .order_by("kind", "sort", "-day"))
 
 
 @events.register("group_session")

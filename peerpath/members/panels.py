@@ -2,7 +2,8 @@
 
 A panel is a function ``(member, membership) -> Panel | None``: it reads what it
 needs through its app's policy-checked selectors (a fixed number of queries) and
-returns ``None`` when the viewer's role may not see it. The member page renders
+returns ``None`` when the viewer's role may not see it. A function may give a list
+of panels instead (several panels from one read; an empty list for none). The member page renders
 the panels in registration order, after the care team and consent cards.
 """
 
@@ -25,7 +26,7 @@ class Panel:
     urgent: bool = False  # shown first, above the care team (e.g. an open safety follow-up)
 
 
-PanelFunction = Callable[[Member, Membership], Panel | None]
+PanelFunction = Callable[[Member, Membership], Panel | list[Panel] | None]
 _panels: list[PanelFunction] = []
 
 
@@ -37,4 +38,11 @@ def register(panel: PanelFunction) -> PanelFunction:
 
 
 def build_panels(member: Member, membership: Membership) -> list[Panel]:
-    return [p for fn in _panels if (p := fn(member, membership)) is not None]
+    found: list[Panel] = []
+    for fn in _panels:
+        given = fn(member, membership)
+        if isinstance(given, list):
+            found.extend(given)
+        elif given is not None:
+            found.append(given)
+    return found

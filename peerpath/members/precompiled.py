@@ -204,22 +204,44 @@ def rows(
         return cursor.fetchall()
 
 
+def _execute(compiled: _Compiled, values: Mapping[str, Any], using: str, prepared: bool) -> tuple[SQLCompiler, Any]:
+    """The shape's compiler (for this connection) and its results for these values."""
+    assert compiled.compiler is not None
+    compiler = copy.copy(compiled.compiler)
+    compiler.connection = connections[using]
+    run = _run(compiled, values, using, prepared)
+    compiler.as_sql = lambda *args, **kwargs: run  # type: ignore[method-assign,assignment]
+    return compiler, compiler.execute_sql()
+
+
+def tuples(
+    key: tuple[Any, ...], build: Callable[..., QuerySet[Any] | None], values: Mapping[str, Any],
+    using: str = "default", *, prepared: bool = False,
+) -> list[tuple[Any, ...]]:
+    """The tuples ``list(build(**values))`` gives for a ``values_list()`` queryset
+    (or None for none), each field's value converted as the queryset converts it
+    (unlike ``rows``: e.g. dates, decimals and booleans on SQLite), from SQL compiled
+    once per ``key``. For a ``union()``, the first queryset's fields convert every
+    row's values (as iterating the union does)."""
+    compiled = _compile(key, build, values, using)
+    if compiled is None or not compiled.sql:
+        return _unusable(compiled, build, values)
+    compiler, results = _execute(compiled, values, using, prepared)
+    return [tuple(row) for row in compiler.results_iter(results)]
+
+
 def objects(
     key: tuple[Any, ...], build: Callable[..., QuerySet[Any] | None], values: Mapping[str, Any],
-    using: str = "default",
+    using: str = "default", *, prepared: bool = False,
 ) -> list[Any]:
     """The model instances ``list(build(**values))`` would give (with what it
-    selects as related, and its annotations), from SQL compiled once per ``key``.
+    selects as related, and its annotations), from SQL compiled once per ``key``
+    (run as a prepared statement with ``prepared``, as ``rows``).
     Not for querysets with ``prefetch_related`` or ``values()``."""
     compiled = _compile(key, build, values, using)
     if compiled is None or not compiled.sql:
         return _unusable(compiled, build, values)
-    assert compiled.compiler is not None
-    compiler = copy.copy(compiled.compiler)
-    compiler.connection = connections[using]
-    run = (compiled.sql, _params(compiled, values, using))
-    compiler.as_sql = lambda *args, **kwargs: run  # type: ignore[method-assign,assignment]
-    results: Any = compiler.execute_sql()
+    compiler, results = _execute(compiled, values, using, prepared)
     select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
     assert klass_info is not None
     model, fields = klass_info["model"], klass_info["select_fields"]
@@ -235,3 +257,13 @@ def objects(
             setattr(obj, name, row[position])
         found.append(obj)
     return found
+
+
+def statement_sql(sql: str) -> str:
+    """The SQL a logged statement ran: for ``EXECUTE`` of a prepared shape, the
+    shape's SQL (for tests that tell queries apart by the tables they name), else
+    ``sql`` itself."""
+    match = re.match(r"EXECUTE (peerpath_precompiled_\d+)\b", sql)
+    if match is None:
+        return sql
+    return next((c.sql for c in _CACHE.values() if c is not None and c.name == match.group(1)), sql)

@@ -127,35 +127,46 @@ def story(member: Member) -> list[Source]:
 
 
 @register_panel
+def pathway_panels(member: Member, membership: Membership) -> list[Panel]:
+    """The pathway and helping panels, from one read (``selectors.member_page_pathway``)."""
+    if not can(membership, Perm.PATHWAY_VIEW):
+        return []
+    found = selectors.member_page_pathway(member)
+    return [_pathway(member, found), _helping(found)]
+
+
 def pathway_panel(member: Member, membership: Membership) -> Panel | None:
     """Current helper role, the readiness checklist for the next role, training."""
     if not can(membership, Perm.PATHWAY_VIEW):
         return None
-    history = selectors.role_history(member)
-    current = selectors.current_role_of(history)
-    completed = selectors.completions_of(member)
-    since = next((r.started_on for r in history if r.ended_on is None), None)
-    return Panel(
-        template="pathway/_panel_pathway.html",
-        title=_("Helper pathway"),
-        context={
-            "current_label": HelperRoleKind(current).label, "since": since,
-            "readiness": selectors.readiness_of(member, current, completed),
-            "final": next_role(current) is None,
-            "completed": completed,
-        },
-    )
+    return _pathway(member, selectors.member_page_pathway(member))
 
 
-@register_panel
 def helping_panel(member: Member, membership: Membership) -> Panel | None:
     """Helping hours given and received."""
     if not can(membership, Perm.PATHWAY_VIEW):
         return None
+    return _helping(selectors.member_page_pathway(member))
+
+
+def _pathway(member: Member, found: selectors.MemberPagePathway) -> Panel:
+    return Panel(
+        template="pathway/_panel_pathway.html",
+        title=_("Helper pathway"),
+        context={
+            "current_label": HelperRoleKind(found.current).label, "since": found.since,
+            "readiness": selectors.readiness_from(member, found.current, found.completed, found.criteria),
+            "final": next_role(found.current) is None,
+            "completed": found.completed,
+        },
+    )
+
+
+def _helping(found: selectors.MemberPagePathway) -> Panel:
     return Panel(
         template="pathway/_panel_helping.html",
         title=_("Helping"),
-        context={"summary": selectors.helping_summary(member), "recent_days": selectors.RECENT_DAYS},
+        context={"summary": found.summary, "recent_days": selectors.RECENT_DAYS},
     )
 
 

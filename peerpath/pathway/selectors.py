@@ -13,7 +13,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -175,7 +188,14 @@ def readiness_of(
     """The checklists for the next role (or, with ``all_roles``, every later role)
     for which the organisation has criteria. Group attendance is read only when a
     criterion needs it."""
-    criteria = criteria_of(member.organization_id)
+    return readiness_from(member, current, completed, criteria_of(member.organization_id), all_roles=all_roles)
+
+
+def readiness_from(
+    member: Member, current: str, completed: list[TrainingCompletion], criteria: dict[str, list[readiness.Criterion]],
+    *, all_roles: bool = False,
+) -> list[Readiness]:
+    """``readiness_of`` with the organisation's criteria already read (``criteria_of``)."""
     start = readiness.ROLE_INDEX.get(current, 0) + 1
     targets = list(readiness.ROLES[start:] if all_roles else readiness.ROLES[start:start + 1])
     targets = [t for t in targets if criteria[t]]
@@ -248,6 +268,87 @@ def _helping_totals(organization: int, member: int, recent: dt.date) -> QuerySet
     given, received = Q(helper_id=member), Q(helped_id=member)
     return (HelpingContact.objects.for_org(organization).filter(given | received).order_by()
             .values(one=Value(1)).annotate(**_helping_aggregates(given, received, recent)))
+
+
+@dataclass(frozen=True)
+class MemberPagePathway:
+    """What the member page's pathway panels show, read in one query."""
+
+    current: str  # the current helper role
+    since: dt.date | None  # when the open role began (None: a participant with no role row)
+    completed: list[TrainingCompletion]  # latest first, each with its module's name
+    criteria: dict[str, list[readiness.Criterion]]  # the organisation's active criteria by target role
+    summary: HelpingSummary
+
+
+_OPEN_ROLE, _COMPLETION, _CRITERION, _HELPING = 0, 1, 2, 3  # the kind of a row of ``_member_page_rows``
+_PAGE_COLUMNS = ("row_kind", "i1", "i2", "i3", "i4", "i5", "i6", "i7", "t1", "t2", "t3", "t4", "t5", "d1", "at")
+_HELPING_COLUMNS = ("given", "received", "given_recent", "received_recent", "contacts", "given_contacts",
+                    "received_contacts")
+
+
+def member_page_pathway(member: Member, today: dt.date | None = None) -> MemberPagePathway:
+    """The open helper role, the training completed, the organisation's readiness
+    criteria and the helping totals (as ``helping_summary``) of a member, for the
+    member page's panels: one query, compiled once and run as a prepared statement
+    (``precompiled``). The caller has checked ``Perm.PATHWAY_VIEW``."""
+    recent = (today or timezone.localdate()) - dt.timedelta(days=RECENT_DAYS - 1)
+    rows = precompiled.tuples(("pathway.member_page",), _member_page_rows,
+                              {"organization": member.organization_id, "member": member.pk, "recent": recent},
+                              prepared=True)
+    current, since = HelperRoleKind.PARTICIPANT.value, None
+    completions: list[tuple[Any, ...]] = []
+    criteria: list[tuple[Any, ...]] = []
+    summary = HelpingSummary(0, 0, 0, 0, 0)
+    for row in rows:
+        kind, ints, texts, day, at = row[0], row[1:8], row[8:13], row[13], row[14]
+        if kind == _OPEN_ROLE:
+            current, since = texts[0], day
+        elif kind == _COMPLETION:
+            completions.append((day, at, TrainingCompletion(
+                module=TrainingModule(pk=ints[0], name=texts[0]), completed_on=day)))
+        elif kind == _CRITERION:
+            criteria.append((texts[4], at, ints[1], readiness.Criterion(
+                id=ints[1], kind=texts[1], threshold=ints[2], module_id=ints[0], module_name=texts[0] or "",
+                role=texts[2], stage=texts[3])))
+        else:
+            summary = HelpingSummary(*(int(v or 0) for v in ints))
+    # Each kind in its model's order (dates, moments and ids sort in Python as in SQL).
+    completions.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    criteria.sort(key=lambda c: (c[1], c[2]))
+    by_role: dict[str, list[readiness.Criterion]] = {r: [] for r in readiness.ROLES}
+    for target, _at, _pk, criterion in criteria:
+        by_role[target].append(criterion)
+    return MemberPagePathway(current=current, since=since, completed=[c[2] for c in completions],
+                             criteria=by_role, summary=summary)
+
+
+def _member_page_rows(organization: int, member: int, recent: dt.date) -> QuerySet[Any]:
+    """``member_page_pathway``'s rows: (kind, seven integers, five texts, a date, a
+    moment), unordered."""
+    def columns(**given: Any) -> dict[str, Any]:
+        # Typed NULLs: PostgreSQL types a UNION's column from its first branches.
+        blank = {name: Cast(Value(None), BigIntegerField()) for name in _PAGE_COLUMNS[1:8]}
+        blank |= {name: Cast(Value(None), CharField()) for name in _PAGE_COLUMNS[8:13]}
+        blank |= {"d1": Cast(Value(None), DateField()), "at": Cast(Value(None), DateTimeField())}
+        return blank | given
+
+    open_role = (HelperRole.objects.for_org(organization).filter(member_id=member, ended_on__isnull=True).order_by()
+                 .annotate(**columns(row_kind=Value(_OPEN_ROLE), t1=F("role"), d1=F("started_on"), at=F("created_at"))))
+    completions = (TrainingCompletion.objects.for_org(organization).filter(member_id=member).order_by()
+                   .annotate(**columns(row_kind=Value(_COMPLETION), i1=F("module_id"), t1=F("module__name"),
+                                       d1=F("completed_on"), at=F("created_at"))))
+    criteria = (ReadinessCriterion.objects.filter(organization_id=organization, active=True).order_by()
+                .annotate(**columns(row_kind=Value(_CRITERION), i1=F("module_id"), i2=F("pk"), i3=F("threshold"),
+                                    t1=F("module__name"), t2=F("kind"), t3=F("role"), t4=F("stage"),
+                                    t5=F("target_role"), at=F("created_at"))))
+    given, received = Q(helper_id=member), Q(helped_id=member)
+    totals = _helping_aggregates(given, received, recent)
+    helping = (HelpingContact.objects.for_org(organization).filter(given | received).order_by()
+               .values(row_kind=Value(_HELPING))
+               .annotate(**columns(**{f"i{n}": totals[name] for n, name in enumerate(_HELPING_COLUMNS, 1)})))
+    first, *others = (q.values_list(*_PAGE_COLUMNS) for q in (open_role, completions, criteria, helping))
+    return first.union(*others, all=True)
 
 
 def contacts_of(member: Member, limit: int = 30) -> list[HelpingContact]:

@@ -14,7 +14,7 @@ from peerpath.alerts.models import Alert
 from peerpath.alerts.selectors import open_alerts_for
 from peerpath.alerts.texts import reason
 from peerpath.audit.models import AccessLog, Event
-from peerpath.members.tests.test_query_counts import is_timeline
+from peerpath.members.tests.test_query_counts import is_timeline, statement
 from peerpath.portal.models import MemberAccount
 from tests.factories import MemberFactory, UserFactory
 
@@ -147,7 +147,7 @@ def _alert_queries(client) -> int:
     client.get("/members/A0001/")
     with CaptureQueriesContext(connection) as ctx:
         client.get("/members/A0001/")
-    return sum(1 for q in ctx.captured_queries if "alerts_alert" in q["sql"] or is_timeline(q))
+    return sum(1 for q in ctx.captured_queries if "alerts_alert" in statement(q) or is_timeline(q))
 
 
 @pytest.mark.parametrize("role", ["coordinator", "peer_leader"])

@@ -53,4 +53,5 @@ def questionnaires(member: Member) -> list[Source]:
         name="questionnaire.completed", queryset=rows, date=F("taken_on"), at=Coalesce(F("completed_at"), F("created_at")),
         columns={"instrument": F("instrument_id"), "value": _primary_score("value"), "band": _primary_score("band_index")},
         track=track, clinical=True, render=render,
+        limited=True,  # two score subqueries a row; a member answers one or more a month
     )]

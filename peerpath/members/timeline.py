@@ -98,6 +98,12 @@ class Source:
     at: Any = field(default_factory=lambda: F("created_at"))
     track: str | Expression = Track.ADMIN
     clinical: bool | Q = False
+    # A window of the timeline reads at most a window's newest rows of the source
+    # (``_newest``): for a source whose rows carry per-row subqueries (they then
+    # run for the rows kept only) or of which a member gathers many more rows
+    # than a window, that an index on (member, date) serves. Not for a source of a
+    # few rows a member: the limit is a sort more, which costs more than it saves.
+    limited: bool = False
 
 
 @dataclass(frozen=True)
@@ -185,9 +191,11 @@ def _branch(source: Source, window: Window) -> QuerySet[Any] | None:
 def _newest(qs: QuerySet[Any], source: Source, limit: int) -> QuerySet[Any]:
     """At most ``limit`` of the source's rows, its newest in timeline order: a window
     of ``limit`` entries holds no older row of this source, so the union reads and
-    sorts at most ``limit`` rows a source, not the member's whole history, and a
+    sorts at most ``limit`` rows of it, not the member's whole history of it, and a
     row's per-row subqueries (a questionnaire's score) run only for those rows
-    (PostgreSQL evaluates such columns after the branch's limit).
+    (PostgreSQL evaluates such columns after the branch's limit). For the sources
+    marked ``limited``: on PostgreSQL each limited branch is a sort more (some
+    10 µs), more than a source of a few rows a member saves.
 
     The branch is ordered by the source's date, time and id, newest first (its
     rows share the source's name), and limited: PostgreSQL takes the branch's
@@ -215,7 +223,8 @@ def _union(member: Member, window: Window) -> QuerySet[Any] | None:
     if not found:
         return None
     limit = window.limit
-    branches = [_newest(b, s, limit) if limit is not None and len(found) > 1 else b for s, b in found]
+    branches = [_newest(b, s, limit) if limit is not None and s.limited and len(found) > 1 else b
+                for s, b in found]
     union = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     union = union.order_by("-tl_date", "-tl_at", "-tl_src", "-pk")
     return union[: window.limit] if window.limit is not None else union

@@ -88,6 +88,7 @@ def stages(member: Member) -> list[Source]:
     return [Source(
         name="stage.changed", queryset=member.stage_changes.all(), date=F("changed_on"),
         columns={"stage": F("stage"), "note": F("note"), **staff_columns("by", "recorded_by")}, render=render,
+        limited=True,  # recorded at each review, over years; ``stage_latest`` serves the order
     )]
 
 
@@ -177,4 +178,5 @@ def detail_changes(member: Member) -> list[Source]:
         name="member.updated", queryset=history.filter(id=member.pk), date=local_date("history_date"),
         at=F("history_date"), render=render,
         columns={**columns, "previous": Subquery(previous), **staff_columns("by", "history_user")},
+        limited=True,  # a version a save, each read with the one before it (a subquery)
     )]

@@ -118,17 +118,49 @@ def test_a_track_and_a_peer_leader_page_through_the_same_entries_as_the_whole_ti
     assert page.entries == everything(org_a, "peer_leader")[:7]
 
 
-def test_each_source_reads_at_most_a_window_of_its_newest_rows(org_a):
-    """Every branch of the union is limited to the window (its newest rows in the
-    timeline's order), on each database; the whole timeline is not."""
+def questionnaires(org_a, days: list[int]) -> None:
+    """A completed PHQ-9 on each of these days ago, with its total stored."""
+    from peerpath.measures.models import Administration, AdministrationStatus, StoredScore
+
+    for n, ago in enumerate(days):
+        administration = Administration.objects.create(
+            organization=org_a.org, member=org_a.member, instrument_id="phq9", instrument_version=1, mode="staff",
+            status=AdministrationStatus.COMPLETED, taken_on=days_ago(ago), answers={})
+        StoredScore.objects.create(
+            organization=org_a.org, administration=administration, member=org_a.member, instrument_id="phq9",
+            score_id="total", value=n % 27, n_answered=9, band_index=0, taken_on=days_ago(ago),
+            definition_version=1, computed_at=timezone.now())
+
+
+def test_questionnaires_interleaved_with_other_sources_page_as_the_whole_timeline(coordinator, org_a):
+    """A limited source whose rows carry subqueries (the score), more than a window
+    of it, interleaved and on the same days as other sources."""
+    questionnaires(org_a, list(range(0, 120, 2)))
+    for n in range(0, 120, 6):
+        StageChangeFactory(member=org_a.member, changed_on=days_ago(n), recorded_by=org_a.users["coordinator"])
+    group_sessions(org_a, list(range(1, 120, 3)))
+    whole = everything(org_a)
+    done = [e for e in whole if e.kind == "questionnaire.completed"]
+    assert len(done) == 60 and all(e.detail for e in done)  # each with its score
+    first = coordinator.get("/members/A0001/").context["timeline"]
+    assert first == whole[:25]
+    assert {e.kind for e in first} == {"questionnaire.completed", "stage.changed", "group.session"}
+    entries, _ = walk(coordinator)
+    assert entries == whole
+
+
+def test_each_limited_source_reads_at_most_a_window_of_its_newest_rows(org_a):
+    """Every branch of a source marked ``limited`` (and only those) is limited to the
+    window, on each database; the whole timeline is not."""
+    from peerpath.members.timeline import _providers
+
     def sql(window: Window) -> str:
         union = _union(org_a.member, window)
         assert union is not None
         return union.query.get_compiler(connection=connection).as_sql()[0]
 
-    branches = sql(Window()).count('AS "tl_src"')
-    assert branches > 20
+    limited = {s.name for provider in _providers for s in provider(org_a.member) if s.limited}
+    assert {"questionnaire.completed", "member.updated", "stage.changed"} <= limited
     assert sql(Window()).count("LIMIT 26") == 0
-    limited = sql(Window(limit=26))
-    assert limited.count("LIMIT 26") == branches + 1  # each branch, and the union
-    assert limited.count("ORDER BY") >= branches + 1
+    assert sql(Window(limit=26)).count("LIMIT 26") == len(limited) + 1  # each limited branch, and the union
+    assert sql(Window(limit=26, clinical=False)).count("LIMIT 26") == len(limited)  # no questionnaires

@@ -68,12 +68,29 @@ def get_group(membership: Membership, pk: int, request: HttpRequest | None = Non
 
 
 def get_group_for_write(membership: Membership, pk: int, perm: Perm) -> PeerGroup:
-    """A visible group to change (the write itself is audited by the action)."""
+    """A visible group to change (the write itself is audited by the action).
+
+    Read by every group page: compiled once per shape of the viewer's scope (all
+    the organisation's groups, or those the viewer facilitates: ``visible_q``)."""
     require(membership, perm)
-    try:
-        return groups_visible_to(membership).select_related("organization", "peer_leader", "co_facilitator").get(pk=pk)
-    except PeerGroup.DoesNotExist:
-        raise Http404("No such group") from None
+    require(membership, Perm.GROUP_VIEW)
+    values = {"organization": membership.organization_id, "pk": pk}
+    if not permissions.sees_all_groups(membership):
+        values["user"] = membership.user_id
+    found = precompiled.objects(("groups.visible_group", membership.role, membership.is_active),
+                                partial(_visible_group, membership.role, membership.is_active), values)
+    if not found:
+        raise Http404("No such group")
+    return found[0]
+
+
+def _visible_group(role: str, is_active: bool, organization: int, pk: int, user: int = 0) -> QuerySet[PeerGroup]:
+    # The viewer as visible_q reads it: its role, whether it is active, its user.
+    viewer = Membership(organization_id=organization, role=role, is_active=is_active, user_id=user)
+    return (
+        PeerGroup.objects.for_org(organization).filter(permissions.visible_q(viewer))
+        .select_related("organization", "peer_leader", "co_facilitator").filter(pk=pk)
+    )
 
 
 def get_session(group: PeerGroup, session_id: int) -> Session:

@@ -144,3 +144,22 @@ def test_the_climate_rows_are_the_template_s(language):
         expected = engines["django"].from_string(OLD_CLIMATE_ROWS).render({"table": table})
         assert group_page.climate_rows(table) == expected
     assert "—" in expected and "2026-03-04" in expected
+
+
+def test_the_group_read_compiled_once_keeps_to_the_viewer_s_groups_and_organisation(client_for, org_a, org_b, groups):
+    group_a, other, b = groups
+    other.group.peer_leader = None
+    other.group.save()
+    co_led = make_group(org_a, name="共同帶領", peer_leader=False)  # co-facilitated by A's peer leader
+    co_led.group.co_facilitator = org_a.users["peer_leader"]
+    co_led.group.save()
+    leader, coordinator = client_for("peer_leader"), client_for("coordinator")
+    for _ in range(2):  # the second time from the compiled shapes
+        assert leader.get(f"/groups/{group_a.group.pk}/").status_code == 200
+        assert leader.get(f"/groups/{co_led.group.pk}/").status_code == 200
+        assert leader.get(f"/groups/{other.group.pk}/").status_code == 404
+        assert leader.get(f"/groups/{b.group.pk}/").status_code == 404
+        assert coordinator.get(f"/groups/{other.group.pk}/").status_code == 200
+        assert coordinator.get(f"/groups/{b.group.pk}/").status_code == 404
+        assert client_for("coordinator", org_b).get(f"/groups/{b.group.pk}/").status_code == 200
+        assert client_for("coordinator", org_b).get(f"/groups/{group_a.group.pk}/").status_code == 404

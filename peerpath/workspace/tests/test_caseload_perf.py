@@ -216,3 +216,9 @@ def test_the_caseload_s_due_questionnaires_are_due_of_s_on_tricky_data(client_fo
     rows = client_for("coordinator").get("/caseload/?sort=code").context["rows"]
     expected_next = {m.pk: items[0] for m, items in due_of(org_a.org.pk, [r.member for r in rows], today)}
     assert {r.member.pk: r.next_due for r in rows if r.next_due} == expected_next
+
+
+def test_an_empty_caseload_says_so_as_before(client_for, org_a):
+    page = client_for("professional").get("/caseload/").content.decode()
+    assert page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] == (
+        '\n  <tr><td colspan="7">No active members in this caseload.</td></tr>\n  \n  ')

@@ -18,11 +18,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -105,6 +107,31 @@ def session_rows(group: PeerGroup, sessions: list[Any]) -> SafeString:
         f'<td>{escape(s.theme or "—")}</td>\n      <td class="num">{s.attended} / {s.expected}</td>'
         f'<td class="num">{s.incident_count}</td></tr>'
         for s in sessions
+    ))
+
+
+def current_roster_rows(roster: list[selectors.RosterRow]) -> SafeString:
+    """The rows of the current roster on the group page (``_roster.html`` without its
+    forms), written in Python as the sessions table's are: one URL reversal per page,
+    not per member. Every value from data is escaped as autoescaping did, and each
+    member code quoted in its link as ``{% url %}`` quotes it."""
+    if not roster:
+        return mark_safe(  # noqa: S308  # a translated constant, escaped
+            f'<tr><td colspan="3" class="muted">{escape(_("No one on the roster."))}</td></tr>')
+    link = reverse("member_detail", kwargs={"code": "__code__"})
+    return mark_safe("".join(  # noqa: S308  # every value is escaped
+        f'<tr><td><a href="{escape(link.replace("__code__", quote(e.code, safe=RFC3986_SUBDELIMS + "/~:@")))}">'
+        f'{escape(e.code)}</a> {escape(e.name)}</td><td>{e.joined_on.isoformat()}</td>\n    </tr>\n  '
+        for e in roster
+    ))
+
+
+def past_roster_items(past: list[tuple[str, str, dt.date, dt.date | None]]) -> SafeString:
+    """The items of the earlier memberships (member code, name, joined, left), as
+    ``_roster.html`` wrote them (escaped as autoescaping did)."""
+    return mark_safe("".join(  # noqa: S308  # every value is escaped
+        f'<li>{escape(code)} {escape(name)} <span class="muted">{joined.isoformat()} – {"" if left is None else left.isoformat()}</span></li>'
+        for code, name, joined, left in past
     ))
 
 

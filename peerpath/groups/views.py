@@ -63,7 +63,9 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     language = interface_language()
     code_set = get_code_set(group.code_set)
     today = group_page.today()
-    roster = selectors.roster_history(group)
+    roster = selectors.roster_rows(group)
+    current = [e for e in roster if e.left_on is None]
+    past = [e for e in roster if e.left_on is not None]
     norms = selectors.norms_of(group)
     sessions, first = selectors.latest_sessions(group)
     # The charts show the last months (the whole history when asked for); the
@@ -76,8 +78,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "group": group,
         "code_set": code_set,
         "code_set_name": code_set.name.get(language),
-        "current_roster": [e for e in roster if e.left_on is None],
-        "past_roster": [e for e in roster if e.left_on is not None],
+        "current_roster": current,
+        "past_roster": past,
+        "current_rows": group_page.current_roster_rows(current),
+        "past_items": group_page.past_roster_items([(e.code, e.name, e.joined_on, e.left_on) for e in past]),
         "norms_in_force": [n for n in norms if n.state == "agreed"],
         "norms_proposed": [n for n in norms if n.state == "proposed"],
         "norms_retired": [n for n in norms if n.state == "retired"],
@@ -128,10 +132,13 @@ def group_roster(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, rule_message(str(exc)))
             return redirect("group_roster", pk=group.pk)
     roster = selectors.roster_history(group)
+    past = [e for e in roster if e.left_on is not None]
     context = {
         "group": group, "add_form": add_form, "leave_form": leave_form,
         "current_roster": [e for e in roster if e.left_on is None],
-        "past_roster": [e for e in roster if e.left_on is not None],
+        "past_roster": past,
+        "past_items": group_page.past_roster_items([(e.member.code, e.member.name, e.joined_on, e.left_on)
+                                                    for e in past]),
     }
     return render(request, "groups/roster.html", context)
 

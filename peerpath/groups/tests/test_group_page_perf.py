@@ -4,6 +4,7 @@ in the same order, never another group's or another organisation's."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -163,3 +164,95 @@ def test_the_group_read_compiled_once_keeps_to_the_viewer_s_groups_and_organisat
         assert coordinator.get(f"/groups/{b.group.pk}/").status_code == 404
         assert client_for("coordinator", org_b).get(f"/groups/{b.group.pk}/").status_code == 200
         assert client_for("coordinator", org_b).get(f"/groups/{group_a.group.pk}/").status_code == 404
+
+
+# _roster.html as it was before the group page's rows were written in Python.
+OLD_ROSTER = """{% load i18n %}
+<table class="list compact">
+  <thead><tr><th scope="col">{% translate "Member" %}</th><th scope="col">{% translate "Joined" %}</th>{% if with_leave %}<th scope="col">{% translate "Left on" %}</th>{% endif %}</tr></thead>
+  <tbody>
+  {% for e in current_roster %}<tr><td><a href="{% url 'member_detail' code=e.member.code %}">{{ e.member.code }}</a> {{ e.member.name }}</td><td>{{ e.joined_on.isoformat }}</td>
+    {% if with_leave %}<td><form method="post" class="inline">{% csrf_token %}<input type="hidden" name="action" value="leave"><input type="hidden" name="entry" value="{{ e.pk }}">
+      <label for="leave-{{ e.pk }}" class="visually-hidden">{% translate "Left on" %}</label><input id="leave-{{ e.pk }}" type="date" name="leave-on" value="{% now 'Y-m-d' %}" class="date-inline">
+      <button type="submit">{% translate "Record leaving" %}</button></form></td>{% endif %}</tr>
+  {% empty %}<tr><td colspan="3" class="muted">{% translate "No one on the roster." %}</td></tr>{% endfor %}
+  </tbody>
+</table>
+{% if past_roster %}<details><summary>{% blocktranslate count n=past_roster|length %}{{ n }} earlier membership{% plural %}{{ n }} earlier memberships{% endblocktranslate %}</summary>
+<ul class="plain">{% for e in past_roster %}<li>{{ e.member.code }} {{ e.member.name }} <span class="muted">{{ e.joined_on.isoformat }} – {{ e.left_on.isoformat }}</span></li>{% endfor %}</ul></details>{% endif %}
+"""
+
+
+def tricky_roster(tenant, made) -> None:
+    """Members whose codes and names need escaping and quoting, one of whom left."""
+    first, second, *_rest = made.members
+    first.code, first.name = "甲&1'<", """<b>"陳" & 'Lee'</b>"""
+    first.save()
+    second.code, second.name = "B 2+ü", "林 小明"
+    second.save()
+    left = RosterEntry.objects.get(group=made.group, member=second)
+    left.left_on = days_ago(3)
+    left.save()
+    RosterEntry.objects.create(organization=tenant.org, group=made.group, member=second, joined_on=days_ago(2))
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+def test_the_roster_is_the_template_s_on_both_pages(org_a, group_a, language):
+    from django.template import engines, loader
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from peerpath.groups import group_page
+
+    tricky_roster(org_a, group_a)
+    group = group_a.group
+    entries = selectors.roster_history(group)
+    old_context = {"current_roster": [e for e in entries if e.left_on is None],
+                   "past_roster": [e for e in entries if e.left_on is not None]}
+    rows = selectors.roster_rows(group)
+    assert [(e.code, e.name, e.joined_on, e.left_on) for e in rows] == [
+        (e.member.code, e.member.name, e.joined_on, e.left_on) for e in entries]
+    current = [e for e in rows if e.left_on is None]
+    past = [(e.code, e.name, e.joined_on, e.left_on) for e in rows if e.left_on is not None]
+    request = RequestFactory().get("/")
+    request.user = org_a.users["coordinator"]
+    with translation.override(language):
+        old = engines["django"].from_string(OLD_ROSTER)
+        new = loader.get_template("groups/_roster.html")
+        expected = old.render(old_context, request)
+        assert new.render({**old_context, "current_rows": group_page.current_roster_rows(current),
+                           "past_items": group_page.past_roster_items(past)}, request) == expected
+        assert "&lt;b&gt;&quot;陳&quot; &amp; &#x27;Lee&#x27;&lt;/b&gt;" in expected
+        assert "/members/%E7%94%B2&amp;1&#x27;%3C/" in expected and "B%202+%C3%BC" in expected
+        assert "林 小明" in expected.split("<details>")[1]  # the earlier membership
+        # The roster page (its forms in the template) with the earlier memberships written in Python.
+        def unmasked(html: str) -> str:  # each render masks the CSRF token anew
+            return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "csrf", html)
+
+        expected = unmasked(old.render({**old_context, "with_leave": True}, request))
+        assert "Record leaving" in expected or "記錄離開" in expected
+        assert unmasked(new.render({**old_context, "with_leave": True, "past_items": group_page.past_roster_items(
+            [(e.member.code, e.member.name, e.joined_on, e.left_on) for e in old_context["past_roster"]])},
+            request)) == expected
+        # No one on the roster.
+        expected = old.render({"current_roster": [], "past_roster": []}, request)
+        assert new.render({"current_roster": [], "past_roster": [], "current_rows": group_page.current_roster_rows([]),
+                           "past_items": group_page.past_roster_items([])}, request) == expected
+
+
+def test_the_group_page_shows_the_roster_as_the_template_wrote_it(client_for, org_a, group_a):
+    from django.template import engines
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    tricky_roster(org_a, group_a)
+    entries = selectors.roster_history(group_a.group)
+    request = RequestFactory().get("/")
+    request.user = org_a.users["coordinator"]
+    with translation.override("en"):
+        expected = engines["django"].from_string(OLD_ROSTER).render({
+            "current_roster": [e for e in entries if e.left_on is None],
+            "past_roster": [e for e in entries if e.left_on is not None]}, request)
+    page = client_for("coordinator").get(f"/groups/{group_a.group.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en">' in page.content.decode()
+    assert expected in page.content.decode()

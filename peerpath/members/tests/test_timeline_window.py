@@ -164,3 +164,27 @@ def test_each_limited_source_reads_at_most_a_window_of_its_newest_rows(org_a):
     assert sql(Window()).count("LIMIT 26") == 0
     assert sql(Window(limit=26)).count("LIMIT 26") == len(limited) + 1  # each limited branch, and the union
     assert sql(Window(limit=26, clinical=False)).count("LIMIT 26") == len(limited)  # no questionnaires
+
+
+def _nodes(plan: dict) -> list[dict]:
+    return [plan] + [node for child in plan.get("Plans", []) for node in _nodes(child)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="EXPLAIN ANALYZE is PostgreSQL's")
+def test_a_questionnaires_score_is_read_only_for_the_rows_a_window_keeps(org_a):
+    """Of 60 questionnaires, the first window's query reads the score (two
+    subqueries a row) of 26 at most: PostgreSQL runs them after the branch's limit."""
+    import json
+
+    questionnaires(org_a, list(range(60)))
+    union = _union(org_a.member, Window(limit=26))
+    assert union is not None
+    sql, params = union.query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        [[plans]] = cursor.fetchall()
+    plans = json.loads(plans) if isinstance(plans, str) else plans
+    nodes = _nodes(plans[0]["Plan"])
+    scores = [n for n in nodes if n.get("Relation Name") == "measures_storedscore"]
+    assert scores and all(n["Actual Loops"] <= 26 for n in scores)
+    assert sum(n["Actual Rows"] * n["Actual Loops"] for n in scores) <= 2 * 26

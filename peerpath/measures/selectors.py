@@ -37,7 +37,7 @@ from peerpath.measures.models import (
     StoredScore,
 )
 from peerpath.measures.stats import programme_baseline_sd
-from peerpath.members import precompiled
+from peerpath.members import precompiled, prepared_sql
 from peerpath.members.models import Member, Stage, Status
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, require
@@ -194,6 +194,21 @@ def open_flags(membership: Membership, member: Member | None = None) -> QuerySet
     return flags.select_related("member", "administration").order_by("-raised_at")
 
 
+def _active_members_flags(organization_id: int, limit: int) -> QuerySet[ResultFlag]:
+    active = Member.objects.filter(organization_id=organization_id, status=Status.ACTIVE).values("pk")
+    return (ResultFlag.objects.filter(organization_id=organization_id, followed_up_at__isnull=True, member__in=active)
+            .select_related("member", "administration").order_by("-raised_at")[:limit])
+
+
+def active_members_open_flags(membership: Membership, limit: int = 20) -> list[ResultFlag]:
+    """The newest ``limit`` of ``open_flags`` of the organisation's active members (the
+    coordinator's dashboard): SQL compiled once, prepared on PostgreSQL."""
+    require(membership, Perm.MEASURE_VIEW)
+    return precompiled.objects(
+        ("measures.active_members_open_flags", limit), lambda organization_id: _active_members_flags(organization_id, limit),
+        {"organization_id": membership.organization_id}, prepared=True)
+
+
 def get_flag(membership: Membership, member: Member, pk: int) -> ResultFlag:
     require(membership, Perm.MEASURE_RECORD)
     try:
@@ -215,12 +230,15 @@ class Enrolled(Protocol):
 M = TypeVar("M", bound=Enrolled)
 
 
+def _plan_rules(organization_id: int) -> QuerySet[Any]:
+    return PlanRule.objects.filter(organization_id=organization_id, active=True).values_list(
+        "instrument_id", "trigger", "interval_days")
+
+
 def _plan(organization_id: int) -> list[Rule]:
-    return [
-        Rule(instrument_id, trigger, interval_days)
-        for instrument_id, trigger, interval_days in PlanRule.objects.filter(
-            organization_id=organization_id, active=True).values_list("instrument_id", "trigger", "interval_days")
-    ]
+    """The organisation's active plan rules (SQL compiled once, prepared on PostgreSQL)."""
+    return [Rule(*row) for row in precompiled.rows(("measures.plan",), _plan_rules,
+                                                   {"organization_id": organization_id}, prepared=True)]
 
 
 def due_of(organization_id: int, members: Sequence[M], today: dt.date) -> list[tuple[M, list[Due]]]:
@@ -380,8 +398,8 @@ def _due_rows(connection: Any, organization_id: int, limits: list[Threshold], li
         values.update({f"i{n}": t.instrument_id, f"d{n}": connection.ops.adapt_datefield_value(t.due_by),
                        f"o{n}": connection.ops.adapt_datefield_value(t.overdue_before)})
     with connection.cursor() as cursor:
-        cursor.execute(_DUE_SQL.format(rules=", ".join(rules), materialized="MATERIALIZED" if postgresql else ""),
-                       values)
+        prepared_sql.execute(  # on PostgreSQL, planned once per connection (for each number of rules)
+            cursor, _DUE_SQL.format(rules=", ".join(rules), materialized="MATERIALIZED" if postgresql else ""), values)
         return cursor.fetchall()
 
 

@@ -29,7 +29,14 @@ from peerpath.audit.models import Event
 from peerpath.groups.overview import my_groups
 from peerpath.measures.due import Due
 from peerpath.measures.library import library
-from peerpath.measures.selectors import DueMember, due_lists, due_page, open_flags
+from peerpath.measures.selectors import (
+    DueMember,
+    active_members_open_flags,
+    due_lists,
+    due_page,
+    open_flags,
+)
+from peerpath.members import prepared_sql
 from peerpath.members.models import (
     CareRole,
     ConsentKind,
@@ -125,7 +132,7 @@ def _figures_counts(organization_id: int, quarter: dt.date) -> dict[tuple[str, s
     }
     sql = _FIGURES_SQL.format(**_LATEST.get(connection.vendor, _LATEST["other"]))
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        prepared_sql.execute(cursor, sql, values)  # on PostgreSQL, planned once per connection
         return {(status, stage): _Counts(*counts) for status, stage, *counts in cursor.fetchall()}
 
 
@@ -213,25 +220,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # A professional sees their caseload's due list; coordinators and admins, that of
         # every active member, read by the database (``due_page``): only the 30 shown
         # come back, with the count of members due and of those overdue.
-        everyone = Member.objects.for_org(membership.organization).filter(status=Status.ACTIVE)
         shown: Sequence[tuple[Member | DueMember, list[Due]]]
         if context.get("caseload"):
             due = due_lists(membership, context["caseload"], today)
             shown, context["due_total"] = due[:30], len(due)
             context["overdue_total"] = sum(1 for _, items in due if any(d.overdue for d in items))
-            flagged = open_flags(membership).filter(member__in=[m.pk for m in context["caseload"]])
+            flags = list(open_flags(membership).filter(member__in=[m.pk for m in context["caseload"]])[:20])
         elif can(membership, Perm.MEASURE_PLAN):
             page = due_page(membership, today, limit=30)
             shown, context["due_total"], context["overdue_total"] = page.shown, page.total, page.overdue
-            flagged = open_flags(membership).filter(member__in=everyone.values("pk"))
+            flags = active_members_open_flags(membership, limit=20)
         else:
             shown, context["due_total"], context["overdue_total"] = [], 0, 0
-            flagged = open_flags(membership).none()
+            flags = []
         context["due"] = [
             (m, [(library()[d.instrument_id].short_name, d) for d in items if d.instrument_id in library()])
             for m, items in shown
         ]
-        context["result_flags"] = list(flagged[:20])
+        context["result_flags"] = flags
         questionnaires = _url_for_code("member_questionnaires")  # set on each member the lists link to
         for m in [m for m, _ in context["due"]] + [f.member for f in context["result_flags"]]:
             m.questionnaires_url = questionnaires(m.code)

@@ -185,3 +185,47 @@ def test_a_role_without_clinical_access_is_refused(org_a):
 
     with pytest.raises(PermissionDenied):
         due_page(org_a.staff["peer_leader"], timezone.localdate())
+
+
+# -- the open flags of every active member ---------------------------------------------
+
+
+def test_the_open_flags_of_active_members_are_open_flags_filtered_as_before(org_a, org_b):
+    """The coordinator's dashboard list (compiled once, prepared on PostgreSQL) is the
+    newest 20 of ``open_flags`` of the active members: not followed up, not a closed
+    member's, never another organisation's."""
+    from peerpath.measures.models import ResultFlag
+    from peerpath.measures.selectors import active_members_open_flags, open_flags
+    from tests.factories import MemberFactory
+
+    now = timezone.now()
+    for tenant, prefix in ((org_a, "A8"), (org_b, "B8")):
+        for n in range(24):
+            member = MemberFactory(organization=tenant.org, code=f"{prefix}{n:03d}",
+                                   status=Status.CLOSED if n % 5 == 0 else Status.ACTIVE)
+            _completed(member, "phq9", timezone.localdate())
+            administration = Administration.objects.filter(member=member).get()
+            ResultFlag.objects.create(
+                organization=tenant.org, administration=administration, member=member, item_id="9", value=2,
+                raised_at=now - dt.timedelta(hours=n),
+                followed_up_at=now if n % 7 == 3 else None,
+            )
+    for tenant in (org_a, org_b):
+        membership = tenant.staff["coordinator"]
+        active = Member.objects.filter(organization=tenant.org, status=Status.ACTIVE).values("pk")
+        expected = list(open_flags(membership).filter(member__in=active)[:20])
+        found = active_members_open_flags(membership, limit=20)
+        assert [f.pk for f in found] == [f.pk for f in expected] and len(found) == 17
+        assert [(f.member.code, f.member.name, f.administration.instrument_id) for f in found] == [
+            (f.member.code, f.member.name, f.administration.instrument_id) for f in expected]
+        assert all(f.organization_id == tenant.org.pk for f in found)
+        assert [f.pk for f in active_members_open_flags(membership, limit=5)] == [f.pk for f in expected[:5]]
+
+
+def test_the_open_flags_of_active_members_need_clinical_access(org_a):
+    from django.core.exceptions import PermissionDenied
+
+    from peerpath.measures.selectors import active_members_open_flags
+
+    with pytest.raises(PermissionDenied):
+        active_members_open_flags(org_a.staff["peer_leader"])

@@ -21,8 +21,12 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from peerpath.employment import rules
 from peerpath.employment.labels import status_label
@@ -274,17 +278,57 @@ def work_panel(member: Member, membership: Membership) -> panels.Panel | None:
     current = [(j, tenure_days(j.span(), today)) for j in rows if j.span().holds_on(today)]
     ended = [j for j in rows if j.end_date is not None and j.end_date <= today]
     last_ended = max(ended, key=lambda j: j.end_date or today, default=None)
-    return panels.Panel(
-        template="employment/panel_work.html",
-        title=_("Work"),
-        context={
-            "status": status,
-            "status_label": status_label(status),
-            "working": status is not EmploymentStatus.NOT_EMPLOYED,
-            "current": current,
-            "last_ended": last_ended if status is EmploymentStatus.NOT_EMPLOYED else None,
-            "last_professional": contacts.get(SupportTrack.PROFESSIONAL.value),
-            "last_peer": contacts.get(SupportTrack.PEER.value),
-            "today": today,
-        },
+    title = _("Work")
+    context = {
+        "status": status,
+        "status_label": status_label(status),
+        "working": status is not EmploymentStatus.NOT_EMPLOYED,
+        "current": current,
+        "last_ended": last_ended if status is EmploymentStatus.NOT_EMPLOYED else None,
+        "last_professional": contacts.get(SupportTrack.PROFESSIONAL.value),
+        "last_peer": contacts.get(SupportTrack.PEER.value),
+        "today": today,
+    }
+    return panels.Panel(template="employment/panel_work.html", title=title, context=context,
+                        html=work_html(title, context, member, can(membership, Perm.SUPPORT_LOG)))
+
+
+def work_html(title: str, c: dict[str, Any], member: Member, may_log: bool) -> SafeString:
+    """What ``employment/panel_work.html`` renders, written in Python (tests compare
+    the two): every value from data escaped as the template's autoescaping did (its
+    translations of literals are not escaped); the msgids are the template's."""
+    if c["current"]:
+        items = "".join(
+            f"<li>{escape(job.title)}, {escape(job.employer.name)}\n"
+            '      <span class="muted">'
+            f'{ngettext("since %(d)s (%(n)s day)", "since %(d)s (%(n)s days)", days) % {"d": job.start_date.isoformat(), "n": days}}'
+            "</span></li>"
+            for job, days in c["current"])
+        jobs = f'<ul class="plain">\n    {items}\n  </ul>'
+    elif c["last_ended"]:
+        job = c["last_ended"]
+        ending = Job.ending.related.get_cached_value(job, default=None)
+        reason = escape(ending.get_reason_display()) if ending is not None else ""
+        jobs = (f'<p class="muted">{_("Last job ended %(d)s: %(reason)s") % {"d": job.end_date.isoformat(), "reason": reason}}'
+                "</p>")
+    else:
+        jobs = ""
+
+    def last(day: dt.date | None) -> str:
+        return _("last support %(d)s") % {"d": day.isoformat()} if day else _("no support contact yet")
+
+    log = ""
+    if may_log:
+        log = (f' · <a href="{escape(reverse("support_contact_create", kwargs={"code": member.code}))}">'
+               f'{_("Log a support contact")}</a>')
+    return mark_safe(  # noqa: S308  # every value from data is escaped
+        '\n<section class="card" aria-labelledby="h-work">\n'
+        f'  <h2 id="h-work">{escape(title)}</h2>\n  \n  <p><strong>{escape(c["status_label"])}</strong></p>\n'
+        f'  {jobs}\n  <dl class="facts">\n'
+        f'    <dt><span class="track track-professional">{_("Professional track")}</span></dt>\n'
+        f'    <dd>{last(c["last_professional"])}</dd>\n'
+        f'    <dt><span class="track track-peer">{_("Peer track")}</span></dt>\n'
+        f'    <dd>{last(c["last_peer"])}</dd>\n  </dl>\n  \n'
+        f'  <p><a href="{escape(reverse("employment_member", kwargs={"code": member.code}))}">'
+        f'{_("Employment record")}</a>\n  {log}</p>\n</section>\n'
     )

@@ -10,8 +10,12 @@ from functools import partial
 from typing import Any
 
 from django.db.models import CharField, F, Q, QuerySet, Subquery, Value
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from peerpath.groups import permissions
 from peerpath.groups.models import (
@@ -141,10 +145,41 @@ def peer_groups_panel(member: Member, membership: Membership) -> panels.Panel | 
         return None
     attended = sum(1 for s in statuses if s in ATTENDED)
     expected = sum(1 for s in statuses if s in EXPECTED)
-    return panels.Panel(
-        template="groups/_member_panel.html", title=_("Peer groups"),
-        context={"current": current, "attended": attended, "expected": expected, "rate": rate(attended, expected),
-                 "last": last, "months": PANEL_MONTHS},
+    title = _("Peer groups")
+    context = {"current": current, "attended": attended, "expected": expected, "rate": rate(attended, expected),
+               "last": last, "months": PANEL_MONTHS}
+    return panels.Panel(template="groups/_member_panel.html", title=title, context=context,
+                        html=panel_html(title, context))
+
+
+def panel_html(title: str, c: dict[str, Any]) -> SafeString:
+    """What ``groups/_member_panel.html`` renders for this context, written in
+    Python (the template cost some 0.4 ms a page; tests compare the two). Every
+    value from data is escaped as the template's autoescaping did (translations are
+    not: the template's ``translate`` of a literal is safe); the msgids are the
+    template's."""
+    if c["current"]:
+        link = reverse("group_detail", kwargs={"pk": 999999999})
+        items = "".join(
+            f'<li><a href="{escape(link.replace("999999999", str(e.group_id)))}">{escape(e.group.name)}</a> '
+            f'<span class="muted">{_("since %(d)s") % {"d": escape(e.joined_on.isoformat())}}</span></li>'
+            for e in c["current"])
+        groups = f'<ul class="plain">{items}</ul>\n  '
+    else:
+        groups = '<p class="muted">' + _("Not on a group's roster now.") + "</p>"
+    months = ngettext("Attendance, last %(n)s month", "Attendance, last %(n)s months", c["months"]) % {
+        "n": c["months"]}
+    if c["rate"] is not None:
+        shown = f'{round(float(c["rate"]) / 1.0 * 100)}% ({c["attended"]} / {c["expected"]})'
+    else:
+        shown = "—"
+    last = c["last"]
+    session = f"{last.session.date.isoformat()} · {escape(last.session.group.name)}" if last else "—"
+    return mark_safe(  # noqa: S308  # every value from data is escaped
+        '\n<section class="card" aria-labelledby="h-peer-groups">\n'
+        f'  <h2 id="h-peer-groups"><span class="track track-peer">{_("Peer track")}</span> {escape(title)}</h2>'
+        f'\n  \n  {groups}\n  <dl class="facts">\n    <dt>{months}</dt>\n    <dd>{shown}</dd>\n'
+        f'    <dt>{_("Last session")}</dt>\n    <dd>{session}</dd>\n  </dl>\n  \n</section>\n'
     )
 
 

@@ -19,11 +19,12 @@ from peerpath.tenancy.models import Membership
 
 @dataclass(frozen=True)
 class Panel:
-    template: str  # rendered with ``panel`` (this object) and the page's context
+    template: str  # rendered with ``panel`` (this object) and the page's context, unless ``html`` is given
     title: str  # already translated
     context: dict[str, Any] = field(default_factory=dict)
     wide: bool = False  # spans the whole row instead of one column
     urgent: bool = False  # shown first, above the care team (e.g. an open safety follow-up)
+    html: str = ""  # the panel written in Python (a SafeString), shown instead of rendering ``template``
 
 
 PanelFunction = Callable[[Member, Membership], Panel | list[Panel] | None]

@@ -7,7 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from peerpath.members.models import Member
 from peerpath.members.panels import Panel
@@ -132,41 +136,106 @@ def pathway_panels(member: Member, membership: Membership) -> list[Panel]:
     if not can(membership, Perm.PATHWAY_VIEW):
         return []
     found = selectors.member_page_pathway(member)
-    return [_pathway(member, found), _helping(found)]
+    return [_pathway(member, membership, found), _helping(member, membership, found)]
 
 
 def pathway_panel(member: Member, membership: Membership) -> Panel | None:
     """Current helper role, the readiness checklist for the next role, training."""
     if not can(membership, Perm.PATHWAY_VIEW):
         return None
-    return _pathway(member, selectors.member_page_pathway(member))
+    return _pathway(member, membership, selectors.member_page_pathway(member))
 
 
 def helping_panel(member: Member, membership: Membership) -> Panel | None:
     """Helping hours given and received."""
     if not can(membership, Perm.PATHWAY_VIEW):
         return None
-    return _helping(selectors.member_page_pathway(member))
+    return _helping(member, membership, selectors.member_page_pathway(member))
 
 
-def _pathway(member: Member, found: selectors.MemberPagePathway) -> Panel:
-    return Panel(
-        template="pathway/_panel_pathway.html",
-        title=_("Helper pathway"),
-        context={
-            "current_label": HelperRoleKind(found.current).label, "since": found.since,
-            "readiness": selectors.readiness_from(member, found.current, found.completed, found.criteria),
-            "final": next_role(found.current) is None,
-            "completed": found.completed,
-        },
+def _pathway(member: Member, membership: Membership, found: selectors.MemberPagePathway) -> Panel:
+    title = _("Helper pathway")
+    context = {
+        "current_label": HelperRoleKind(found.current).label, "since": found.since,
+        "readiness": selectors.readiness_from(member, found.current, found.completed, found.criteria),
+        "final": next_role(found.current) is None,
+        "completed": found.completed,
+    }
+    return Panel(template="pathway/_panel_pathway.html", title=title, context=context,
+                 html=pathway_html(title, context, member, can(membership, Perm.MENTOR_MATCH)))
+
+
+def pathway_html(title: str, c: dict[str, Any], member: Member, may_match: bool) -> SafeString:
+    """What ``pathway/_panel_pathway.html`` (with ``_readiness.html``) renders,
+    written in Python (tests compare the two): every value from data escaped as the
+    template's autoescaping did (its translations of literals are not escaped); the
+    msgids are the template's."""
+    since = ""
+    if c["since"]:
+        since = f'<span class="muted">{_("since %(d)s") % {"d": c["since"].isoformat()}}</span>'
+    completed = ", ".join(escape(done.module.name) for done in c["completed"]) or \
+        f'<span class="muted">{_("None yet")}</span>'
+    mentor = ""
+    if may_match:
+        mentor = (f' · <a href="{escape(reverse("mentor_suggestions", kwargs={"code": member.code}))}">'
+                  f'{_("Suggest a peer mentor")}</a>')
+    return mark_safe(  # noqa: S308  # every value from data is escaped
+        '<section class="card" aria-labelledby="h-pathway">\n'
+        f'  <h2 id="h-pathway"><span class="track track-peer">{_("Peer track")}</span> {escape(title)}</h2>\n'
+        f'  <dl class="facts">\n    <dt>{_("Current role")}</dt>\n'
+        f'    <dd><span class="track track-peer">{escape(c["current_label"])}</span>\n      {since}</dd>\n'
+        f'    <dt>{_("Training")}</dt>\n    <dd>{completed}</dd>\n  </dl>\n'
+        f'  {_readiness_html(c["readiness"], c["final"])}\n'
+        f'  <p><a href="{escape(reverse("pathway_member", kwargs={"code": member.code}))}">'
+        f'{_("Helper pathway in full")}</a>\n  {mentor}</p>\n</section>\n'
     )
 
 
-def _helping(found: selectors.MemberPagePathway) -> Panel:
-    return Panel(
-        template="pathway/_panel_helping.html",
-        title=_("Helping"),
-        context={"summary": found.summary, "recent_days": selectors.RECENT_DAYS},
+def _readiness_html(readiness: list[selectors.Readiness], final: bool) -> str:
+    """What ``pathway/_readiness.html`` renders (escaped as ``pathway_html``)."""
+    if not readiness:
+        last = _("This is the last step of the pathway.") if final else \
+            _("No readiness criteria are set for the next role.")
+        return f'<p class="muted">{last}</p>\n\n'
+    met, not_yet = f'<span class="yes">✓ {_("Met")}</span>', f'<span class="no">✗ {_("Not yet")}</span>'
+    parts = []
+    for r in readiness:
+        ready = f'<span class="yes">{_("All criteria met")}</span>' if r.ready else ""
+        items = "".join(f'\n  <li>{met if done else not_yet}\n    {escape(asked)} <span class="muted">'
+                        f"({escape(stands)})</span></li>\n  " for asked, stands, done in r.items)
+        parts.append(f'\n<h3 class="checklist-head">{_("Ready to become: %(role)s") % {"role": escape(r.label)}}'
+                     f'\n  {ready}</h3>\n<ul class="plain checklist">\n  {items}\n</ul>\n')
+    return "".join(parts) + "\n"
+
+
+def _helping(member: Member, membership: Membership, found: selectors.MemberPagePathway) -> Panel:
+    title = _("Helping")
+    context = {"summary": found.summary, "recent_days": selectors.RECENT_DAYS}
+    return Panel(template="pathway/_panel_helping.html", title=title, context=context,
+                 html=helping_html(title, context, member, can(membership, Perm.HELPING_LOG)))
+
+
+def helping_html(title: str, c: dict[str, Any], member: Member, may_log: bool) -> SafeString:
+    """What ``pathway/_panel_helping.html`` renders, written in Python (tests compare
+    the two): escaped as the template's autoescaping did (its translations of
+    literals are not escaped); the msgids are the template's."""
+    s = c["summary"]
+    log = ""
+    if may_log:
+        log = (f'<p><a href="{escape(reverse("helping_log"))}?helper={member.pk}">'
+               f'{_("Log a helping contact")}</a></p>')
+    return mark_safe(  # noqa: S308  # every value from data is escaped (numbers and a URL)
+        '<section class="card" aria-labelledby="h-helping">\n'
+        f'  <h2 id="h-helping"><span class="track track-peer">{_("Peer track")}</span> {escape(title)}</h2>\n  \n'
+        '  <table class="list compact">\n'
+        f'    <thead><tr><th scope="col">{_("Hours")}</th><th scope="col">{pgettext("helping hours", "Given")}</th>'
+        f'<th scope="col">{pgettext("helping hours", "Received")}</th></tr></thead>\n    <tbody>\n'
+        f'      <tr><th scope="row">{_("Last %(n)s days") % {"n": escape(c["recent_days"])}}</th>'
+        f'<td class="num">{hours(int(s.given_recent or 0))}</td><td class="num">{hours(int(s.received_recent or 0))}'
+        '</td></tr>\n'
+        f'      <tr><th scope="row">{_("All time")}</th><td class="num">{hours(int(s.given or 0))}</td>'
+        f'<td class="num">{hours(int(s.received or 0))}</td></tr>\n    </tbody>\n  </table>\n  \n'
+        f'  {log}\n</section>\n'
     )
 
 

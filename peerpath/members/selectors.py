@@ -10,9 +10,10 @@ from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connections, router
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
-from django.db.models.lookups import In
+from django.db.models.lookups import In, IStartsWith, PatternLookup
 from django.http import Http404, HttpRequest
 
 from peerpath.audit import actions as audit
@@ -29,7 +30,7 @@ from peerpath.members.models import (
     Status,
 )
 from peerpath.members.search import token_for_query
-from peerpath.tenancy.models import Membership, display_name
+from peerpath.tenancy.models import Membership, TenantQuerySet, display_name
 from peerpath.tenancy.policy import Perm, member_visible_fields, require
 
 
@@ -115,15 +116,32 @@ def member_list(
 
     The query matches a member code (prefix, case-insensitive) or a name through
     the blind index (full name, a word of it, or a Chinese given name, exactly).
+    The queryset's count and its slices (a paginator's two reads) run SQL compiled
+    once per shape (see ``MemberList``).
     """
     require(membership, Perm.MEMBER_LIST)
-    qs = _scoped(membership)
     query = query.strip()
+    values: dict[str, Any] = {"organization": membership.organization_id}
+    token = None
     if query:
         token = token_for_query(query, membership.organization_id)
-        by_name = MemberSearchToken.objects.for_org(membership.organization).filter(token=token)
-        qs = qs.filter(Q(code__istartswith=query) | _InRows(F("pk"), by_name.values("member_id")))
+        values["code_pattern"] = connections[router.db_for_read(Member)].ops.prep_for_like_query(query) + "%"
+        if token is not None:
+            values["token"] = token
     if status:
+        values["status"] = status
+    shape = ("members.member_list", bool(query), bool(query) and token is None, bool(status), gap)
+    return MemberList(model=Member).as_shape(shape, gap, values)
+
+
+def _member_list_rows(organization: int, code_pattern: str | None = None, token: str | None = None,
+                      status: str | None = None, gap: str = "") -> QuerySet[Member]:
+    """``member_list``'s queryset (``code_pattern``: the LIKE pattern of the query)."""
+    qs = Member.objects.for_org(organization)
+    if code_pattern is not None:
+        by_name = MemberSearchToken.objects.for_org(organization).filter(token=token)
+        qs = qs.filter(_IStartsWithPattern(F("code"), code_pattern) | _InRows(F("pk"), by_name.values("member_id")))
+    if status is not None:
         qs = qs.filter(status=status)
     if gap:
         qs = filter_gap(qs, gap)
@@ -132,6 +150,75 @@ def member_list(
         .annotate(current_stage=current_stage_subquery(), professional=_current_professional())
         .order_by("code")
     )
+
+
+def _member_list_count(**values: Any) -> QuerySet[Any]:
+    """How many members ``_member_list_rows`` gives, as a query of one row (none for
+    none): grouped by the one organisation they all belong to."""
+    return (_member_list_rows(**values).order_by().values("organization_id")
+            .annotate(n=Count("*")).values_list("n"))
+
+
+class _IStartsWithPattern(IStartsWith):
+    """``istartswith`` given its LIKE pattern (the query escaped for LIKE, then %),
+    so that the pattern is a parameter of its own (``precompiled``): the same SQL."""
+
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        return super(PatternLookup, self).process_rhs(compiler, connection)
+
+
+class MemberList(TenantQuerySet):
+    """``member_list``'s queryset. Its ``count()`` and its slices, asked before
+    anything else, run SQL compiled once per shape (``precompiled``; building and
+    compiling the queryset cost more than running it): the count, without a search,
+    as a prepared statement on PostgreSQL (a search's code prefix is planned for its
+    value: a LIKE pattern given later cannot use the index). Anything else (a filter,
+    iterating) builds the queryset and works as any other."""
+
+    _shape: tuple[Any, ...] | None = None  # set: the queryset is still to be built
+    _gap = ""
+    _values: dict[str, Any]
+
+    def as_shape(self, shape: tuple[Any, ...], gap: str, values: dict[str, Any]) -> MemberList:
+        self._shape, self._gap, self._values = shape, gap, values
+        return self
+
+    @property
+    def query(self) -> Any:
+        if self._shape is not None:
+            self._shape = None
+            self.query = _member_list_rows(gap=self._gap, **self._values).query
+        return super().query
+
+    @query.setter
+    def query(self, value: Any) -> None:
+        self._shape = None
+        QuerySet.query.fset(self, value)  # type: ignore[attr-defined]
+
+    @property
+    def ordered(self) -> bool:
+        return True if self._shape is not None else super().ordered
+
+    def count(self) -> int:
+        if self._shape is None or self._result_cache is not None:
+            return super().count()
+        prepared = not self._shape[1]  # no search
+        found = precompiled.rows((*self._shape, "count"), partial(_member_list_count, gap=self._gap),
+                                 self._values, self.db, prepared=prepared)
+        return found[0][0] if found else 0
+
+    def __getitem__(self, k: Any) -> Any:
+        if (self._shape is None or self._result_cache is not None or not isinstance(k, slice) or k.step is not None
+                or not isinstance(k.start, int) or not isinstance(k.stop, int) or not 0 <= k.start <= k.stop):
+            return super().__getitem__(k)
+        found = precompiled.sql((*self._shape, "rows"), partial(_member_list_rows, gap=self._gap),
+                                self._values, self.db)
+        if found is None:
+            return super().__getitem__(k)
+        if k.start == k.stop:
+            return []
+        sql, params = found
+        return list(Member.objects.raw(f"{sql} LIMIT %s OFFSET %s", [*params, k.stop - k.start, k.start]))
 
 
 def get_member(

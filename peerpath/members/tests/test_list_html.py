@@ -49,7 +49,7 @@ def tricky(org_a):
         if professional:
             CareTeamFactory(member=member, professional=professional, assigned_by=professional)
             StageChangeFactory(member=member, stage="rebuilding" if professional is cjk else "awareness")
-    Member.objects.filter(code="E-5.x_~").update(status="no-such-status")  # shown as stored
+    Member.objects.filter(code="E-5.x_~").update(status="on-hold")  # shown as stored
     return org_a
 
 

@@ -553,3 +553,54 @@ def test_the_pathway_panels_in_one_query_render_as_the_four_queries_did(org_a, o
     assert "&lt;同儕&gt; &amp; &quot;支持&quot;" in html
     assert helping_panel(member, org_a.staff["coordinator"]).context["summary"] == selectors.helping_summary(member)
     assert pathway_panels(member, org_a.staff["researcher"]) == []
+
+
+def test_objects_and_tuples_run_prepared_give_what_the_queryset_gives(org_a, org_b):
+    """``objects`` and ``tuples`` with ``prepared`` (an EXECUTE on PostgreSQL, the
+    SQL elsewhere): the queryset's instances, and a union's tuples with each value
+    converted as iterating the union converts it (dates, booleans, on SQLite too)."""
+    import datetime as dt
+
+    from django.db.models import BooleanField, CharField, DateField, F, Value
+
+    def members(organization, code):
+        return Member.objects.filter(organization_id=organization).exclude(code=code).order_by("code")
+
+    def union(organization, day):
+        first = (Member.objects.filter(organization_id=organization, enrolment_date__lte=day).order_by()
+                 .annotate(kind=Value(0), label=F("code"), day=F("enrolment_date"),
+                           flag=Value(True, output_field=BooleanField())))
+        second = (Member.objects.filter(organization_id=organization).order_by()
+                  .annotate(kind=Value(1), label=Value("x", output_field=CharField()),
+                            day=Value(None, output_field=DateField()), flag=Value(False, output_field=BooleanField())))
+        columns = ("kind", "label", "day", "flag")
+        return first.values_list(*columns).union(second.values_list(*columns), all=True).order_by("kind", "label")
+
+    MemberFactory(organization=org_a.org, code="A0002")
+    today = timezone.localdate()
+    for _ in range(2):
+        for tenant, code, day in ((org_a, "A0001", today), (org_b, "B0009", today),
+                                  (org_a, "A0009", today - dt.timedelta(days=3650))):
+            values = {"organization": tenant.org.pk, "code": code}
+            with CaptureQueriesContext(connection) as queries:
+                found = precompiled.objects(("test.objects_prepared",), members, values, prepared=True)
+            [query] = queries.captured_queries
+            assert query["sql"].startswith("EXECUTE") == (connection.vendor == "postgresql")
+            assert [(m.pk, m.code, m.enrolment_date) for m in found] == [
+                (m.pk, m.code, m.enrolment_date) for m in members(**values)]
+            values = {"organization": tenant.org.pk, "day": day}
+            rows = precompiled.tuples(("test.tuples",), union, values, prepared=True)
+            assert rows == list(union(**values))
+            assert all(isinstance(r[2], dt.date) and r[3] is True for r in rows if r[0] == 0)
+            assert all(r[2] is None and r[3] is False for r in rows if r[0] == 1)
+    assert [r[1] for r in precompiled.tuples(("test.tuples",), union, {"organization": org_a.org.pk, "day": today},
+                                             prepared=True)] == ["A0001", "A0002", "x", "x"]
+
+
+def test_statement_sql_names_the_sql_of_a_prepared_shape(org_a):
+    values = {"organization": org_a.org.pk, "moment": timezone.now(), "code": "A0009"}
+    with CaptureQueriesContext(connection) as queries:
+        precompiled.rows(("test.statement_sql",), _code_and_name, values, prepared=True)
+    [query] = queries.captured_queries
+    assert '"members_member"' in precompiled.statement_sql(query["sql"])
+    assert precompiled.statement_sql("SELECT 1") == "SELECT 1"

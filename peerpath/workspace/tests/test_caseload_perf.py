@@ -222,3 +222,29 @@ def test_an_empty_caseload_says_so_as_before(client_for, org_a):
     page = client_for("professional").get("/caseload/").content.decode()
     assert page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] == (
         '\n  <tr><td colspan="7">No active members in this caseload.</td></tr>\n  \n  ')
+
+
+def test_the_days_since_contact_count_from_the_latest_of_either_track_or_helping(client_for, org_a):
+    from peerpath.pathway.models import HelpingContact
+
+    helper = MemberFactory(organization=org_a.org, code="A0999")
+    latest = {}
+    for code, professional, peer, helped in (("A0981", 10, 5, 7), ("A0982", 2, 9, 30), ("A0983", 40, None, 4),
+                                             ("A0984", None, None, None)):
+        member = on_caseload(org_a, code, code)
+        if professional is not None:
+            contact(org_a, member, ago=professional)
+        if peer is not None:
+            employment.log_support_contact(org_a.staff["peer_leader"], member, contacted_on=days_ago(peer),
+                                           track="peer", kind="peer_checkin", place="workplace", minutes=30)
+        if helped is not None:
+            HelpingContact.objects.create(organization=org_a.org, helper=helper, helped=member, kind="phone",
+                                          minutes=20, date=days_ago(helped), logged_by=org_a.users["peer_leader"])
+        latest[code] = min((d for d in (professional, peer, helped) if d is not None), default=None)
+
+    found = client_for("professional").get("/caseload/?sort=code").context["rows"]
+
+    assert {r.member.code: r.days_since_contact for r in found} == latest
+    by_code = {r.member.code: r for r in found}
+    assert by_code["A0981"].facts.last_contact == {"professional": days_ago(10), "peer": days_ago(5)}
+    assert by_code["A0983"].facts.last_contact == {"professional": days_ago(40)}

@@ -64,18 +64,23 @@ def cached_svg(draw: Callable[..., str], *args: Any, **kwargs: Any) -> str:
 # The attendance chart and the group climate show this many months up to the
 # group's latest session; the whole history is one link away (``?history=all``).
 HISTORY_MONTHS = 12
+# The factor profile's table shows this many quarters (the latest with coded
+# incidents); the codings are read for as many calendar quarters up to the latest
+# session's (the coders' agreement shows 4 quarters and the last 12 months).
+PROFILE_QUARTERS = 8
 
 
 @dataclass(frozen=True)
 class Period:
     """What the attendance chart and the group climate show: the sessions since
-    ``since`` (``selectors.EVER``: the whole history)."""
+    ``since`` (``selectors.EVER``: the whole history); the factor profile and the
+    coders' agreement: the codings of sessions since ``codings_since``."""
 
     since: dt.date
     recent: dt.date | None  # the first day of the last HISTORY_MONTHS months; None without a session
     first: dt.date | None  # the group's first session
     whole: bool  # the whole history was asked for
-
+    codings_since: dt.date = selectors.EVER  # the codings read: the last PROFILE_QUARTERS quarters
     months: int = HISTORY_MONTHS
 
     @property
@@ -90,9 +95,17 @@ def period(latest: dt.date | None, first: dt.date | None, whole: bool) -> Period
     that the page's reads follow the period, not the group's age."""
     if latest is None:
         return Period(selectors.EVER, None, first, whole)
-    months = latest.year * 12 + latest.month - 1 - (HISTORY_MONTHS - 1)
-    recent = dt.date(months // 12, months % 12 + 1, 1)
-    return Period(selectors.EVER if whole else recent, recent, first, whole)
+    recent = _months_before(latest, HISTORY_MONTHS - 1)
+    if whole:
+        return Period(selectors.EVER, recent, first, whole)
+    quarters = _months_before(quarter_start(latest), 3 * (PROFILE_QUARTERS - 1))
+    return Period(recent, recent, first, whole, codings_since=quarters)
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` months before ``day``'s."""
+    n = day.year * 12 + day.month - 1 - months
+    return dt.date(n // 12, n % 12 + 1, 1)
 
 
 def session_rows(group: PeerGroup, sessions: list[Any]) -> SafeString:
@@ -163,7 +176,7 @@ def profile_section(code_set: CodeSet, language: str, codings: list[tuple[int, i
     summary = (
         _("Share of %(n)s coded critical incidents naming each factor.") % {"n": latest.incidents} if latest else ""
     )
-    shown = quarters[::-1][:8]
+    shown = quarters[::-1][:PROFILE_QUARTERS]
     return {
         "quarters": shown,
         # One row per factor, one share per quarter shown (a table the template only prints).

@@ -322,21 +322,23 @@ def attendance_by_month(rows: list[tuple[int, dt.date, str]]) -> list[tuple[dt.d
     return [(m, a, e) for m, (a, e) in sorted(months.items())]
 
 
-def codings(group: PeerGroup) -> list[tuple[int, int, list[str], dt.date]]:
+def codings(group: PeerGroup, since: dt.date = EVER) -> list[tuple[int, int, list[str], dt.date]]:
     """(incident id, rank, factors, session date) of every coding of the group's
-    incidents in the group's code set (one query, prepared: planning its joins cost
-    more than running them): what the factor profile and the coders' agreement are
-    drawn from."""
+    incidents of sessions since ``since`` in the group's code set (one query,
+    prepared: planning its joins cost more than running them): what the factor
+    profile and the coders' agreement are drawn from."""
     found = precompiled.rows(("groups.codings",), _coding_rows, {
-        "organization": group.organization_id, "group": group.pk, "code_set": group.code_set}, prepared=True)
+        "organization": group.organization_id, "group": group.pk, "code_set": group.code_set, "since": since},
+        prepared=True)
     # The factors as the database gives them: JSON text (the field's from_db_value is not applied).
     return [(incident, rank, value if isinstance(value, list) else json.loads(value), _day(day))
             for incident, rank, value, day in found]
 
 
-def _coding_rows(organization: int, group: int, code_set: str) -> QuerySet[IncidentCoding, Any]:
+def _coding_rows(organization: int, group: int, code_set: str, since: dt.date) -> QuerySet[IncidentCoding, Any]:
     return IncidentCoding.objects.filter(
         organization_id=organization, incident__session__group_id=group, code_set=code_set,
+        incident__session__date__gte=since,
     ).values_list("incident_id", "rank", "factors", "incident__session__date")
 
 

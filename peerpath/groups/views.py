@@ -73,7 +73,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = group_page.period(sessions[0].date if sessions else None, first, request.GET.get("history") == "all")
     attendance = selectors.attendance_rows(group, min(shown.since, sessions[-1].date) if sessions else shown.since)
     selectors.count_attendance(sessions, attendance)
-    codings = selectors.codings(group)
+    codings = selectors.codings(group, shown.codings_since)
     context = {
         "group": group,
         "code_set": code_set,

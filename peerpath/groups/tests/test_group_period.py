@@ -11,6 +11,8 @@ import pytest
 from django.utils import timezone
 
 from peerpath.groups import group_page, selectors
+from peerpath.groups.models import CriticalIncident, IncidentCoding, Session
+from peerpath.groups.profile import quarter_start
 from peerpath.groups.tests.test_climate import gcqs, session
 
 
@@ -26,6 +28,16 @@ def test_the_period_is_the_twelve_calendar_months_up_to_the_latest_session(lates
     assert (whole.since, whole.recent, whole.earlier) == (selectors.EVER, recent, True)
     assert not group_page.period(latest, recent, whole=False).earlier  # nothing before the 12 months
     assert group_page.period(None, None, whole=False) == group_page.Period(selectors.EVER, None, None, False)
+
+
+@pytest.mark.parametrize(("latest", "since"), [
+    (dt.date(2026, 12, 5), dt.date(2025, 1, 1)),
+    (dt.date(2026, 1, 31), dt.date(2024, 4, 1)),
+    (dt.date(2026, 9, 30), dt.date(2024, 10, 1)),
+])
+def test_the_codings_read_are_those_of_the_8_quarters_up_to_the_latest_session(latest, since):
+    assert group_page.period(latest, None, whole=False).codings_since == since
+    assert group_page.period(latest, None, whole=True).codings_since == selectors.EVER
 
 
 def monthly(tenant, made, months: int) -> list[dt.date]:
@@ -79,3 +91,29 @@ def test_a_group_without_sessions_shows_its_page_without_a_period(client_for, gr
     assert page.status_code == 200
     assert page.context["sessions"] == [] and page.context["attendance"]["rows"] == []
     assert "history=all" not in page.content.decode()
+
+
+def test_the_factor_profile_shows_8_quarters_and_the_whole_history_every_quarter(client_for, org_a, group_a):
+    days = monthly(org_a, group_a, 30)
+    for day in days:
+        incident = CriticalIncident.objects.create(organization=org_a.org, session=Session.objects.get(
+            group=group_a.group, date=day), member=group_a.members[0], text="有收穫",
+            recorded_by=org_a.users["peer_leader"])
+        for rank, coder in ((1, "coordinator"), (2, "professional")):
+            IncidentCoding.objects.create(organization=org_a.org, incident=incident, rank=rank, code_set="yalom",
+                                          coder=org_a.users[coder], factors=["hope"], coded_at=timezone.now())
+    client = client_for("professional")
+    url = f"/groups/{group_a.group.pk}/"
+    page, whole = client.get(url), client.get(url, {"history": "all"})
+    quarters = sorted({quarter_start(d) for d in days}, reverse=True)
+    assert len(quarters) > 8
+    shown = [q.quarter for q in page.context["profile"]["quarters"]]
+    assert len(shown) == 8 and shown == [q.quarter for q in whole.context["profile"]["quarters"]]
+    assert shown[-1] == f"{quarters[7].year}-Q{(quarters[7].month - 1) // 3 + 1}"
+    # The page read the codings of those 8 quarters only.
+    since = page.context["period"].codings_since
+    assert since == quarters[7]
+    assert 0 < len(selectors.codings(group_a.group, since)) < len(selectors.codings(group_a.group))
+    assert page.context["profile"]["svg"] == whole.context["profile"]["svg"]  # the latest quarter
+    assert [r.period for r in page.context["kappa"]["rows"]] == [r.period for r in whole.context["kappa"]["rows"]]
+    assert page.context["kappa"]["last_year"] == whole.context["kappa"]["last_year"]

@@ -137,7 +137,7 @@ def member_list(
 def _member_list_rows(organization: int, code_pattern: str | None = None, token: str | None = None,
                       status: str | None = None, gap: str = "") -> QuerySet[Member]:
     """``member_list``'s queryset (``code_pattern``: the LIKE pattern of the query)."""
-    qs = Member.objects.for_org(organization)
+    qs: QuerySet[Member] = Member.objects.for_org(organization)
     if code_pattern is not None:
         by_name = MemberSearchToken.objects.for_org(organization).filter(token=token)
         qs = qs.filter(_IStartsWithPattern(F("code"), code_pattern) | _InRows(F("pk"), by_name.values("member_id")))
@@ -163,7 +163,7 @@ class _IStartsWithPattern(IStartsWith):
     """``istartswith`` given its LIKE pattern (the query escaped for LIKE, then %),
     so that the pattern is a parameter of its own (``precompiled``): the same SQL."""
 
-    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def process_rhs(self, compiler: Any, connection: Any) -> Any:
         return super(PatternLookup, self).process_rhs(compiler, connection)
 
 

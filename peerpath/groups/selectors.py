@@ -73,14 +73,16 @@ def get_group_for_write(membership: Membership, pk: int, perm: Perm) -> PeerGrou
     """A visible group to change (the write itself is audited by the action).
 
     Read by every group page: compiled once per shape of the viewer's scope (all
-    the organisation's groups, or those the viewer facilitates: ``visible_q``)."""
+    the organisation's groups, or those the viewer facilitates: ``visible_q``),
+    run as a prepared statement."""
     require(membership, perm)
     require(membership, Perm.GROUP_VIEW)
     values = {"organization": membership.organization_id, "pk": pk}
     if not permissions.sees_all_groups(membership):
         values["user"] = membership.user_id
     found = precompiled.objects(("groups.visible_group", membership.role, membership.is_active),
-                                partial(_visible_group, membership.role, membership.is_active), values)
+                                partial(_visible_group, membership.role, membership.is_active), values,
+                                prepared=True)
     if not found:
         raise Http404("No such group")
     return found[0]
@@ -188,7 +190,7 @@ def _roster_tuples(organization: int, group: int) -> QuerySet[RosterEntry, Any]:
 
 def norms_of(group: PeerGroup) -> list[Norm]:
     return precompiled.objects(("groups.norms_of",), _norm_rows, {"organization": group.organization_id,
-                                                                  "group": group.pk})
+                                                                  "group": group.pk}, prepared=True)
 
 
 def _norm_rows(organization: int, group: int) -> QuerySet[Norm]:

@@ -159,9 +159,21 @@ def attendance_section(attendance: list[tuple[int, dt.date, str]], since: dt.dat
     summary = _("Attendance rate per month, %(n)s months.") % {"n": len(points)}
     return {
         "rows": rows[::-1],
+        "table": attendance_rows(rows[::-1][:12]),
         "svg": cached_svg(charts.attendance_svg, points, heading=_("Attendance rate per month"), summary=summary,
                                      empty=_("No sessions recorded yet")),
     }
+
+
+def attendance_rows(rows: list[tuple[dt.date, int, int, float | None]]) -> SafeString:
+    """The rows of the attendance table (month, attended, expected, rate), written in
+    Python as the template wrote them (``date:"Y-m"``, and ``widthratio`` rounding
+    the rate in percent as Python's ``round`` does): dates and numbers only."""
+    return mark_safe("".join(  # noqa: S308  # dates and numbers only
+        f'<tr><td>{month.year:04d}-{month.month:02d}</td><td class="num">{attended} / {expected}</td>'
+        f'<td class="num">{"—" if rate is None else f"{round(float(rate) * 100)}%"}</td></tr>'
+        for month, attended, expected, rate in rows
+    ))
 
 
 def profile_section(code_set: CodeSet, language: str, codings: list[tuple[int, int, list[str], dt.date]]) -> dict[str, Any]:

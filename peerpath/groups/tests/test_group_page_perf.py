@@ -256,3 +256,32 @@ def test_the_group_page_shows_the_roster_as_the_template_wrote_it(client_for, or
     page = client_for("coordinator").get(f"/groups/{group_a.group.pk}/", HTTP_ACCEPT_LANGUAGE="en")
     assert '<html lang="en">' in page.content.decode()
     assert expected in page.content.decode()
+
+
+OLD_ATTENDANCE_ROWS = (
+    """{% for month, attended, expected, rate in rows|slice:":12" %}<tr><td>{{ month|date:"Y-m" }}</td>"""
+    """<td class="num">{{ attended }} / {{ expected }}</td><td class="num">{% if rate is not None %}"""
+    """{% widthratio rate 1 100 %}%{% else %}—{% endif %}</td></tr>{% endfor %}"""
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+def test_the_attendance_rows_are_the_template_s(language):
+    import datetime as dt
+
+    from django.template import engines
+    from django.utils import translation
+
+    from peerpath.groups import group_page
+    from peerpath.groups.profile import rate
+
+    counts = [(0, 0), (0, 4), (1, 8), (1, 2), (3, 8), (27, 200), (2, 3), (1234, 1300), (5, 5), (7, 9), (1, 6), (4, 7),
+              (9, 9)]
+    rows = [(dt.date(2026 - i // 12, 12 - i % 12, 1), a, e, rate(a, e)) for i, (a, e) in enumerate(counts)]
+    rows.append((dt.date(987, 3, 1), 1, 8, 0.125))  # a year of three digits; 12.5 % rounds to even
+    with translation.override(language):
+        for shown in (rows, rows[-3:], []):
+            expected = engines["django"].from_string(OLD_ATTENDANCE_ROWS).render({"rows": shown})
+            assert group_page.attendance_rows(shown[:12]) == expected
+    expected = engines["django"].from_string(OLD_ATTENDANCE_ROWS).render({"rows": rows})
+    assert "<td>2026-12</td>" in expected and ">—<" in expected and ">12%<" in expected and ">50%<" in expected

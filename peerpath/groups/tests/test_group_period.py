@@ -67,6 +67,7 @@ def test_the_page_shows_the_last_12_months_and_links_to_the_whole_history(client
     assert len(page.context["attendance"]["rows"]) == 12
     assert [day for day, _means, _n in page.context["climate"]["table"]] == [d for d in days if d >= recent]
     html = page.content.decode()
+    assert f"<tbody>{group_page.attendance_rows(page.context['attendance']['rows'][:12])}</tbody>" in html
     assert f'href="{url}?history=all"' in html and days[-1].isoformat() in html and recent.isoformat() in html
     # The sessions table: the latest 20 sessions (20 months), each with its counts.
     assert [(s.date, s.attended, s.expected) for s in page.context["sessions"]] == [(d, 3, 4) for d in days]

@@ -2,9 +2,12 @@
 
 One row per active member of the caseload: recovery stage, job status, days
 since the last contact from either track, the next questionnaire due and the
-open alerts. The rows are built from each app's bulk selectors, so the page
-costs the same number of queries for 3 members or 300; sorting happens on the
-built rows. Urgent panels the domain apps register (``workspace.urgent``) come
+open alerts. The page costs the same statements for 3 members or 300: the plan
+rules; the members with their stage, latest contacts and latest completed
+questionnaires (subqueries of one statement); their jobs (the caseload as a
+subquery); their open alerts (``alerts.selectors``). The first three are compiled
+once per shape and prepared on PostgreSQL (``members.precompiled``); the rows
+are written in Python (``caseload_row``) and sorted once built. Urgent panels the domain apps register (``workspace.urgent``) come
 first, asked about the members shown; rows they concern are marked. Each row's
 actions open forms with ``next`` set to this page and the row's anchor, so that
 saving comes back here, to the row, with the change in it.

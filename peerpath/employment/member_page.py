@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
     Case,
@@ -307,7 +307,7 @@ def work_html(title: str, c: dict[str, Any], member: Member, may_log: bool) -> S
         jobs = f'<ul class="plain">\n    {items}\n  </ul>'
     elif c["last_ended"]:
         job = c["last_ended"]
-        ending = Job.ending.related.get_cached_value(job, default=None)
+        ending = cast("JobEnding | None", Job.ending.related.get_cached_value(job, default=None))
         reason = escape(ending.get_reason_display()) if ending is not None else ""
         jobs = (f'<p class="muted">{_("Last job ended %(d)s: %(reason)s") % {"d": job.end_date.isoformat(), "reason": reason}}'
                 "</p>")

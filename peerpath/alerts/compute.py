@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures.models import ResultFlag
 from peerpath.measures.selectors import due_of
+from peerpath.members import precompiled
 from peerpath.members.models import CareRole, Member, Status
 from peerpath.members.selectors import has_current
 from peerpath.tenancy.durable import durable_action
@@ -48,6 +49,7 @@ NEEDS: dict[str, frozenset[str]] = {
     "helping": _CONTACT_RULES,  # a helping contact received is a peer-track contact
     "attendance": frozenset({rules.MISSED_SESSIONS}),
     "isolation": frozenset({rules.ISOLATED}),
+    "mentor": frozenset({rules.NO_MENTOR}),  # whether the member has a current peer mentor
 }
 
 
@@ -73,26 +75,27 @@ def snapshots(
     def needed(source: str) -> bool:
         return rule_ids is None or not NEEDS[source].isdisjoint(rule_ids)
 
-    chosen = Member.objects.for_org(organization).filter(status=Status.ACTIVE)
-    if member_ids is not None:
-        chosen = chosen.filter(pk__in=list(member_ids))
-    members = list(
-        chosen
-        .annotate(has_mentor=has_current(CareRole.PEER_MENTOR))
-        .only("id", "organization_id", "enrolment_date")
-        .order_by("pk")
-    )
+    org_id = organization.pk
+    mentor = needed("mentor")  # whether each has a current peer mentor: for no_mentor only
+    # One member (the refresh after a write about them): their reads are compiled once.
+    one = next(iter(member_ids)) if member_ids is not None and len(member_ids) == 1 else None
+    if one is not None:
+        members = precompiled.objects(("alerts.snapshot_member", mentor),
+                                      lambda organization, member: _members(organization, [member], mentor),
+                                      {"organization": org_id, "member": one}, prepared=True)
+    else:
+        members = list(_members(org_id, None if member_ids is None else list(member_ids), mentor))
     if not members:
         return []
     ids = [m.pk for m in members]
-    org_id = organization.pk
     flags: dict[int, list[rules.OpenFlag]] = defaultdict(list)
     if needed("flags"):
-        rows = (
-            ResultFlag.objects.for_org(organization)
-            .filter(followed_up_at__isnull=True, member_id__in=ids)
-            .values_list("id", "member_id", "kind", "raised_at", "administration__instrument_id")
-        )
+        rows: Iterable[tuple[Any, ...]]
+        if one is not None:
+            rows = precompiled.tuples(("alerts.snapshot_flags",), lambda organization, member: _open_flags(
+                organization, [member]), {"organization": org_id, "member": one}, prepared=True)
+        else:
+            rows = _open_flags(org_id, ids)
         for pk, member_id, kind, raised_at, instrument_id in rows:
             flags[member_id].append(rules.OpenFlag(pk, kind, timezone.localdate(raised_at), instrument_id))
     overdue: dict[int, list[rules.OverdueQuestionnaire]] = defaultdict(list)
@@ -122,10 +125,61 @@ def snapshots(
             recent_attendance=tuple(attendance.get(m.pk, ())),
             open_flags=tuple(flags.get(m.pk, ())),
             overdue=tuple(overdue.get(m.pk, ())),
-            has_peer_mentor=bool(m.has_mentor),
+            has_peer_mentor=bool(getattr(m, "has_mentor", False)),
             isolated=m.pk in isolated,
         ))
     return found
+
+
+def _members(organization: int, member_ids: list[int] | None, mentor: bool) -> QuerySet[Member]:
+    """The active members of the organisation (or of ``member_ids`` among them),
+    with whether each has a current peer mentor when ``mentor``."""
+    chosen = Member.objects.for_org(organization).filter(status=Status.ACTIVE)
+    if member_ids is not None:
+        chosen = chosen.filter(pk__in=member_ids)
+    if mentor:
+        chosen = chosen.annotate(has_mentor=has_current(CareRole.PEER_MENTOR))
+    return chosen.only("id", "organization_id", "enrolment_date").order_by("pk")
+
+
+def _open_flags(organization: int, member_ids: list[int]) -> QuerySet[ResultFlag, tuple[Any, ...]]:
+    """The members' flags not yet followed up, with their instrument."""
+    return (
+        ResultFlag.objects.for_org(organization)
+        .filter(followed_up_at__isnull=True, member_id__in=member_ids)
+        .values_list("id", "member_id", "kind", "raised_at", "administration__instrument_id")
+    )
+
+
+def _stored(organization: int, member_ids: list[int] | None, keys: Collection[str], found: Collection[int]
+            ) -> QuerySet[Alert]:
+    """The unresolved alerts of the organisation (or of ``member_ids``), and those of
+    the episodes ``keys`` of the members ``found``, whatever their state."""
+    stored = Alert.objects.for_org(organization)
+    if member_ids is not None:
+        stored = stored.filter(member_id__in=member_ids)
+    return stored.filter(Q(state__in=UNRESOLVED) | Q(key__in=keys, member_id__in=found)).only(
+        "id", "member_id", "rule", "key", "state", "resolution")
+
+
+def _existing(organization: int, member_ids: Collection[int] | None, keys: set[str],
+              findings: Collection[tuple[int, str, str]]) -> list[Alert]:
+    """``_stored`` for these findings. For one member (the refresh after a write) its
+    SQL is compiled once per number of keys, rounded up to a power of two (the last
+    key repeated: the same condition)."""
+    found = {m for m, _r, _k in findings}
+    if member_ids is None or len(member_ids) != 1:
+        return list(_stored(organization, None if member_ids is None else list(member_ids), keys, found))
+    (member,) = member_ids
+    ordered = sorted(keys)
+    size = 1 << (len(ordered) - 1).bit_length() if ordered else 0
+    values: dict[str, Any] = {"organization": organization, "member": member}
+    values.update({f"key{i}": ordered[min(i, len(ordered) - 1)] for i in range(size)})
+
+    def build(organization: int, member: int, **keyed: str) -> QuerySet[Alert]:
+        return _stored(organization, [member], [keyed[f"key{i}"] for i in range(size)], [member] if size else [])
+
+    return precompiled.objects(("alerts.existing", size), build, values, prepared=True)
 
 
 def _new_alert(organization: Organization, member_id: int, finding: rules.Finding, now: dt.datetime) -> Alert:
@@ -162,15 +216,7 @@ def compute_alerts(
         for f in rules.evaluate(s, thresholds, rule_ids)
     }
     keys = {key for _member, _rule, key in findings}
-    stored = Alert.objects.for_org(organization)
-    if member_ids is not None:
-        stored = stored.filter(member_id__in=list(member_ids))
-    existing = {
-        (a.member_id, a.rule, a.key): a
-        for a in stored
-        .filter(Q(state__in=UNRESOLVED) | Q(key__in=keys, member_id__in={m for m, _r, _k in findings}))
-        .only("id", "member_id", "rule", "key", "state", "resolution")
-    }
+    existing = {(a.member_id, a.rule, a.key): a for a in _existing(organization.pk, member_ids, keys, findings)}
     now = timezone.now()
     new = [_new_alert(organization, ident[0], f, now) for ident, f in findings.items() if ident not in existing]
     reopen = [

@@ -29,10 +29,12 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from peerpath.alerts import rules
+from peerpath.members import precompiled
 
 _local = threading.local()
 
@@ -107,7 +109,12 @@ def refresh_pending() -> None:
     if not pending:
         return
     today = timezone.localdate()
-    for org in Organization.objects.filter(pk__in=list(pending)):
+    if len(pending) == 1:  # most writes concern one organisation: its read is compiled once
+        (only,) = pending
+        organizations = precompiled.objects(("alerts.organization",), _organization, {"pk": only}, prepared=True)
+    else:
+        organizations = list(Organization.objects.filter(pk__in=list(pending)))
+    for org in organizations:
         refresh = pending[org.pk]
         if len(refresh.members) > settings.PEERPATH_ALERTS_SYNC_MEMBERS:
             from peerpath.alerts.tasks import recompute_member_alerts
@@ -115,6 +122,12 @@ def refresh_pending() -> None:
             recompute_member_alerts.enqueue(org.pk, sorted(refresh.members))  # ids only; every rule
         else:
             compute_alerts(org, today, member_ids=refresh.members, rule_ids=refresh.rule_ids)
+
+
+def _organization(pk: int) -> QuerySet[Any]:
+    from peerpath.tenancy.models import Organization
+
+    return Organization.objects.filter(pk=pk)
 
 
 def _changed(sender: Any, instance: Any, **kwargs: Any) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.measures import completion
 from peerpath.measures.models import Administration, FlagKind, Mode, ResultFlag
-from peerpath.members import panels, timeline
+from peerpath.members import panels, precompiled, timeline
 from peerpath.members.models import Member
 from peerpath.members.timeline import TimelineEntry, Track
 from peerpath.portal import sections
@@ -47,7 +47,8 @@ def crisis_page(request: HttpRequest, administration: Administration, back: str 
     """The page after a questionnaire whose answers raised a safety flag."""
     if administration.mode not in (Mode.LINK, Mode.PORTAL, Mode.KIOSK):
         return None
-    if not ResultFlag.objects.filter(administration=administration, kind=FlagKind.SAFETY).exists():
+    if not precompiled.rows(("safety.has_safety_flag",), _safety_flags, {"administration": administration.pk},
+                            prepared=True):
         return None
     member = administration.member
     if administration.mode == Mode.KIOSK:
@@ -60,11 +61,22 @@ def crisis_page(request: HttpRequest, administration: Administration, back: str 
         return render(request, "safety/kiosk_call.html", {"language": administration.language})
     audit.record(Event.SAFETY_CRISIS_SHOWN, actor=None, organization=administration.organization,
                  target=administration, request=request, extra={"member": member.pk})
-    has_account = MemberAccount.objects.filter(member=member, is_active=True).exists()
+    has_account = bool(precompiled.rows(("safety.has_account",), _active_account, {"member": member.pk},
+                                        prepared=True))
     return render(request, "safety/crisis.html", {
         **page_context(member), "member": member, "has_account": has_account, "language": administration.language,
         "signed_in": request.user.is_authenticated and getattr(request.user, "member_account", None) is not None,
     })
+
+
+# The crisis page's reads, compiled once (members.precompiled) and prepared on
+# PostgreSQL: it follows every self-completed questionnaire with a safety answer.
+def _safety_flags(administration: int) -> QuerySet[ResultFlag, tuple[Any, ...]]:
+    return ResultFlag.objects.filter(administration_id=administration, kind=FlagKind.SAFETY).values_list("pk")[:1]
+
+
+def _active_account(member: int) -> QuerySet[MemberAccount, tuple[Any, ...]]:
+    return MemberAccount.objects.filter(member_id=member, is_active=True).values_list("pk")[:1]
 
 
 # --- the team's side -----------------------------------------------------------

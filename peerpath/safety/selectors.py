@@ -29,8 +29,14 @@ from peerpath.tenancy.policy import Perm, can
 
 
 def follow_up_hours(organization_id: int) -> int:
-    hours = SafetySettings.objects.filter(organization_id=organization_id).values_list("follow_up_hours", flat=True)
-    return next(iter(hours), rules.DEFAULT_FOLLOW_UP_HOURS)
+    """The organisation's hours to follow up a safety answer (1 query, compiled
+    once: every safety answer asks)."""
+    hours = precompiled.rows(("safety.follow_up_hours",), _hours, {"organization": organization_id}, prepared=True)
+    return hours[0][0] if hours else rules.DEFAULT_FOLLOW_UP_HOURS
+
+
+def _hours(organization: int) -> QuerySet[SafetySettings, tuple[Any, ...]]:
+    return SafetySettings.objects.filter(organization_id=organization).values_list("follow_up_hours")[:1]
 
 
 @dataclass(frozen=True)
@@ -44,17 +50,26 @@ class ContactLine:
 
 def crisis_contacts(organization_id: int) -> list[ContactLine]:
     """The crisis contacts a member of the organisation is shown, in the active
-    language for the shipped defaults (2 queries)."""
-    edited = SafetySettings.objects.filter(organization_id=organization_id, contacts_edited=True).exists()
-    if edited:
+    language for the shipped defaults (1 query, 2 with the organisation's own list;
+    compiled once: the crisis page after every safety answer asks)."""
+    values = {"organization": organization_id}
+    if precompiled.rows(("safety.contacts_edited",), _contacts_edited, values, prepared=True):
         return [
             ContactLine(c.name, c.number, c.hours, c.note, c.tel)
-            for c in CrisisContact.objects.filter(organization_id=organization_id)
+            for c in precompiled.objects(("safety.crisis_contacts",), _own_contacts, values)
         ]
     return [
         ContactLine(str(d.name), d.number, str(d.hours), str(d.note), rules.tel_uri(d.number))
         for d in rules.default_contacts(settings.LANGUAGE_CODE)
     ]
+
+
+def _contacts_edited(organization: int) -> QuerySet[SafetySettings, tuple[Any, ...]]:
+    return SafetySettings.objects.filter(organization_id=organization, contacts_edited=True).values_list("pk")[:1]
+
+
+def _own_contacts(organization: int) -> QuerySet[CrisisContact]:
+    return CrisisContact.objects.filter(organization_id=organization)
 
 
 def _current_professional(user_id: int) -> Exists:
@@ -133,12 +148,16 @@ def get_follow_up(membership: Membership, member: Member, pk: int) -> SafetyFoll
 
 
 def open_follow_up_of(member: Member) -> SafetyFollowUp | None:
-    """For the member's own portal: their open follow-up, if any (soonest due)."""
-    return (
-        SafetyFollowUp.objects.filter(organization_id=member.organization_id, member=member,
-                                      state=FollowUpState.OPEN)
-        .order_by("due_at").first()
-    )
+    """For the member's own pages (the portal, the crisis page): their open
+    follow-up, if any (soonest due; 1 query, compiled once)."""
+    found = precompiled.objects(("safety.open_follow_up_of",), _open_follow_up,
+                                {"organization": member.organization_id, "member": member.pk}, prepared=True)
+    return found[0] if found else None
+
+
+def _open_follow_up(organization: int, member: int) -> QuerySet[SafetyFollowUp]:
+    return SafetyFollowUp.objects.filter(organization_id=organization, member_id=member,
+                                         state=FollowUpState.OPEN).order_by("due_at")[:1]
 
 
 def current_plan(member: Member) -> SafetyPlan | None:

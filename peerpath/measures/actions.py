@@ -125,7 +125,7 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
         # Read before the safety follow-ups are opened: opening one appends to the
         # organisation's audit chain, whose head stays locked until the commit.
         deterioration = _deterioration(administration, instrument, result, now)
-        ResultFlag.objects.bulk_create(
+        flags = [
             ResultFlag(
                 organization_id=administration.organization_id,
                 administration=administration,
@@ -136,9 +136,12 @@ def store_scores(administration: Administration, instrument: Instrument, *, new:
             )
             # one flag per item (the database allows no more), however many rules name it
             for hit in {hit["item"]: hit for hit in result["safety"]}.values()
-        )
+        ]
         if deterioration is not None:
-            deterioration.save(force_insert=True)
+            flags.append(deterioration)  # written with them, after them (one INSERT)
+        # A bulk insert sends no post_save: the administration's own save stands for
+        # its flags (alerts.triggers refreshes its member's questionnaire rules).
+        ResultFlag.objects.bulk_create(flags)
         if result["safety"]:  # last: the audit chain's head is locked from here to the commit
             completion.safety_flags_raised(administration.organization_id, [administration.pk])
     return result
@@ -150,28 +153,42 @@ def _worse(direction: Direction | str, before: float, after: float) -> bool:
     return after > before if Direction(direction) is Direction.HIGHER_IS_WORSE else after < before
 
 
+def _previous_score(organization_id: int, member_id: int, instrument_id: str, score_id: str, taken_on: dt.date,
+                    administration_id: int) -> QuerySet[StoredScore, tuple[Any, ...]]:
+    """The member's latest earlier value of one score (answered on or before
+    ``taken_on``, another questionnaire than ``administration_id``)."""
+    return (
+        StoredScore.objects.filter(
+            organization_id=organization_id, member_id=member_id, instrument_id=instrument_id, score_id=score_id,
+            value__isnull=False, taken_on__lte=taken_on,
+        )
+        .exclude(administration_id=administration_id)
+        .order_by("-taken_on", "-administration_id")
+        .values_list("value")[:1]
+    )
+
+
 def _deterioration(
     administration: Administration, instrument: Instrument, result: dict[str, Any], now: dt.datetime
 ) -> ResultFlag | None:
     """A flag when the primary score reliably deteriorated since the previous result
-    (only the primary score, so that subscales do not multiply alerts)."""
+    (only the primary score, so that subscales do not multiply alerts). The previous
+    result is read by SQL compiled once, prepared on PostgreSQL (every finished
+    questionnaire asks)."""
     score = instrument.primary_score
     value = result["scores"][score.id]["value"]
     if value is None or math.isnan(value):
         return None
-    previous = (
-        StoredScore.objects.filter(
-            organization_id=administration.organization_id, member_id=administration.member_id,
-            instrument_id=instrument.id, score_id=score.id, value__isnull=False,
-            taken_on__lte=administration.taken_on,
-        )
-        .exclude(administration=administration)
-        .order_by("-taken_on", "-administration_id")
-        .first()
-    )
-    if previous is None or previous.value is None:
+    assert administration.taken_on is not None
+    found = precompiled.rows(("measures.previous_score",), _previous_score, {
+        "organization_id": administration.organization_id, "member_id": administration.member_id,
+        "instrument_id": instrument.id, "score_id": score.id, "taken_on": administration.taken_on,
+        "administration_id": administration.pk,
+    }, prepared=True)
+    if not found or found[0][0] is None:
         return None
-    if not _worse(score.direction, previous.value, value):
+    previous_value = float(found[0][0])
+    if not _worse(score.direction, previous_value, value):
         return None  # not deteriorated whatever the SD: the programme's is not read
     sd = None
     if score.norms is None or score.norms.sd is None:
@@ -180,13 +197,13 @@ def _deterioration(
         parameters = change_parameters(score, sd=sd)
     except MissingNormsError:
         return None
-    change = reliable_change([previous.value], [value], parameters.sd, parameters.reliability, score.direction)
+    change = reliable_change([previous_value], [value], parameters.sd, parameters.reliability, score.direction)
     if change.classification[0] != ReliableChangeClass.DETERIORATED:
         return None
     return ResultFlag(
         organization_id=administration.organization_id, administration=administration,
         member_id=administration.member_id, kind=FlagKind.DETERIORATION, score_id=score.id,
-        value=float(value), previous_value=float(previous.value), rci=float(change.rci[0]), raised_at=now,
+        value=float(value), previous_value=previous_value, rci=float(change.rci[0]), raised_at=now,
     )
 
 
@@ -268,8 +285,9 @@ def _token_rows(token_hash: str) -> QuerySet[Administration]:
 
 def _by_token(token: str) -> Administration | None:
     """The administration of a link (read on every page of a questionnaire: its SQL
-    is compiled once; the organisation and member are read only when used)."""
-    found = precompiled.objects(("measures.by_token",), _token_rows, {"token_hash": token_hash(token)})
+    is compiled once, and on PostgreSQL prepared once per connection; the
+    organisation and member are read only when used)."""
+    found = precompiled.objects(("measures.by_token",), _token_rows, {"token_hash": token_hash(token)}, prepared=True)
     return found[0] if found else None
 
 
@@ -352,9 +370,9 @@ def complete_link(administration: Administration, request: HttpRequest | None = 
     wait for its row lock and then match no row, or run after it). Only that one
     stores scores, flags and the audit entry. Returns the scores, or None when the
     administration was no longer open (another request finished it first, or it
-    expired): then nothing is written."""
+    expired): then nothing is written. When it returns the scores, ``administration``
+    is as stored (completed), with its organisation and member."""
     now = timezone.now()
-    organization = administration.organization  # (refresh_from_db below forgets it)
     finished = (
         Administration.objects.filter(pk=administration.pk, status__in=OPEN)
         .filter(Q(link_expires_at__isnull=True) | Q(link_expires_at__gt=now))
@@ -362,7 +380,7 @@ def complete_link(administration: Administration, request: HttpRequest | None = 
     )
     if not finished:
         return None
-    administration.refresh_from_db()  # the answers as stored, not as read before the update
+    _refresh(administration)  # the answers as stored, not as read before the update
     # An UPDATE sends no post_save: announce the change as a save would (alerts follow it).
     post_save.send(
         sender=Administration, instance=administration, created=False, raw=False,
@@ -371,10 +389,34 @@ def complete_link(administration: Administration, request: HttpRequest | None = 
     instrument = get_instrument(administration.instrument_id)
     result = store_scores(administration, instrument, new=True)
     audit.record(
-        Event.MEASURE_LINK_COMPLETED, actor=None, organization=organization,
+        Event.MEASURE_LINK_COMPLETED, actor=None, organization=administration.organization,
         target=administration, request=request, extra={"member": administration.member_id},
     )
     return result
+
+
+def _with_owner(pk: int) -> QuerySet[Administration]:
+    return Administration.objects.filter(pk=pk).select_related("organization", "member")
+
+
+def stored_with_owner(pk: int) -> Administration | None:
+    """An administration as stored, with its organisation and member (one read, its
+    SQL compiled once and prepared on PostgreSQL: every finished self-report reads it)."""
+    found = precompiled.objects(("measures.stored_with_owner",), _with_owner, {"pk": pk}, prepared=True)
+    return found[0] if found else None
+
+
+def _refresh(administration: Administration) -> None:
+    """``administration.refresh_from_db()``, with its organisation and member read in
+    the same statement (and kept: what the finishing request uses next)."""
+    stored = stored_with_owner(administration.pk)
+    if stored is None:
+        raise Administration.DoesNotExist(f"administration {administration.pk} is gone")
+    for field in Administration._meta.concrete_fields:
+        setattr(administration, field.attname, getattr(stored, field.attname))
+    administration._state.fields_cache = dict(stored._state.fields_cache)  # organization, member; nothing else
+    administration._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    administration._state.db = stored._state.db
 
 
 @transaction.atomic(durable=True)

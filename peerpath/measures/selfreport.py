@@ -46,12 +46,18 @@ def _position(request: HttpRequest, answered: dict[str, float], item_ids: list[s
     return next((i for i, item_id in enumerate(item_ids) if item_id not in answered), len(item_ids))
 
 
-def _finished(request: HttpRequest, administration: Administration, back: str | None) -> HttpResponse:
+def _finished(request: HttpRequest, administration: Administration, back: str | None, *,
+              stored: Administration | None = None) -> HttpResponse:
     """The page after the answers are sent, the same for the request that finished
     the questionnaire and for any that lost the race: the closing functions first
     (e.g. the crisis page after a safety answer), then the return path (the kiosk),
-    then the thank-you page. ``administration`` is read again from the database."""
-    stored = Administration.objects.select_related("organization", "member").get(pk=administration.pk)
+    then the thank-you page. ``administration`` is read again from the database,
+    unless the request that finished it gives it as it stored it (``stored``: read
+    in its transaction after the update, with its organisation and member)."""
+    if stored is None:
+        stored = actions.stored_with_owner(administration.pk)
+        if stored is None:  # deleted meanwhile: as Administration.objects.get() would
+            raise Administration.DoesNotExist("Administration matching query does not exist.")
     if stored.status != AdministrationStatus.COMPLETED:  # closed without being finished (expired)
         return render(request, "measures/self_report_closed.html", {"why": "expired"}, status=410)
     if (response := completion.closing_response(request, stored, back)) is not None:
@@ -114,8 +120,9 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
                 # The return path is read first: a second tap in the same browser session
                 # then finds it too, before the first request's session is saved.
                 back = _return_path(request, token)
-                actions.complete_link(administration, request=request)  # None: another request finished it
-                return _finished(request, administration, back)
+                if actions.complete_link(administration, request=request) is None:  # another request finished it
+                    return _finished(request, administration, back)
+                return _finished(request, administration, back, stored=administration)
             item_id = request.POST.get("item", "")
             if item_id not in item_ids:
                 return redirect(request.path)

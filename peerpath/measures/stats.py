@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from peerpath.measures.change import baseline_sd
 from peerpath.measures.models import StoredScore
+from peerpath.members import precompiled
 
 MIN_MEMBERS_FOR_BASELINE = 10
 
@@ -113,6 +114,26 @@ def _rows(organization_id: int, instrument_id: str, score_id: str) -> QuerySet[S
     return StoredScore.objects.filter(organization_id=organization_id, instrument_id=instrument_id, score_id=score_id)
 
 
+def _check(organization_id: int, instrument_id: str, score_id: str) -> QuerySet[StoredScore, tuple[Any, ...]]:
+    """What the kept SD was read from, as the table has it now: the number of score
+    rows, the highest id and the latest ``computed_at`` (no row: none at all)."""
+    return (
+        _rows(organization_id, instrument_id, score_id).order_by().values("organization_id")
+        .annotate(rows=Count("pk"), last_id=Max("pk"), last_at=Max("computed_at"))
+        .values_list("rows", "last_id", "last_at")
+    )
+
+
+def _added(organization_id: int, instrument_id: str, score_id: str, last_id: int,
+           last_at: dt.datetime | None = None) -> QuerySet[StoredScore, tuple[Any, ...]]:
+    """The score rows added (a higher id) or computed again (a later ``computed_at``)
+    since the kept SD was read."""
+    since = Q(pk__gt=last_id)
+    if last_at is not None:
+        since |= Q(computed_at__gt=last_at)
+    return _rows(organization_id, instrument_id, score_id).filter(since).values_list(*COLUMNS)
+
+
 def _fold(first: dict[int, tuple[dt.date, int, float]], rows: Iterable[tuple[Any, ...]]) -> None:
     """Keep each member's first scored result (by date answered, then administration),
     as ``programme_baseline_sds`` orders them."""
@@ -143,19 +164,23 @@ def programme_baseline_sd(organization_id: int, instrument_id: str, score_id: st
     key = CACHE_KEY.format(organization_id, instrument_id, score_id)
     kept: _Kept | None = cache.get(key)
     if kept is not None:
-        now = _rows(organization_id, instrument_id, score_id).aggregate(
-            rows=Count("pk"), last_id=Max("pk"), last_at=Max("computed_at"))
-        if (now["rows"], now["last_id"] or 0, now["last_at"]) == (kept.rows, kept.last_id, kept.last_at):
+        # Both reads are compiled once (every deterioration check asks).
+        values: dict[str, Any] = {"organization_id": organization_id, "instrument_id": instrument_id,
+                                  "score_id": score_id}
+        found = precompiled.tuples(("measures.baseline_check",), _check, values, prepared=True)
+        rows, last_id, last_at = found[0] if found else (0, None, None)
+        if (rows, last_id or 0, last_at) == (kept.rows, kept.last_id, kept.last_at):
             return kept.sd
-        since = Q(pk__gt=kept.last_id)
+        values["last_id"] = kept.last_id
         if kept.last_at is not None:
-            since |= Q(computed_at__gt=kept.last_at)
-        added = list(_rows(organization_id, instrument_id, score_id).filter(since).values_list(*COLUMNS))
+            values["last_at"] = kept.last_at
+        added = precompiled.tuples(("measures.baseline_added", kept.last_at is not None), _added, values,
+                                   prepared=True)
         if (added and all(row[0] > kept.last_id for row in added)
-                and kept.rows + len(added) == now["rows"] and max(row[0] for row in added) == now["last_id"]):
+                and kept.rows + len(added) == rows and max(row[0] for row in added) == last_id):
             _fold(kept.first, added)
             # every row computed since is among those added: the table's latest is theirs
-            kept = _Kept(now["rows"], now["last_id"], now["last_at"], kept.first, _sd(kept.first))
+            kept = _Kept(rows, last_id, last_at, kept.first, _sd(kept.first))
             cache.set(key, kept, CACHE_SECONDS)
             return kept.sd
     rows = list(_rows(organization_id, instrument_id, score_id).values_list(*COLUMNS))

@@ -17,6 +17,7 @@ from peerpath.measures.change import ReliableChangeClass, reliable_change
 from peerpath.measures.library import instrument
 from peerpath.measures.models import Administration, FlagKind, ResultFlag
 from peerpath.measures.stats import programme_baseline_sds
+from peerpath.members import precompiled
 from tests.factories import MemberFactory
 
 DAY = dt.date(2026, 3, 2)
@@ -67,6 +68,9 @@ def test_an_answer_on_a_phone_is_the_link_read_and_one_update(org_a):
     with CaptureQueriesContext(connection) as queries:
         response = client.post(f"/r/{token}/", {"item": "1", "value": "2"})
     assert response.status_code == 302
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "UPDATE"]
+    # the link's read is a prepared statement on PostgreSQL (an EXECUTE of its SELECT)
+    statements = [precompiled.statement_sql(q["sql"]) for q in queries.captured_queries]
+    assert [s.split()[0] for s in statements] == ["SELECT", "UPDATE"]
+    assert '"measures_administration"' in statements[0]
     administration.refresh_from_db()
     assert administration.answers == {"1": 2.0} and administration.status == "in_progress"

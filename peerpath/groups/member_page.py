@@ -9,7 +9,7 @@ from collections import defaultdict
 from functools import partial
 from typing import Any
 
-from django.db.models import CharField, F, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -75,10 +75,13 @@ def sessions(member: Member) -> list[Source]:
             detail=d["theme"] or "",
         )
 
+    # The group's name by a subquery rather than a join: PostgreSQL runs it after the
+    # branch's limit, for the window's rows only (a member attends weekly, for years).
+    group = PeerGroup.objects.filter(pk=OuterRef("session__group_id")).order_by().values("name")
     return [Source(
         name="group.session", queryset=rows, date=F("session__date"), at=F("session__created_at"), track=Track.PEER,
-        columns={"group": F("session__group__name"), "status": F("status"), "theme": F("session__theme")},
-        render=render,
+        columns={"group": Subquery(group), "status": F("status"), "theme": F("session__theme")},
+        render=render, limited=True,
     )]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, cast
 
@@ -264,12 +264,24 @@ def _due(organization_id: int, rules: list[Rule], members: Sequence[M], today: d
     )
     for row in rows:
         last[row["member_id"]][row["instrument_id"]] = row["last"]
+    return due_from(organization_id, rules, members, last, today)
+
+
+def due_from(
+    organization_id: int, rules: list[Rule], members: Sequence[M], last_completed: Mapping[int, Mapping[str, dt.date]],
+    today: dt.date,
+) -> list[tuple[M, list[Due]]]:
+    """``due_of`` for members whose last completed dates (member id → instrument id →
+    date) the caller has read already (the caseload reads them with its members):
+    the events of event-triggered rules are read here (one query per event source)."""
+    if not rules or not members:
+        return []
     event_triggers = {r.trigger for r in rules if r.trigger in EVENT_WINDOW_DAYS}
     events = events_of(organization_id, [m.pk for m in members], event_triggers) if event_triggers else {}
     result = []
     for member in members:
         due = due_for_member(
-            rules, enrolment_date=member.enrolment_date, last_completed=last[member.pk], today=today,
+            rules, enrolment_date=member.enrolment_date, last_completed=last_completed.get(member.pk, {}), today=today,
             events=events.get(member.pk),
         )
         if due:

@@ -39,9 +39,9 @@ from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.employment.models import Job, SupportContact, SupportTrack
 from peerpath.employment.status import EmploymentFacts, Ended, JobSpan, facts_from
-from peerpath.measures.due import EVENT_WINDOW_DAYS, Due, Rule, due_for_member
-from peerpath.measures.events import events_of
+from peerpath.measures.due import Due, Rule
 from peerpath.measures.models import Administration, AdministrationStatus, PlanRule
+from peerpath.measures.selectors import due_from
 from peerpath.members import precompiled
 from peerpath.members.fields import EncryptedTextField
 from peerpath.members.models import STAGE_ORDER, CareRole, CareTeamAssignment, Member, Stage, Status
@@ -249,15 +249,9 @@ def _due(organization_id: int, rules: list[Rule], caseload: list[_Facts], today:
     """Each member's due questionnaires, as ``measures.selectors.due_of`` gives them,
     from the latest completed dates the members statement read (one query per event
     source when the plan has event-triggered rules)."""
-    if not rules:
-        return {}
-    triggers = {r.trigger for r in rules if r.trigger in EVENT_WINDOW_DAYS}
-    events = events_of(organization_id, [c.member.pk for c in caseload], triggers) if triggers else {}
-    return {
-        c.member.pk: due_for_member(rules, enrolment_date=c.member.enrolment_date, last_completed=c.completed,
-                                    today=today, events=events.get(c.member.pk))
-        for c in caseload
-    }
+    members = [c.member for c in caseload]
+    completed = {c.member.pk: c.completed for c in caseload}
+    return {m.pk: items for m, items in due_from(organization_id, rules, members, completed, today)}
 
 
 def caseload_rows(membership: Membership, professional_id: int | None, caseload: list[_Facts],

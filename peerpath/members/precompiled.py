@@ -43,7 +43,6 @@ import copy
 import datetime as dt
 import itertools
 import re
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +52,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
+
+from peerpath.members import prepared_sql
 
 _NAMES = itertools.count(1)  # of prepared statements, never reused: a connection may outlive a cleared cache
 
@@ -69,7 +70,6 @@ _CACHE: dict[tuple[Any, ...], _Compiled | None] = {}
 _NOTHING = _Compiled("", [], None)
 _DAY = dt.date(1901, 2, 3)
 _MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC)
-_TYPES = ((int, "bigint"), (str, "text"), (dt.datetime, "timestamptz"), (dt.date, "date"))
 
 
 def _stand_in(name: str, value: Any, n: int) -> Any:
@@ -134,21 +134,12 @@ def _params(compiled: _Compiled, values: Mapping[str, Any], using: str) -> list[
             for kind, extra in compiled.slots]
 
 
-# Statements prepared on each PostgreSQL connection (a new connection has none).
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
 def _prepared_run(compiled: _Compiled, values: Mapping[str, Any], using: str) -> tuple[str, list[Any]]:
     """The EXECUTE of ``compiled`` as a prepared statement of this connection,
     prepared first when the connection has not yet prepared it."""
     connection = connections[using]
     names = sorted({name for kind, name in compiled.slots if kind != "value"})
-    connection.ensure_connection()
-    done = _PREPARED.setdefault(connection.connection, set())
-    if compiled.name not in done:
-        # Setting up the connection, not a read: sent directly (not logged as a query).
-        connection.connection.execute(_prepare_sql(compiled, names, values, connection))
-        done.add(compiled.name)
+    prepared_sql.prepare_once(connection, compiled.name, lambda: _prepare_sql(compiled, names, values, connection))
     arguments = f"({', '.join(['%s'] * len(names))})" if names else ""
     return f"EXECUTE {compiled.name}{arguments}", [values[name] for name in names]
 
@@ -172,7 +163,7 @@ def _prepare_sql(compiled: _Compiled, names: list[str], values: Mapping[str, Any
 
     body = connection.ops.compose_sql(  # type: ignore[attr-defined]  # PostgreSQL's
         re.sub(r"%[%s]", placeholder, compiled.sql), constants)
-    types = [next(sql_type for kind, sql_type in _TYPES if isinstance(values[name], kind)) for name in names]
+    types = [prepared_sql.sql_type(name, values[name]) for name in names]
     header = f" ({', '.join(types)})" if names else ""
     return f"PREPARE {compiled.name}{header} AS {body}"
 
@@ -273,10 +264,10 @@ def objects(
 
 
 def statement_sql(sql: str) -> str:
-    """The SQL a logged statement ran: for ``EXECUTE`` of a prepared shape, the
-    shape's SQL (for tests that tell queries apart by the tables they name), else
+    """The SQL a logged statement ran: for ``EXECUTE`` of a prepared shape (or of a
+    statement prepared by ``members.prepared_sql``), the shape's SQL (for tests that tell queries apart by the tables they name), else
     ``sql`` itself."""
     match = re.match(r"EXECUTE (peerpath_precompiled_\d+)\b", sql)
     if match is None:
-        return sql
+        return prepared_sql.statement_sql(sql)  # a written statement prepared there, or any other
     return next((c.sql for c in _CACHE.values() if c is not None and c.name == match.group(1)), sql)

@@ -18,7 +18,7 @@ import datetime as dt
 import itertools
 import re
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _NAMES = itertools.count(1)  # never reused: a connection may outlive a cleared registry
@@ -28,7 +28,8 @@ _TYPES = ((bool, "boolean"), (int, "bigint"), (str, "text"), (dt.datetime, "time
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
-def _sql_type(name: str, value: Any) -> str:
+def sql_type(name: str, value: Any) -> str:
+    """The SQL type a ``PREPARE`` gives a parameter whose value is ``value``."""
     for kind, sql_type in _TYPES:
         if isinstance(value, kind):
             return sql_type
@@ -43,19 +44,29 @@ def execute(cursor: Any, sql: str, values: Mapping[str, Any]) -> None:
         cursor.execute(sql, values)
         return
     names = list(dict.fromkeys(_PARAMETER.findall(sql)))  # in order of first use
-    types = tuple(_sql_type(name, values[name]) for name in names)
+    types = tuple(sql_type(name, values[name]) for name in names)
     statement = _STATEMENTS.setdefault((sql, types), f"peerpath_raw_{next(_NAMES)}")
-    connection.ensure_connection()
-    done = _PREPARED.setdefault(connection.connection, set())
-    if statement not in done:
+    def prepare() -> str:
         number = {name: n for n, name in enumerate(names, 1)}
         body = _PARAMETER.sub(lambda match: f"${number[match.group(1)]}", sql).replace("%%", "%")
         header = f" ({', '.join(types)})" if names else ""
-        # Setting up the connection, not a read: sent directly (not logged as a query).
-        connection.connection.execute(f"PREPARE {statement}{header} AS {body}")
-        done.add(statement)
+        return f"PREPARE {statement}{header} AS {body}"
+
+    prepare_once(connection, statement, prepare)
     arguments = f"({', '.join(['%s'] * len(names))})" if names else ""
     cursor.execute(f"EXECUTE {statement}{arguments}", [values[name] for name in names])
+
+
+def prepare_once(connection: Any, name: str, prepare: Callable[[], str]) -> None:
+    """Send ``prepare()`` (a ``PREPARE name …``) on the Django ``connection``'s
+    PostgreSQL connection unless that connection has prepared ``name`` already (a
+    new connection has prepared nothing). Shared with ``members.precompiled``."""
+    connection.ensure_connection()
+    done = _PREPARED.setdefault(connection.connection, set())
+    if name not in done:
+        # Setting up the connection, not a read: sent directly (not logged as a query).
+        connection.connection.execute(prepare())
+        done.add(name)
 
 
 def statement_sql(sql: str) -> str:

@@ -37,6 +37,17 @@ def _fast_and_quiet(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_alert_refresh_left_over():
+    """Each test runs in a transaction rolled back at its end: the members its writes
+    gathered for an alert refresh on commit must not be refreshed by the next test."""
+    from peerpath.alerts import triggers
+
+    triggers.forget_pending()
+    yield
+    triggers.forget_pending()
+
+
 def _tenant(label: str) -> SimpleNamespace:
     org = OrganizationFactory(name=f"Association {label}", slug=f"assoc-{label.lower()}")
     staff = {

@@ -100,6 +100,13 @@ def _pending() -> dict[int, _Refresh]:
     return pending
 
 
+def forget_pending() -> None:
+    """Drop what has been gathered and not yet refreshed (the writes of a transaction
+    that was rolled back): for tests, each of which runs in a transaction rolled back
+    at its end, so that one test's writes are not refreshed by the next test's commit."""
+    _local.pending = None
+
+
 def refresh_pending() -> None:
     """Recompute the alerts of the members gathered so far (one run per organisation)."""
     from peerpath.alerts.compute import compute_alerts

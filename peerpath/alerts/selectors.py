@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import partial
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from peerpath.alerts import rules
 from peerpath.alerts.models import UNRESOLVED, Alert, AlertSettings, Rule, State
+from peerpath.members import precompiled
 from peerpath.members.models import CareRole, CareTeamAssignment, Member
 from peerpath.tenancy.models import Membership, Organization
 from peerpath.tenancy.policy import Perm, can, require
@@ -85,10 +87,25 @@ def open_alerts_for(membership: Membership, member_ids: Iterable[int]) -> dict[i
 
 def dashboard_alerts(membership: Membership, limit: int = 10) -> tuple[list[Alert], int]:
     """The newest unresolved alerts the membership may see (at most ``limit``),
-    and how many there are in all: two queries."""
-    alerts = alerts_visible_to(membership).filter(state__in=UNRESOLVED)
-    newest = alerts.select_related("member", "acknowledged_by").order_by("-raised_at", "-pk")[:limit]
-    return list(newest), alerts.count()
+    and how many there are in all: one query, compiled once per role (which alerts
+    the role may see is the shape of the query) and run as a prepared statement
+    (planned once per connection: ``members.precompiled``)."""
+    require(membership, Perm.ALERT_VIEW)
+    newest = precompiled.objects(("alerts.dashboard", membership.role, limit),
+                                 partial(_dashboard_alerts, membership.role, limit),
+                                 {"organization": membership.organization_id}, prepared=True)
+    return newest, newest[0].total if newest else 0
+
+
+def _dashboard_alerts(role: str, limit: int, organization: int) -> QuerySet[Alert]:
+    """``dashboard_alerts``' query for a stand-in viewer of ``role`` (the policy reads
+    only the role): the newest open alerts with their members, each with the count of
+    all of them (a subquery the database runs once)."""
+    viewer = Membership(organization=Organization(pk=organization), role=role, is_active=True)
+    alerts = alerts_visible_to(viewer).filter(state__in=UNRESOLVED)
+    total = alerts.order_by().values("organization_id").annotate(n=Count("pk")).values("n")
+    return (alerts.select_related("member", "acknowledged_by").annotate(total=Subquery(total))
+            .order_by("-raised_at", "-pk")[:limit])
 
 
 def thresholds_of(organization: Organization) -> rules.Thresholds:

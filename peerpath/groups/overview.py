@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 
-from django.db.models import Q, Window
+from django.db.models import Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 
@@ -29,8 +30,9 @@ from peerpath.groups.models import (
     Session,
 )
 from peerpath.groups.selectors import groups_visible_to
+from peerpath.members import precompiled
 from peerpath.members.models import Member
-from peerpath.tenancy.models import Membership
+from peerpath.tenancy.models import Membership, Organization
 from peerpath.tenancy.policy import Perm, can
 
 RECENT_SESSIONS = 8  # sessions read to find the meeting days
@@ -49,17 +51,23 @@ class GroupOverview:
     first_uncoded_id: int | None = None
 
 
+def _facilitated(role: str, organization: int, user: int) -> QuerySet[PeerGroup]:
+    """The ongoing groups ``user`` leads or co-facilitates, as a viewer of ``role`` sees them."""
+    viewer = Membership(organization=Organization(pk=organization), user_id=user, role=role, is_active=True)
+    return (groups_visible_to(viewer).filter(Q(peer_leader=user) | Q(co_facilitator=user), ended_on__isnull=True)
+            .order_by("name"))
+
+
 def my_groups(membership: Membership, today: dt.date, request: HttpRequest | None = None) -> list[GroupOverview]:
     """The ongoing groups the user facilitates, with their figures; empty without
     the groups capability. Reading who missed sessions is audited as a group read."""
     if not can(membership, Perm.GROUP_VIEW):
         return []
-    user = membership.user_id
-    groups = list(
-        groups_visible_to(membership)
-        .filter(Q(peer_leader=user) | Q(co_facilitator=user), ended_on__isnull=True)
-        .order_by("name")
-    )
+    # Compiled once per role (which groups it sees is the shape of the query), planned
+    # once per connection: most viewers facilitate none, and read nothing more.
+    groups: list[PeerGroup] = precompiled.objects(
+        ("groups.my_groups", membership.role), partial(_facilitated, membership.role),
+        {"organization": membership.organization_id, "user": membership.user_id}, prepared=True)
     if not groups:
         return []
     ids = [g.pk for g in groups]

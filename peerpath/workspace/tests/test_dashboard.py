@@ -45,9 +45,9 @@ def _with_plan_and_results(org_a, start: int, stop: int) -> None:
 # research count (one query); the caseload; the plan, the due list (``due_page``: the
 # members due, with the names and last questionnaires of the 30 shown, in one statement;
 # was 3: every active member, their last questionnaires, the names of those shown), open
-# flags; the alerts section (the newest open alerts with their members, and their count);
-# 3 after.
-DASHBOARD_QUERIES = 4 + 1 + 1 + 1 + 3 + 2 + 3
+# flags; the alerts section (the newest open alerts with their members, each with their
+# count: one statement; was 2, the count apart); 3 after.
+DASHBOARD_QUERIES = 4 + 1 + 1 + 1 + 3 + 1 + 3
 
 
 def test_the_figures_count_stages_and_gaps_as_the_member_list_filters_them(org_a, coordinator):
@@ -207,8 +207,9 @@ def test_groups_of_another_leader_are_not_shown(client_for, org_a):
 
 # 4 before the view; my groups: groups, their last sessions, the last two sessions'
 # attendance with members, incidents without a first coding; the group read's audit
-# entry (5); figures (1); the caseload (none for a peer leader); the alerts (2); 3 after.
-PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 1 + 1 + 2 + 3
+# entry (5); figures (1); the caseload (none for a peer leader); the alerts with their
+# count (1; was 2); 3 after.
+PEER_LEADER_DASHBOARD_QUERIES = 4 + 4 + 5 + 1 + 1 + 1 + 3
 
 
 def test_the_peer_leaders_dashboard_costs_the_same_for_one_group_or_three(client_for, org_a, without_urgent_panels):

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.db import connections, router
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -36,7 +37,7 @@ from peerpath.measures.selectors import (
     due_page,
     open_flags,
 )
-from peerpath.members import prepared_sql
+from peerpath.members import precompiled, prepared_sql
 from peerpath.members.models import (
     CareRole,
     ConsentKind,
@@ -48,6 +49,7 @@ from peerpath.members.selectors import current_stage_subquery, research_consente
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
+from peerpath.workspace.dashboard_render import due_items, result_flag_items
 from peerpath.workspace.urgent import build_urgent
 
 
@@ -170,24 +172,30 @@ def caseload(membership: Membership) -> list[Member]:
     """Active members whose current professional is the acting user (at most 50),
     with what the dashboard shows of them: code, name (the one field decrypted),
     the enrolment date (for the due list) and the current stage's label."""
-    members = list(
-        Member.objects.for_org(membership.organization)
-        .filter(
-            status=Status.ACTIVE,
-            care_team__role=CareRole.PROFESSIONAL,
-            care_team__professional=membership.user,
-            care_team__ended_on__isnull=True,
-        )
-        .only("organization_id", "code", "name", "enrolment_date")
-        .annotate(current_stage=current_stage_subquery())
-        .order_by("code")[:50]
-    )
+    members: list[Member] = precompiled.objects(  # compiled once, planned once per connection
+        ("workspace.dashboard_caseload",), _caseload,
+        {"organization": membership.organization_id, "user": membership.user_id}, prepared=True)
     labels = dict(Stage.choices)
     detail = _url_for_code("member_detail")
     for m in members:
         m.stage_label = labels.get(m.current_stage, "")
         m.url = detail(m.code)
     return members
+
+
+def _caseload(organization: int, user: int) -> QuerySet[Member]:
+    return (
+        Member.objects.for_org(organization)
+        .filter(
+            status=Status.ACTIVE,
+            care_team__role=CareRole.PROFESSIONAL,
+            care_team__professional=user,
+            care_team__ended_on__isnull=True,
+        )
+        .only("organization_id", "code", "name", "enrolment_date")
+        .annotate(current_stage=current_stage_subquery())
+        .order_by("code")[:50]
+    )
 
 
 def _url_for_code(name: str) -> Callable[[str], str]:
@@ -241,6 +249,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         questionnaires = _url_for_code("member_questionnaires")  # set on each member the lists link to
         for m in [m for m, _ in context["due"]] + [f.member for f in context["result_flags"]]:
             m.questionnaires_url = questionnaires(m.code)
+        context["due_items"] = due_items(context["due"])  # written in Python (dashboard_render)
+        context["result_flag_items"] = result_flag_items(flags)
     if can(membership, Perm.ALERT_VIEW):
         # Open alerts the viewer may see, newest first (at most 10), and how many in all.
         context["alerts"], context["alerts_total"] = dashboard_alerts(membership)

@@ -327,18 +327,12 @@ class DuePage:
 # how many and how many overdue; and of the first ``limit`` of them by code, their
 # name and last completed dates, from which ``due_for_member`` makes their lists.
 # ``{rules}`` is one ``(instrument, intake, due_by, overdue_before)`` row per rule
-# (a plan has a few; the statement's shape depends only on how many).
+# (a plan has a few; the statement's shape depends only on how many); ``{last}`` the
+# lookups (``_LAST``).
 _DUE_SQL = """
 WITH plan_rule (instrument_id, intake, due_by, overdue_before) AS (VALUES {rules}),
 questionnaire AS (SELECT DISTINCT instrument_id FROM plan_rule),
-last AS {materialized} (
-    SELECT m.id, m.enrolment_date, q.instrument_id,
-        (SELECT MAX(a.taken_on) FROM "measures_administration" a
-         WHERE a.organization_id = %(organization)s AND a.member_id = m.id AND a.instrument_id = q.instrument_id
-           AND a.status = %(completed)s) AS last
-    FROM "members_member" m CROSS JOIN questionnaire q
-    WHERE m.organization_id = %(organization)s AND m.status = %(active)s
-),
+last AS {last},
 item AS (
     SELECT l.id, l.enrolment_date, l.instrument_id, l.last, r.intake, r.due_by, r.overdue_before
     FROM last l JOIN plan_rule r ON r.instrument_id = l.instrument_id
@@ -361,6 +355,31 @@ SELECT s.id, s.code, s.name, s.enrolment_date, s.total, s.overdue, l.instrument_
 FROM shown s JOIN last l ON l.id = s.id
 ORDER BY s.code
 """
+
+
+_LAST = {  # each active member's last completed date of each questionnaire of the plan
+    # On PostgreSQL, the newest along the index (a LATERAL with LIMIT 1: some 10 % cheaper
+    # than MAX() in a scalar subquery, whose Result and InitPlan run per lookup too).
+    "postgresql": """MATERIALIZED (
+    SELECT m.id, m.enrolment_date, q.instrument_id, a.taken_on AS last
+    FROM "members_member" m CROSS JOIN questionnaire q
+    LEFT JOIN LATERAL (
+        SELECT a.taken_on FROM "measures_administration" a
+        WHERE a.organization_id = %(organization)s AND a.member_id = m.id AND a.instrument_id = q.instrument_id
+          AND a.status = %(completed)s AND a.taken_on IS NOT NULL
+        ORDER BY a.taken_on DESC LIMIT 1
+    ) a ON TRUE
+    WHERE m.organization_id = %(organization)s AND m.status = %(active)s
+)""",
+    "other": """(
+    SELECT m.id, m.enrolment_date, q.instrument_id,
+        (SELECT MAX(a.taken_on) FROM "measures_administration" a
+         WHERE a.organization_id = %(organization)s AND a.member_id = m.id AND a.instrument_id = q.instrument_id
+           AND a.status = %(completed)s) AS last
+    FROM "members_member" m CROSS JOIN questionnaire q
+    WHERE m.organization_id = %(organization)s AND m.status = %(active)s
+)""",
+}
 
 
 def _day(value: Any) -> dt.date | None:
@@ -411,7 +430,8 @@ def _due_rows(connection: Any, organization_id: int, limits: list[Threshold], li
                        f"o{n}": connection.ops.adapt_datefield_value(t.overdue_before)})
     with connection.cursor() as cursor:
         prepared_sql.execute(  # on PostgreSQL, planned once per connection (for each number of rules)
-            cursor, _DUE_SQL.format(rules=", ".join(rules), materialized="MATERIALIZED" if postgresql else ""), values)
+            cursor, _DUE_SQL.format(rules=", ".join(rules), last=_LAST["postgresql" if postgresql else "other"]),
+            values)
         return cursor.fetchall()
 
 

@@ -172,7 +172,7 @@ def caseload(membership: Membership) -> list[Member]:
     """Active members whose current professional is the acting user (at most 50),
     with what the dashboard shows of them: code, name (the one field decrypted),
     the enrolment date (for the due list) and the current stage's label."""
-    members: list[Member] = precompiled.objects(  # compiled once, planned once per connection
+    members: list[Any] = precompiled.objects(  # compiled once, planned once per connection
         ("workspace.dashboard_caseload",), _caseload,
         {"organization": membership.organization_id, "user": membership.user_id}, prepared=True)
     labels = dict(Stage.choices)
@@ -183,7 +183,7 @@ def caseload(membership: Membership) -> list[Member]:
     return members
 
 
-def _caseload(organization: int, user: int) -> QuerySet[Member]:
+def _caseload(organization: int, user: int) -> QuerySet[Any]:
     return (
         Member.objects.for_org(organization)
         .filter(

@@ -17,8 +17,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from peerpath.measures.due import Due
@@ -30,8 +31,8 @@ def _day(value: dt.date | dt.datetime | None) -> str:
     """``value|date:"Y-m-d"`` (a moment in the current time zone, as the template shows it)."""
     if value is None:
         return ""
-    if isinstance(value, dt.datetime):
-        value = template_localtime(value)
+    if isinstance(value, dt.datetime) and settings.USE_TZ and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
 
 

@@ -127,17 +127,19 @@ def caseload_members(membership: Membership, professional_id: int | None, today:
     key = ("workspace.caseload_members", professional_id is not None, instruments)
     name_field = Member._meta.get_field("name")
     assert isinstance(name_field, EncryptedTextField)
-    connection = connections["default"]
+    decrypt, connection = name_field.from_db_value, connections["default"]
+    helped_at = 5 + len(TRACKS)  # the row: pk, code, name, enrolled, stage, each track's, helped, each instrument's
+    tracks, done_at = tuple(enumerate(TRACKS, 5)), tuple(enumerate(instruments, helped_at + 1))
     found = []
     build = partial(_caseload_query, instruments=instruments)
-    for pk, code, name, enrolled, stage, *lasts in precompiled.rows(key, build, values, prepared=True):
-        contacts, helped, done = lasts[:len(TRACKS)], lasts[len(TRACKS)], lasts[len(TRACKS) + 1:]
+    for row in precompiled.rows(key, build, values, prepared=True):
+        helped = row[helped_at]
         found.append(_Facts(
-            CaseloadMember(pk, code, name_field.from_db_value(name, None, connection) or "", _day(enrolled)),
-            stage or "",
-            {track: _day(day) for track, day in zip(TRACKS, contacts, strict=True) if day is not None},
+            CaseloadMember(row[0], row[1], decrypt(row[2], None, connection) or "", _day(row[3])),
+            row[4] or "",
+            {track: _day(row[i]) for i, track in tracks if row[i] is not None},
             None if helped is None else _day(helped),
-            {instrument: _day(day) for instrument, day in zip(instruments, done, strict=True) if day is not None},
+            {instrument: _day(row[i]) for i, instrument in done_at if row[i] is not None},
         ))
     return found
 
@@ -154,10 +156,14 @@ def _caseload(organization: int, professional: int | None) -> QuerySet[Member]:
     members = Member.objects.filter(organization_id=organization, status=Status.ACTIVE)
     if professional is None:
         return members
-    assigned = CareTeamAssignment.objects.filter(
+    return members.filter(pk__in=_assigned(professional))
+
+
+def _assigned(professional: int) -> QuerySet[Any]:
+    """The ids of the members whose current professional is ``professional`` (of any organisation and status)."""
+    return CareTeamAssignment.objects.filter(
         role=CareRole.PROFESSIONAL, professional_id=professional, ended_on__isnull=True,
-    )
-    return members.filter(pk__in=assigned.values("member_id"))
+    ).values("member_id")
 
 
 def _caseload_query(organization: int, today: dt.date, professional: int | None = None, *,
@@ -196,13 +202,15 @@ def _caseload_query(organization: int, today: dt.date, professional: int | None 
 
 
 def _jobs_query(organization: int, professional: int | None = None) -> QuerySet[Any]:
-    # As employment_facts reads them (its order: the model's, latest start first),
-    # for the caseload given as a subquery rather than a list of ids.
-    return Job.objects.filter(
-        organization_id=organization, member__in=_caseload(organization, professional).values("pk"),
-    ).order_by("-start_date", "-created_at").values_list(
+    # What employment_facts reads of them but the hours (the facts do not use them),
+    # in no order (the facts do not depend on it), for the caseload given as a
+    # subquery rather than a list of ids: a professional's, the members their
+    # assignments name (the organisation's jobs only; jobs of a member who is not
+    # active are read and not used, which spares the statement the members table).
+    members = _caseload(organization, None).values("pk") if professional is None else _assigned(professional)
+    return Job.objects.filter(organization_id=organization, member__in=members).order_by().values_list(
         "member_id", "start_date", "end_date", "in_community", "open_to_anyone", "minimum_wage_or_more",
-        "hours_per_week", "ending__ended_on", "ending__reason",
+        "ending__ended_on", "ending__reason",
     )
 
 
@@ -216,10 +224,10 @@ def _employment(membership: Membership, professional_id: int | None, caseload: l
     key = ("workspace.caseload_jobs", professional_id is not None)
     spans: dict[int, list[JobSpan]] = defaultdict(list)
     endings: dict[int, list[Ended]] = defaultdict(list)
-    for member_id, start, end, community, anyone, wage, hours, ended_on, reason in precompiled.rows(
+    for member_id, start, end, community, anyone, wage, ended_on, reason in precompiled.rows(
             key, _jobs_query, values, prepared=True):
         spans[member_id].append(JobSpan(_day(start), None if end is None else _day(end),
-                                        bool(community and anyone and wage), hours))
+                                        bool(community and anyone and wage)))
         if ended_on is not None:
             endings[member_id].append(Ended(_day(ended_on), reason))
     return {f.member.pk: facts_from(spans.get(f.member.pk, ()), endings.get(f.member.pk, ()), f.last_contact, today)
@@ -259,19 +267,12 @@ def caseload_rows(membership: Membership, professional_id: int | None, caseload:
     rows = []
     for c in caseload:
         m = c.member
-        f = facts[m.pk]
-        last = max((*c.last_contact.values(), *(() if c.helped is None else (c.helped,))), default=None)
-        rows.append(
-            Row(
-                member=m,
-                stage=c.stage,
-                facts=f,
-                last_contact=last,
-                days_since_contact=(today - last).days if last else None,
-                next_due=next(iter(due.get(m.pk, [])), None),
-                alerts=alerts.get(m.pk, []),
-            )
-        )
+        last = max(c.last_contact.values(), default=None)
+        if c.helped is not None and (last is None or c.helped > last):
+            last = c.helped
+        due_items = due.get(m.pk)
+        rows.append(Row(m, c.stage, facts[m.pk], last, None if last is None else (today - last).days,
+                        due_items[0] if due_items else None, alerts.get(m.pk, [])))
     return rows
 
 

@@ -248,3 +248,46 @@ def test_the_days_since_contact_count_from_the_latest_of_either_track_or_helping
     by_code = {r.member.code: r for r in found}
     assert by_code["A0981"].facts.last_contact == {"professional": days_ago(10), "peer": days_ago(5)}
     assert by_code["A0983"].facts.last_contact == {"professional": days_ago(40)}
+
+
+def another_job(tenant, member, started: int, competitive: bool = True):
+    """A job at an employer of its own (``start_job``'s is one per member)."""
+    return employment.start_job(
+        tenant.staff["professional"], member, new_employer={"name": f"Shop {member.code} {started}", "sector": "retail"},
+        title="Clerk", start_date=days_ago(started), hours_per_week=Decimal("20"), hourly_wage=Decimal("190"),
+        in_community=True, open_to_anyone=competitive, minimum_wage_or_more=True, disclosure="none",
+    )
+
+
+def test_each_row_s_work_is_employment_facts_s_on_overlapping_ended_and_future_jobs(client_for, org_a, org_b):
+    """The jobs statement reads the jobs of the members the professional's assignments
+    name, in no order and without their hours: each row's facts are still those
+    ``employment_facts`` gives, for one professional's caseload and for everyone's."""
+    from peerpath.employment.selectors import employment_facts
+    from peerpath.members.models import Status
+
+    two = on_caseload(org_a, "A0961", "Two jobs")
+    start_job(org_a, two, started=300, competitive=False)
+    another_job(org_a, two, started=20)
+    ended = on_caseload(org_a, "A0962", "Ended twice")
+    for started, ago, reason in ((200, 150, "quit"), (100, 50, "fired")):
+        job = another_job(org_a, ended, started=started)
+        employment.end_job(org_a.staff["professional"], job, ended_on=days_ago(ago), reason=reason)
+    ending = on_caseload(org_a, "A0963", "Ends next week")
+    job = start_job(org_a, ending, started=40, competitive=False)
+    employment.end_job(org_a.staff["professional"], job, ended_on=days_ago(-7), reason="quit", planned=True)
+    on_caseload(org_a, "A0964", "No job")
+    left = on_caseload(org_a, "A0965", "Left the programme")
+    start_job(org_a, left, started=10)
+    left.status = Status.INACTIVE
+    left.save()
+    on_caseload(org_b, "B0961", "Elsewhere", professional=org_b.users["professional"])
+    today = timezone.localdate()
+
+    for role, url in (("professional", "/caseload/?sort=code"), ("coordinator", "/caseload/?sort=code")):
+        rows = client_for(role).get(url).context["rows"]
+        expected = employment_facts(org_a.org.pk, [r.member.pk for r in rows], today)
+        assert {r.member.pk: r.facts for r in rows} == expected
+    codes = [r.member.code for r in rows]
+    assert {"A0961", "A0962", "A0963", "A0964"} <= set(codes) and "A0965" not in codes and "B0961" not in codes
+    assert expected[two.pk].competitive and expected[ending.pk].employed and not expected[ended.pk].employed

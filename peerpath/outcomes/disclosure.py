@@ -1,5 +1,5 @@
 """Complementary suppression of a report's figures, audited by linear programming
-(pure Python with SciPy, no Django).
+(pure Python with the HiGHS solver through ``highspy``, no Django).
 
 A report declares its figures in a ``Ledger``:
 
@@ -18,8 +18,12 @@ threshold − 1 members (primary suppression), then hides further counts
 (secondary, or complementary, suppression: latent counts first, then the
 smallest) until the audit passes: for every hidden count, the smallest and the
 largest value consistent with everything shown and the declared relations (a
-linear programme with non-negative counts, ``scipy.optimize.linprog``) are at
-least the threshold apart — as statistical offices audit their tables.
+linear programme with non-negative counts) are at least the threshold apart — as
+statistical offices audit their tables. Each connected table's programme is
+built once and solved with HiGHS for each count, smallest then largest, each
+solve starting from the last one's basis (``_Table``); a count found wide is not
+solved again in a later round of the same table, since hiding more only widens
+it (when the shown values satisfy the table's relations).
 
 A figure's visibility is read from the ledger when it is first shown
 (``Cell.hidden``); a declaration made after a figure was read that would change
@@ -29,6 +33,7 @@ every figure before it draws its charts).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -91,63 +96,157 @@ def _components(keys: Iterable[str], relations: Sequence[Relation]) -> dict[str,
     return {k: by_root.get(find(k), []) for k in parent}
 
 
+@functools.cache
+def _quiet_highs() -> type:
+    """``highspy.Highs``, silenced before its constructor enables the callbacks
+    (HiGHS prints its banner on standard output at the first call made with
+    logging on)."""
+    import highspy
+
+    class QuietHighs(highspy.Highs):
+        def enableCallbacks(self) -> None:  # noqa: N802 (HiGHS' name)
+            self.silent()
+            super().enableCallbacks()
+
+    return QuietHighs
+
+
+class _Table:
+    """The linear programme of one connected table, built once: a column for each
+    count, a row for each relation (total − parts = 0) and bound (larger − smaller
+    ≥ 0). A shown count's column is fixed at its value, an unknown one's (hidden
+    or latent) is at least 0; a row that holds no unknown is left out (free).
+    Telling it which counts are unknown changes only those bounds, and each
+    smallest or largest value only the objective: HiGHS starts each solve from
+    the last one's basis."""
+
+    def __init__(self, values: dict[str, float], links: Sequence[tuple[int, Relation]], n_eq: int) -> None:
+        import highspy
+        import numpy as np
+
+        self.values, self.inf = values, highspy.kHighsInf
+        self.optimal, self.error = highspy.HighsModelStatus.kOptimal, highspy.HighsStatus.kError
+        self.columns = sorted({k for _i, (total, parts) in links for k in (total, *parts)})
+        self.index = {k: j for j, k in enumerate(self.columns)}
+        self.rows: list[tuple[list[int], float]] = []  # (columns, upper bound when in the programme)
+        self.rows_of: dict[int, list[int]] = defaultdict(list)
+        starts: list[int] = []
+        indices: list[int] = []
+        coefficients: list[float] = []
+        self.consistent = True  # the shown values satisfy every relation and bound
+        for i, (total, parts) in links:
+            row: dict[int, float] = defaultdict(float)
+            for k, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
+                row[self.index[k]] += sign
+            held = [j for j, x in row.items() if x]
+            for j in held:
+                self.rows_of[j].append(len(self.rows))
+            self.rows.append((held, 0.0 if i < n_eq else self.inf))
+            activity = sum(row[j] * values[self.columns[j]] for j in held)
+            self.consistent = self.consistent and (activity == 0 if i < n_eq else activity >= 0)
+            starts.append(len(indices))
+            indices += held
+            coefficients += [row[j] for j in held]
+        self.unknown: set[int] = set()
+        self.highs = _quiet_highs()()
+        shown = np.array([float(values[k]) for k in self.columns])
+        self.highs.addVars(len(shown), shown, shown)
+        free = np.full(len(self.rows), self.inf)
+        self.highs.addRows(len(self.rows), -free, free, len(indices), np.array(starts, dtype=np.int32),
+                           np.array(indices, dtype=np.int32), np.array(coefficients))
+
+    def unknowns(self, keys: Iterable[str]) -> None:
+        """Make exactly ``keys`` (those of the table) unknown, the others shown."""
+        unknown = {self.index[k] for k in keys if k in self.index}
+        changed = unknown ^ self.unknown
+        self.unknown = unknown
+        for j in changed:
+            if j in unknown:
+                self.highs.changeColBounds(j, 0.0, self.inf)
+            else:
+                shown = float(self.values[self.columns[j]])
+                self.highs.changeColBounds(j, shown, shown)
+        for r in {r for j in changed for r in self.rows_of[j]}:
+            held, upper = self.rows[r]
+            if any(j in unknown for j in held):
+                self.highs.changeRowBounds(r, 0.0, upper)
+            else:
+                self.highs.changeRowBounds(r, -self.inf, self.inf)
+
+    def range(self, key: str) -> tuple[float, float]:
+        """The smallest and the largest value of the unknown ``key`` (0 and
+        ``math.inf`` when no value is optimal: unbounded, or no solution)."""
+        low, high = self._optimum(key, 1.0), self._optimum(key, -1.0)
+        return (0.0 if low is None else low), (math.inf if high is None else -high)
+
+    def _optimum(self, key: str, cost: float) -> float | None:
+        column = self.index[key]
+        self.highs.changeColCost(column, cost)
+        self._run(key)
+        if self.highs.getModelStatus() != self.optimal:
+            # started from the last basis, HiGHS can stop short (after an unbounded
+            # programme's, "unknown"): only a solve from scratch says there is no optimum
+            self.highs.clearSolver()
+            self._run(key)
+        value = (float(self.highs.getInfo().objective_function_value)
+                 if self.highs.getModelStatus() == self.optimal else None)
+        if value is None:
+            self.highs.clearSolver()  # nor is the next solve started from here
+        self.highs.changeColCost(column, 0.0)
+        return value
+
+    def _run(self, key: str) -> None:
+        if self.highs.run() == self.error:  # no range to trust
+            raise RuntimeError(f"HiGHS could not solve the programme of {key} ({self.highs.getModelStatus()})")
+
+    def narrow(self, keys: Iterable[str], threshold: int, wide: set[str] | None = None) -> Iterator[Finding]:
+        """The unknown ``keys`` narrowed to less than ``threshold``, in order.
+        ``wide``: keys found wide with fewer unknowns, skipped, and where the keys
+        found wide are added, when the shown values satisfy every relation and
+        bound (then more unknowns only widen a range: the programme with fewer
+        is the one with more, the new unknowns fixed at their values)."""
+        for key in keys:
+            if wide is not None and key in wide:
+                continue
+            low, high = self.range(key)
+            if high - low < threshold - TOLERANCE:
+                yield Finding(key, self.values[key], low, high)
+            elif wide is not None and self.consistent:
+                wide.add(key)
+
+
+def _ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation],
+            bounds: Sequence[Bound], latent: set[str] | frozenset[str]) -> Iterator[Range]:
+    """``ranges``, one hidden count at a time (in order)."""
+    links: list[Relation] = [*relations, *((big, (small,)) for big, small in bounds)]
+    component = _components(values, links)
+    tables: dict[tuple[int, ...], _Table] = {}
+    for key in sorted(hidden):
+        rels = tuple(component.get(key, ()))
+        if not rels:
+            yield Range(key, values[key], 0.0, math.inf)
+            continue
+        if rels not in tables:
+            tables[rels] = _Table(values, [(i, links[i]) for i in rels], len(relations))
+            tables[rels].unknowns(k for k in tables[rels].columns if k in hidden or k in latent)
+        low, high = tables[rels].range(key)
+        yield Range(key, values[key], low, high)
+
+
 def ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation],
            bounds: Sequence[Bound] = (), latent: set[str] | frozenset[str] = frozenset()) -> list[Range]:
     """For every hidden count, its smallest and largest value consistent with the
     shown counts, the relations (equalities), the bounds (one count at least
     another) and non-negativity (``math.inf`` when unbounded). ``latent``: counts
     not printed, unknown like the hidden ones."""
-    from scipy.optimize import linprog
-
-    links: list[Relation] = [*relations, *((big, (small,)) for big, small in bounds)]
-    n_eq = len(relations)
-    component = _components(values, links)
-    out = []
-    for key in sorted(hidden):
-        rels = [(i, links[i]) for i in component.get(key, [])]
-        if not rels:
-            out.append(Range(key, values[key], 0.0, math.inf))
-            continue
-        unknowns = sorted({k for _i, (total, parts) in rels for k in (total, *parts)
-                           if k in hidden or k in latent})
-        index = {k: i for i, k in enumerate(unknowns)}
-        eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
-        for i, (total, parts) in rels:
-            row = [0.0] * len(unknowns)
-            b = 0.0
-            for k, sign in ((total, 1.0), *((p, -1.0) for p in parts)):
-                if k in index:
-                    row[index[k]] += sign
-                else:
-                    b -= sign * values[k]
-            if not any(row):
-                continue
-            if i < n_eq:  # total - sum(parts) = 0
-                eq_rows.append(row)
-                eq_rhs.append(b)
-            else:  # larger - smaller >= 0, as smaller - larger <= 0
-                ub_rows.append([-x for x in row])
-                ub_rhs.append(-b)
-        problem: dict[str, Any] = {"bounds": [(0, None)] * len(unknowns), "method": "highs"}
-        if eq_rows:
-            problem.update(A_eq=eq_rows, b_eq=eq_rhs)
-        if ub_rows:
-            problem.update(A_ub=ub_rows, b_ub=ub_rhs)
-        target = [0.0] * len(unknowns)
-        target[index[key]] = 1.0
-        low = linprog(target, **problem)
-        high = linprog([-x for x in target], **problem)
-        lo = float(low.fun) if low.status == 0 else 0.0
-        hi = -float(high.fun) if high.status == 0 else math.inf
-        out.append(Range(key, values[key], lo, hi))
-    return out
+    return list(_ranges(values, hidden, relations, bounds, latent))
 
 
 def audit_ranges(values: dict[str, float], hidden: set[str], relations: Sequence[Relation],
                  threshold: int, bounds: Sequence[Bound] = (),
                  latent: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
     """The hidden counts narrowed to a range less than ``threshold`` wide."""
-    return [Finding(r.key, r.value, r.low, r.high) for r in ranges(values, hidden, relations, bounds, latent)
+    return [Finding(r.key, r.value, r.low, r.high) for r in _ranges(values, hidden, relations, bounds, latent)
             if r.high - r.low < threshold - TOLERANCE]
 
 
@@ -263,13 +362,16 @@ class Ledger:
             if component.get(key):
                 groups[tuple(component[key])].add(key)
         latent = self._latent()
-        for keys in groups.values():  # each connected table on its own
+        for rels, keys in groups.items():  # each connected table on its own
+            table = _Table(self.values, [(i, links[i]) for i in rels], len(self.relations))
+            wide: set[str] = set()
             while True:
-                findings = audit_ranges(self.values, hidden & keys, self.relations, self.threshold, self.bounds,
-                                        latent)
-                if not findings:
+                table.unknowns(hidden | latent)
+                # the first narrow count (in order) is covered first; the others wait for the next round
+                finding = next(table.narrow(sorted(hidden & keys), self.threshold, wide), None)
+                if finding is None:
                     break
-                cover = self._cover(findings[0].key, hidden, latent)
+                cover = self._cover(finding.key, hidden, latent, table)
                 if cover is None:
                     break
                 hidden.add(cover)
@@ -304,12 +406,13 @@ class Ledger:
     def _latent(self) -> set[str]:
         return {k for k, shown in self.displayed.items() if not shown}
 
-    def _cover(self, key: str, hidden: set[str], latent: set[str]) -> str | None:
+    def _cover(self, key: str, hidden: set[str], latent: set[str], table: _Table) -> str | None:
         """The next printed count to hide so that ``key`` gets a range at least the
         threshold wide. Only the *frontier* can pin ``key`` down: the shown counts
         linked to it directly or through hidden and latent counts. Of those
         (smallest first, never a zero: a zero hides nothing), the first that is
-        enough on its own, else the smallest."""
+        enough on its own, else the smallest. ``table``: the programme of the
+        table of ``key``."""
         links = self._links()
         unknown = hidden | latent
         neighbours: dict[str, set[str]] = defaultdict(set)
@@ -330,7 +433,8 @@ class Ledger:
                     frontier.add(k)
         options = sorted(frontier, key=lambda k: (self.values[k], k))
         for k in options[:COVER_TRIES]:
-            if not audit_ranges(self.values, {key}, self.relations, self.threshold, self.bounds, unknown | {k}):
+            table.unknowns(unknown | {k})
+            if next(table.narrow([key], self.threshold), None) is None:
                 return k
         return options[0] if options else None
 

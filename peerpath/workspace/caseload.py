@@ -47,7 +47,7 @@ from peerpath.pathway.models import HelpingContact
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership, Role, display_name
 from peerpath.tenancy.policy import Perm, can
-from peerpath.workspace.caseload_row import render_rows, row_texts
+from peerpath.workspace.caseload_row import header_cells, render_rows, row_texts
 from peerpath.workspace.urgent import build_urgent
 
 SORTS = {
@@ -332,6 +332,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     context = {
         "urgent": urgent,
         "urgent_ids": urgent_ids,
+        "header_html": header_cells(headers, show_due),
         "row_html": render_rows(rows, texts, urgent_ids),
         "back": back,
         "headers": headers,

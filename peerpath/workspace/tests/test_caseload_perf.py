@@ -291,3 +291,23 @@ def test_each_row_s_work_is_employment_facts_s_on_overlapping_ended_and_future_j
     codes = [r.member.code for r in rows]
     assert {"A0961", "A0962", "A0963", "A0964"} <= set(codes) and "A0965" not in codes and "B0961" not in codes
     assert expected[two.pk].competitive and expected[ending.pk].employed and not expected[ended.pk].employed
+
+
+@pytest.mark.parametrize("language", ["zh-hant", "en"])
+@pytest.mark.parametrize("show_due", [True, False])
+def test_the_column_headings_are_written_as_the_template_loop_wrote_them(language, show_due):
+    from django.template import engines
+    from django.utils import translation
+
+    from peerpath.workspace.caseload import SORTS
+    from peerpath.workspace.caseload_row import header_cells
+
+    loop = engines["django"].from_string(
+        '{% for h in headers %}<th scope="col" class="col-{{ h.key }}"{% if h.aria_sort %} aria-sort="{{ h.aria_sort }}"'
+        '{% endif %}>{% if h.key == "due" and not show_due %}{{ h.label }}{% else %}<a href="{{ h.url }}">{{ h.label }}'
+        "</a>{% endif %}</th>{% endfor %}")
+    with translation.override(language):
+        headers = [{"key": key, "label": label, "url": f"?professional=7&sort={key}&dir=asc",
+                    "aria_sort": "ascending" if key == "due" else ""} for key, label in SORTS.items()]
+        headers.append({"key": "x", "label": '<b>"&\'', "url": "?a=<b>", "aria_sort": '"'})
+        assert header_cells(headers, show_due) == loop.render({"headers": headers, "show_due": show_due})

@@ -132,14 +132,14 @@ def caseload_members(membership: Membership, professional_id: int | None, today:
     tracks, done_at = tuple(enumerate(TRACKS, 5)), tuple(enumerate(instruments, helped_at + 1))
     found = []
     build = partial(_caseload_query, instruments=instruments)
-    for row in precompiled.rows(key, build, values, prepared=True):
-        helped = row[helped_at]
+    dates = (3, *range(5, helped_at + 1 + len(instruments)))
+    for row in _with_dates(precompiled.rows(key, build, values, prepared=True), dates):
         found.append(_Facts(
-            CaseloadMember(row[0], row[1], decrypt(row[2], None, connection) or "", _day(row[3])),
+            CaseloadMember(row[0], row[1], decrypt(row[2], None, connection) or "", row[3]),
             row[4] or "",
-            {track: _day(row[i]) for i, track in tracks if row[i] is not None},
-            None if helped is None else _day(helped),
-            {instrument: _day(row[i]) for i, instrument in done_at if row[i] is not None},
+            {track: row[i] for i, track in tracks if row[i] is not None},
+            row[helped_at],
+            {instrument: row[i] for i, instrument in done_at if row[i] is not None},
         ))
     return found
 
@@ -147,9 +147,16 @@ def caseload_members(membership: Membership, professional_id: int | None, today:
 TRACKS = tuple(SupportTrack.values)
 
 
-def _day(value: Any) -> dt.date:
-    """A date as the database gives it (SQLite gives a subquery's date as text)."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+def _with_dates(rows: list[tuple[Any, ...]], columns: tuple[int, ...]) -> list[tuple[Any, ...]]:
+    """``rows`` with a date in each of ``columns`` that is not None: PostgreSQL gives
+    dates, SQLite a subquery's date as text (converted here, once)."""
+    if connections["default"].vendor == "postgresql":
+        return rows
+
+    def day(value: Any) -> Any:
+        return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+    return [tuple(day(v) if i in columns else v for i, v in enumerate(row)) for row in rows]
 
 
 def _caseload(organization: int, professional: int | None) -> QuerySet[Member]:
@@ -207,8 +214,9 @@ def _jobs_query(organization: int, professional: int | None = None) -> QuerySet[
     # subquery rather than a list of ids: a professional's, the members their
     # assignments name (the organisation's jobs only; jobs of a member who is not
     # active are read and not used, which spares the statement the members table).
-    members = _caseload(organization, None).values("pk") if professional is None else _assigned(professional)
-    return Job.objects.filter(organization_id=organization, member__in=members).order_by().values_list(
+    members: QuerySet[Any] = (_caseload(organization, None).values("pk") if professional is None
+                              else _assigned(professional))
+    return Job.objects.filter(organization_id=organization, member_id__in=members).order_by().values_list(
         "member_id", "start_date", "end_date", "in_community", "open_to_anyone", "minimum_wage_or_more",
         "ending__ended_on", "ending__reason",
     )
@@ -224,12 +232,11 @@ def _employment(membership: Membership, professional_id: int | None, caseload: l
     key = ("workspace.caseload_jobs", professional_id is not None)
     spans: dict[int, list[JobSpan]] = defaultdict(list)
     endings: dict[int, list[Ended]] = defaultdict(list)
-    for member_id, start, end, community, anyone, wage, ended_on, reason in precompiled.rows(
-            key, _jobs_query, values, prepared=True):
-        spans[member_id].append(JobSpan(_day(start), None if end is None else _day(end),
-                                        bool(community and anyone and wage)))
+    for member_id, start, end, community, anyone, wage, ended_on, reason in _with_dates(
+            precompiled.rows(key, _jobs_query, values, prepared=True), (1, 2, 6)):
+        spans[member_id].append(JobSpan(start, end, bool(community and anyone and wage)))
         if ended_on is not None:
-            endings[member_id].append(Ended(_day(ended_on), reason))
+            endings[member_id].append(Ended(ended_on, reason))
     return {f.member.pk: facts_from(spans.get(f.member.pk, ()), endings.get(f.member.pk, ()), f.last_contact, today)
             for f in caseload}
 

@@ -311,3 +311,21 @@ def test_the_column_headings_are_written_as_the_template_loop_wrote_them(languag
                     "aria_sort": "ascending" if key == "due" else ""} for key, label in SORTS.items()]
         headers.append({"key": "x", "label": '<b>"&\'', "url": "?a=<b>", "aria_sort": '"'})
         assert header_cells(headers, show_due) == loop.render({"headers": headers, "show_due": show_due})
+
+
+def test_days_since_contact_are_in_each_page_s_language_one_page_after_another(client_for, org_a):
+    """"%(n)s days" is translated once per process, language and number: pages in
+    the two languages, one after another, each say it in their own."""
+    from django.conf import settings
+
+    for code, ago in (("A0971", 1), ("A0972", 40)):
+        contact(org_a, on_caseload(org_a, code, code), ago=ago)
+    client = client_for("professional")
+    pages = {}
+    for language in ("en", "zh-hant", "en", "zh-hant"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        pages.setdefault(language, []).append(tbody(client.get("/caseload/?sort=code").content.decode()))
+    for first, second in pages.values():
+        assert first == second
+    assert '<span>1 day</span>' in pages["en"][0] and '<span class="no">40 days</span>' in pages["en"][0]
+    assert '<span>1 天</span>' in pages["zh-hant"][0] and '<span class="no">40 天</span>' in pages["zh-hant"][0]

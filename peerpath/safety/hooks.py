@@ -33,7 +33,7 @@ from peerpath.members.timeline import TimelineEntry, Track
 from peerpath.portal import sections
 from peerpath.portal.models import MemberAccount
 from peerpath.safety import actions, rules, selectors
-from peerpath.safety.models import FollowUpContact, FollowUpState, SafetyFollowUp, SafetyPlan
+from peerpath.safety.models import FollowUpContact, SafetyFollowUp, SafetyPlan
 from peerpath.safety.views import page_context
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
@@ -83,15 +83,7 @@ def _active_account(member: int) -> QuerySet[MemberAccount, tuple[Any, ...]]:
 
 @urgent.register
 def follow_ups_panel(membership: Membership, member_ids: list[int] | None) -> urgent.UrgentPanel | None:
-    # The caseload and the dashboards ask on every view, and most days the
-    # organisation has no open follow-up: one prepared statement says whether it
-    # has any (compiled once), and only then is the fuller query built and run.
-    if not can(membership, Perm.SAFETY_FOLLOW_UP):
-        return None
-    if not precompiled.rows(("safety.any_open_follow_up",), _any_open_follow_up,
-                            {"organization": membership.organization_id}, prepared=True):
-        return None
-    items = list(selectors.open_follow_ups(membership, member_ids))
+    items = selectors.urgent_follow_ups(membership, member_ids)
     if not items:
         return None
     now = timezone.now()
@@ -102,10 +94,6 @@ def follow_ups_panel(membership: Membership, member_ids: list[int] | None) -> ur
         order=0,
         member_ids=frozenset(i.member_id for i in items),
     )
-
-
-def _any_open_follow_up(organization: int) -> QuerySet[SafetyFollowUp, tuple[Any, ...]]:
-    return SafetyFollowUp.objects.filter(organization_id=organization, state=FollowUpState.OPEN).values_list("pk")[:1]
 
 
 @urgent.register

@@ -114,12 +114,18 @@ def urgent_follow_ups(membership: Membership, member_ids: list[int] | None = Non
     """``open_follow_ups`` for the urgent panel of the dashboards and the caseload,
     which most days is empty: one plain query says whether the organisation has
     any open follow-up at all, and only then is the fuller query (care teams,
-    escalation) built and run. Both read the database as it is now."""
+    escalation) built and run. Both read the database as it is now; the first is
+    compiled once and prepared (the caseload and the dashboards ask on every view)."""
     if not can(membership, Perm.SAFETY_FOLLOW_UP):
         return []
-    if not SafetyFollowUp.objects.for_org(membership.organization_id).filter(state=FollowUpState.OPEN).exists():
+    if not precompiled.rows(("safety.any_open_follow_up",), _any_open_follow_up,
+                            {"organization": membership.organization_id}, prepared=True):
         return []
     return list(open_follow_ups(membership, member_ids))
+
+
+def _any_open_follow_up(organization: int) -> QuerySet[SafetyFollowUp, tuple[Any, ...]]:
+    return SafetyFollowUp.objects.filter(organization_id=organization, state=FollowUpState.OPEN).values_list("pk")[:1]
 
 
 def member_follow_ups(membership: Membership, member: Member) -> list[SafetyFollowUp]:

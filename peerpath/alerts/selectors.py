@@ -4,8 +4,9 @@ that decides which alerts a staff membership sees; every page starts from it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
@@ -83,6 +84,29 @@ def open_alerts_for(membership: Membership, member_ids: Iterable[int]) -> dict[i
     for alert in visible.select_related("acknowledged_by").order_by("-raised_at", "-pk"):
         found[alert.member_id].append(alert)
     return found
+
+
+def open_alerts_among(membership: Membership, key: tuple[Any, ...], members: Callable[..., QuerySet[Any]],
+                      values: Mapping[str, Any]) -> dict[int, list[Alert]]:
+    """``open_alerts_for`` for members given as a subquery rather than a list of ids:
+    ``members(organization=…, **values)`` is a queryset of member ids whose shape
+    ``key`` names (the caseload's, for a professional or for everyone). Compiled once
+    per role and shape and run as a prepared statement (the caseload asks on every
+    view; a list of ids made the query be built anew each time)."""
+    require(membership, Perm.ALERT_VIEW)
+    found: dict[int, list[Alert]] = defaultdict(list)
+    for alert in precompiled.objects(("alerts.open_among", membership.role, *key),
+                                     partial(_open_among, membership.role, members),
+                                     {"organization": membership.organization_id, **values}, prepared=True):
+        found[alert.member_id].append(alert)
+    return found
+
+
+def _open_among(role: str, members: Callable[..., QuerySet[Any]], organization: int, **values: Any) -> QuerySet[Alert]:
+    viewer = Membership(organization=Organization(pk=organization), role=role, is_active=True)
+    return (alerts_visible_to(viewer).filter(member_id__in=members(organization=organization, **values),
+                                             state__in=UNRESOLVED)
+            .select_related("acknowledged_by").order_by("-raised_at", "-pk"))
 
 
 def dashboard_alerts(membership: Membership, limit: int = 10) -> tuple[list[Alert], int]:

@@ -31,7 +31,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from peerpath.alerts.selectors import open_alerts_for
+from peerpath.alerts.selectors import open_alerts_among
 from peerpath.audit import actions as audit
 from peerpath.audit.models import Event
 from peerpath.employment.models import Job, SupportContact, SupportTrack
@@ -208,15 +208,21 @@ def _caseload_query(organization: int, today: dt.date, professional: int | None 
     )
 
 
+def _members(organization: int, professional: int | None = None) -> QuerySet[Any]:
+    """The caseload as a subquery of member ids: everyone active, or the members a
+    professional's current assignments name (of any status: the rows are the
+    caseload's, so the others' are read and not used, sparing the members table)."""
+    return _caseload(organization, None).values("pk") if professional is None else _assigned(professional)
+
+
 def _jobs_query(organization: int, professional: int | None = None) -> QuerySet[Any]:
     # What employment_facts reads of them but the hours (the facts do not use them),
     # in no order (the facts do not depend on it), for the caseload given as a
     # subquery rather than a list of ids: a professional's, the members their
     # assignments name (the organisation's jobs only; jobs of a member who is not
     # active are read and not used, which spares the statement the members table).
-    members: QuerySet[Any] = (_caseload(organization, None).values("pk") if professional is None
-                              else _assigned(professional))
-    return Job.objects.filter(organization_id=organization, member_id__in=members).order_by().values_list(
+    return Job.objects.filter(organization_id=organization, member_id__in=_members(organization, professional)
+                              ).order_by().values_list(
         "member_id", "start_date", "end_date", "in_community", "open_to_anyone", "minimum_wage_or_more",
         "ending__ended_on", "ending__reason",
     )
@@ -270,7 +276,8 @@ def caseload_rows(membership: Membership, professional_id: int | None, caseload:
     (``rules``: the plan as ``plan`` gives it, whose instruments ``caseload`` was read with)."""
     facts = _employment(membership, professional_id, caseload, today)
     due = _due(membership.organization_id, rules, caseload, today)
-    alerts = open_alerts_for(membership, [c.member.pk for c in caseload])
+    alerts = open_alerts_among(membership, ("workspace.caseload", professional_id is not None), _members,
+                               {} if professional_id is None else {"professional": professional_id})
     rows = []
     for c in caseload:
         m = c.member

@@ -216,14 +216,23 @@ def open_kiosk_calls(membership: Membership) -> list[KioskCall]:
     if not can(membership, Perm.KIOSK_CALL):
         return []
     since = timezone.now() - dt.timedelta(hours=12)
-    qs = KioskCall.objects.for_org(membership.organization_id).filter(answered_at__isnull=True, raised_at__gte=since)
-    if not qs.exists():
-        # Most of the time there is no call at all: one plain query, not the
-        # facilitators' join (every dashboard asks).
+    values = {"organization": membership.organization_id, "since": since}
+    if not precompiled.rows(("safety.any_kiosk_call",), _any_kiosk_call, values, prepared=True):
+        # Most of the time there is no call at all: one plain query, compiled once and
+        # prepared, not the facilitators' join (every dashboard asks).
         return []
+    qs = _unanswered_calls(**values)
     if membership.role not in (Role.COORDINATOR, Role.ADMIN):
         qs = qs.filter(Q(session__facilitators=membership.user_id) | Q(session__recorded_by=membership.user_id))
     return list(qs.select_related("member", "session__group").distinct().order_by("raised_at"))
+
+
+def _unanswered_calls(organization: int, since: dt.datetime) -> QuerySet[KioskCall]:
+    return KioskCall.objects.for_org(organization).filter(answered_at__isnull=True, raised_at__gte=since)
+
+
+def _any_kiosk_call(organization: int, since: dt.datetime) -> QuerySet[KioskCall, tuple[Any, ...]]:
+    return _unanswered_calls(organization, since).values_list("pk")[:1]
 
 
 def get_kiosk_call(membership: Membership, pk: int) -> KioskCall:

@@ -44,3 +44,33 @@ def test_a_follow_up_opened_after_a_view_is_shown_at_the_next_and_only_to_its_or
 
     SafetyFollowUp.objects.filter(pk=follow_up.pk).update(state=FollowUpState.CLOSED, closed_at=timezone.now())
     assert "safety-urgent" not in in_b.get(reverse("dashboard")).content.decode()
+
+
+def test_kiosk_calls_of_the_last_twelve_hours_unanswered_and_of_the_organisation_are_shown(org_a, org_b):
+    # The first question (any call at all?) is one statement compiled once: each
+    # view's organisation and moment, as the database is then.
+    from peerpath.groups.models import PeerGroup, Session
+    from peerpath.measures.models import Administration
+    from peerpath.safety.models import KioskCall
+    from peerpath.safety.selectors import open_kiosk_calls
+
+    def call(tenant, hours_ago: float, answered: bool = False) -> KioskCall:
+        group = PeerGroup.objects.create(organization=tenant.org, name=f"g{hours_ago}{answered}", kind="job_retention",
+                                         started_on=timezone.localdate() - dt.timedelta(days=30))
+        session = Session.objects.create(organization=tenant.org, group=group, date=timezone.localdate(),
+                                         recorded_by=tenant.users["peer_leader"])
+        administration = Administration.objects.create(organization=tenant.org, member=tenant.member,
+                                                       instrument_id="phq9", instrument_version=1, mode="kiosk")
+        now = timezone.now()
+        return KioskCall.objects.create(organization=tenant.org, member=tenant.member, administration=administration,
+                                        session=session, raised_at=now - dt.timedelta(hours=hours_ago),
+                                        answered_at=now if answered else None)
+
+    coordinator_a, coordinator_b = org_a.staff["coordinator"], org_b.staff["coordinator"]
+    assert open_kiosk_calls(coordinator_a) == [] and open_kiosk_calls(coordinator_b) == []
+    call(org_a, 13)
+    call(org_a, 1, answered=True)
+    assert open_kiosk_calls(coordinator_a) == []
+    recent = call(org_a, 1)
+    assert [c.pk for c in open_kiosk_calls(coordinator_a)] == [recent.pk]
+    assert open_kiosk_calls(coordinator_b) == []

@@ -216,12 +216,12 @@ def open_kiosk_calls(membership: Membership) -> list[KioskCall]:
     if not can(membership, Perm.KIOSK_CALL):
         return []
     since = timezone.now() - dt.timedelta(hours=12)
-    values = {"organization": membership.organization_id, "since": since}
+    values: dict[str, Any] = {"organization": membership.organization_id, "since": since}
     if not precompiled.rows(("safety.any_kiosk_call",), _any_kiosk_call, values, prepared=True):
         # Most of the time there is no call at all: one plain query, compiled once and
         # prepared, not the facilitators' join (every dashboard asks).
         return []
-    qs = _unanswered_calls(**values)
+    qs = _unanswered_calls(membership.organization_id, since)
     if membership.role not in (Role.COORDINATOR, Role.ADMIN):
         qs = qs.filter(Q(session__facilitators=membership.user_id) | Q(session__recorded_by=membership.user_id))
     return list(qs.select_related("member", "session__group").distinct().order_by("raised_at"))

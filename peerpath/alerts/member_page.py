@@ -12,7 +12,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 
 from peerpath.alerts import rules, selectors, texts
-from peerpath.alerts.models import UNRESOLVED, Alert, Resolution
+from peerpath.alerts.models import Alert, Resolution
 from peerpath.members import panels, precompiled
 from peerpath.members.models import Member
 from peerpath.members.timeline import (
@@ -25,7 +25,7 @@ from peerpath.members.timeline import (
     staff_columns,
     staff_name,
 )
-from peerpath.tenancy.models import Membership, Organization
+from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
 
@@ -104,6 +104,4 @@ def open_alerts(member: Member, membership: Membership) -> panels.Panel | None:
 def _open_alerts(role: str, organization: int, member: int) -> QuerySet[Alert]:
     """What ``selectors.open_alerts_for`` reads for one member, for a stand-in
     viewer of ``role`` (the policy reads only the role)."""
-    viewer = Membership(organization=Organization(pk=organization), role=role, is_active=True)
-    return (selectors.alerts_visible_to(viewer).filter(member_id=member, state__in=UNRESOLVED)
-            .select_related("acknowledged_by").order_by("-raised_at", "-pk"))
+    return selectors.unresolved_visible_to(Membership.stand_in(organization, role)).filter(member_id=member)

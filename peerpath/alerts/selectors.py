@@ -80,10 +80,16 @@ def open_alerts_for(membership: Membership, member_ids: Iterable[int]) -> dict[i
     ids = list(member_ids)
     if not ids:
         return found
-    visible = alerts_visible_to(membership).filter(member_id__in=ids, state__in=UNRESOLVED)
-    for alert in visible.select_related("acknowledged_by").order_by("-raised_at", "-pk"):
+    for alert in unresolved_visible_to(membership).filter(member_id__in=ids):
         found[alert.member_id].append(alert)
     return found
+
+
+def unresolved_visible_to(membership: Membership) -> QuerySet[Alert]:
+    """The unresolved alerts the membership may see, newest first, with who
+    acknowledged them: what the caseload and the member page list."""
+    return (alerts_visible_to(membership).filter(state__in=UNRESOLVED)
+            .select_related("acknowledged_by").order_by("-raised_at", "-pk"))
 
 
 def open_alerts_among(membership: Membership, key: tuple[Any, ...], members: Callable[..., QuerySet[Any]],
@@ -103,10 +109,8 @@ def open_alerts_among(membership: Membership, key: tuple[Any, ...], members: Cal
 
 
 def _open_among(role: str, members: Callable[..., QuerySet[Any]], organization: int, **values: Any) -> QuerySet[Alert]:
-    viewer = Membership(organization=Organization(pk=organization), role=role, is_active=True)
-    return (alerts_visible_to(viewer).filter(member_id__in=members(organization=organization, **values),
-                                             state__in=UNRESOLVED)
-            .select_related("acknowledged_by").order_by("-raised_at", "-pk"))
+    viewer = Membership.stand_in(organization, role)
+    return unresolved_visible_to(viewer).filter(member_id__in=members(organization=organization, **values))
 
 
 def dashboard_alerts(membership: Membership, limit: int = 10) -> tuple[list[Alert], int]:
@@ -125,8 +129,7 @@ def _dashboard_alerts(role: str, limit: int, organization: int) -> QuerySet[Aler
     """``dashboard_alerts``' query for a stand-in viewer of ``role`` (the policy reads
     only the role): the newest open alerts with their members, each with the count of
     all of them (a subquery the database runs once)."""
-    viewer = Membership(organization=Organization(pk=organization), role=role, is_active=True)
-    alerts = alerts_visible_to(viewer).filter(state__in=UNRESOLVED)
+    alerts = alerts_visible_to(Membership.stand_in(organization, role)).filter(state__in=UNRESOLVED)
     total = alerts.order_by().values("organization_id").annotate(n=Count("pk")).values("n")
     return (alerts.select_related("member", "acknowledged_by").annotate(total=Subquery(total))
             .order_by("-raised_at", "-pk")[:limit])

@@ -32,7 +32,7 @@ from peerpath.groups.models import (
 from peerpath.groups.selectors import groups_visible_to
 from peerpath.members import precompiled
 from peerpath.members.models import Member
-from peerpath.tenancy.models import Membership, Organization
+from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
 
 RECENT_SESSIONS = 8  # sessions read to find the meeting days
@@ -53,7 +53,7 @@ class GroupOverview:
 
 def _facilitated(role: str, organization: int, user: int) -> QuerySet[PeerGroup]:
     """The ongoing groups ``user`` leads or co-facilitates, as a viewer of ``role`` sees them."""
-    viewer = Membership(organization=Organization(pk=organization), user_id=user, role=role, is_active=True)
+    viewer = Membership.stand_in(organization, role, user)
     return (groups_visible_to(viewer).filter(Q(peer_leader=user) | Q(co_facilitator=user), ended_on__isnull=True)
             .order_by("name"))
 

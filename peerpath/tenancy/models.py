@@ -84,6 +84,15 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"
 
+    @classmethod
+    def stand_in(cls, organization_id: int, role: str, user_id: int | None = None) -> Membership:
+        """An unsaved membership of ``role``, to build a query once per role
+        (``members.precompiled``): the policy reads only the role, the organisation
+        and, where a query names them, the user."""
+        viewer = cls(organization=Organization(pk=organization_id), role=role, is_active=True)
+        viewer.user_id = user_id  # type: ignore[assignment]  # None: no user (the query does not name one)
+        return viewer
+
     @property
     def staff_user(self) -> User:
         return self.user

@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from peerpath.measures.due import Due
-from peerpath.measures.library import library
+from peerpath.measures.templatetags.measures import short_name
 from peerpath.workspace.caseload_row import escape
 
 
@@ -56,8 +56,7 @@ def result_flag_items(flags: Sequence[Any]) -> SafeString:
     items = []
     for f in flags:
         member = f.member
-        found = library().get(f.administration.instrument_id)
-        name = found.short_name if found else f.administration.instrument_id
+        name = short_name(f.administration.instrument_id)
         items.append(f'<li><a href="{escape(member.questionnaires_url)}">{escape(member.code)} {escape(member.name)}'
                      f'</a>\n    <span class="muted">{escape(name)} · {escape(f.get_kind_display())} · '
                      f"{_day(f.raised_at)}</span></li>")

@@ -28,7 +28,7 @@ postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
 
 GROWING = {
     "members_member", "members_consent", "members_stagechange", "members_careteamassignment",
-    "members_historicalmember", "members_membersearchtoken",
+    "members_historicalmember", "members_membersearchtoken", "members_memberstate",
     "measures_administration", "measures_storedscore", "measures_resultflag",
     "groups_attendance", "groups_session", "groups_rosterentry", "groups_criticalincident",
     "groups_incidentcoding", "employment_job", "employment_jobending", "employment_supportcontact",

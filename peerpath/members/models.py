@@ -218,3 +218,39 @@ class CareTeamAssignment(TenantModel):
                 name="care_team_one_person",
             )
         ]
+
+
+class MemberState(TenantModel):
+    """Each member's current state as the dashboard counts it, kept by the database.
+
+    One row per member: their status and enrolment date, their current recovery
+    stage (their latest stage change, as ``members.selectors.current_stage_subquery``),
+    whether their latest service and research consents are in force, and whether
+    they have a current professional and a current peer mentor. Triggers on the
+    members, stage changes, consents and care-team assignments recompute a member's
+    row from those tables whenever one of their rows is inserted, updated or
+    deleted, whatever wrote it (a form, the API, an import, ``bulk_create``, COPY),
+    in the same transaction (migration ``0006_member_state``). Never written by the
+    application; the dashboard's figures count these rows instead of reading every
+    member's history on each view.
+    """
+
+    member = models.OneToOneField(Member, primary_key=True, on_delete=models.CASCADE, related_name="state")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    enrolment_date = models.DateField()
+    stage = models.CharField(max_length=12, choices=Stage.choices, null=True)  # noqa: DJ001  (NULL: no stage change yet, as the subquery gives)
+    service_consent = models.BooleanField()  # the latest service consent is in force
+    research_consent = models.BooleanField()
+    professional = models.BooleanField()  # a current professional
+    mentor = models.BooleanField()  # a current peer mentor
+
+    class Meta:
+        indexes = [
+            # Every column the figures count, so that they are read from the index alone.
+            models.Index(fields=["organization", "status", "stage", "enrolment_date", "service_consent",
+                                 "research_consent", "professional", "mentor"], name="member_state_figures"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.status} {self.stage}"
+

@@ -254,3 +254,30 @@ class MemberState(TenantModel):
     def __str__(self) -> str:
         return f"{self.member_id} {self.status} {self.stage}"
 
+
+class MemberStateCount(TenantModel):
+    """How many members of an organisation are in each state, as changes to be added up
+    (PostgreSQL only).
+
+    A trigger on ``MemberState`` adds a row of +1 for a member's new state and one of
+    -1 for their former state whenever a state row is inserted, deleted or changed
+    (migration ``0006_member_state``): rows are only ever inserted, so that writers
+    never wait for one another. The count of a state is the sum of its rows;
+    ``members.state.counts`` reads the sums, and replaces an organisation's rows by
+    their sums once they are many. The enrolment date is kept to its month (the
+    dashboard counts members enrolled since a quarter began). On SQLite (development
+    and tests) the counts are read from ``MemberState`` itself.
+    """
+
+    status = models.CharField(max_length=10, choices=Status.choices)
+    stage = models.CharField(max_length=12, choices=Stage.choices, null=True)  # noqa: DJ001  (as MemberState's)
+    enrolled_month = models.DateField()  # the first day of the month of enrolment
+    service_consent = models.BooleanField()
+    research_consent = models.BooleanField()
+    professional = models.BooleanField()
+    mentor = models.BooleanField()
+    n = models.IntegerField()  # +1 or -1, or a sum once compacted
+
+    class Meta:
+        indexes = [models.Index(fields=["organization"], name="member_state_count_org")]
+

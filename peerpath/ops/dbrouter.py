@@ -30,7 +30,9 @@ from django.db import DEFAULT_DB_ALIAS, connections
 REPLICA = "replica"
 
 # Writes to these models do not pin a request to the primary.
-NOT_PINNING = frozenset({"audit.accesslog", "audit.chainhead", "sessions.session", "api.apitoken"})
+# (The member state counts are added up when read: not a write the request made.)
+NOT_PINNING = frozenset({"audit.accesslog", "audit.chainhead", "sessions.session", "api.apitoken",
+                         "members.memberstatecount"})
 
 
 @dataclass

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -37,7 +36,7 @@ from peerpath.measures.selectors import (
     due_page,
     open_flags,
 )
-from peerpath.members import precompiled, prepared_sql
+from peerpath.members import precompiled
 from peerpath.members.models import (
     CareRole,
     Member,
@@ -45,6 +44,7 @@ from peerpath.members.models import (
     Status,
 )
 from peerpath.members.selectors import current_stage_subquery, research_consented
+from peerpath.members.state import counts
 from peerpath.tenancy.access import staff_view
 from peerpath.tenancy.models import Membership
 from peerpath.tenancy.policy import Perm, can
@@ -54,25 +54,6 @@ from peerpath.workspace.urgent import build_urgent
 
 def quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-# The dashboard's figures in one statement: the organisation's members' current state
-# (``MemberState``, one row per member kept by the database as their stage changes,
-# consents and care team are recorded), counted by status and stage (a few rows: the
-# statuses by the stages). The rest (no stage, no professional...) are differences from
-# the active members. The state's index holds every column counted, so that PostgreSQL
-# reads the organisation's rows from the index alone. At 20,000 members in one
-# organisation this takes a few milliseconds, against some 45 for reading every
-# member's latest stage change, consents and care team on each view. Tests compare the
-# figures with the application's definitions on tricky data.
-_FIGURES_SQL = """
-SELECT status, stage, COUNT(*), COUNT(CASE WHEN enrolment_date >= %(quarter)s THEN 1 END),
-    COUNT(CASE WHEN service_consent THEN 1 END), COUNT(CASE WHEN research_consent THEN 1 END),
-    COUNT(CASE WHEN professional THEN 1 END), COUNT(CASE WHEN mentor THEN 1 END)
-FROM "members_memberstate"
-WHERE organization_id = %(organization)s
-GROUP BY status, stage
-"""
 
 
 @dataclass
@@ -86,16 +67,24 @@ class _Counts:
 
 
 def _figures_counts(organization_id: int, quarter: dt.date) -> dict[tuple[str, str | None], _Counts]:
-    """The counts of ``_FIGURES_SQL`` by status and current stage (None: none yet)."""
-    connection = connections[router.db_for_read(Member)]
-    values = {"organization": organization_id, "quarter": connection.ops.adapt_datefield_value(quarter)}
-    with connection.cursor() as cursor:
-        prepared_sql.execute(cursor, _FIGURES_SQL, values)  # on PostgreSQL, planned once per connection
-        return {(status, stage): _Counts(*counts) for status, stage, *counts in cursor.fetchall()}
+    """The organisation's members counted by status and current stage (None: none yet),
+    from the counts of their states (``members.state.counts``: one row per state, kept
+    by the database as members' stages, consents and care teams are recorded). Tests
+    compare the figures with the application's definitions on tricky data."""
+    found: dict[tuple[str, str | None], _Counts] = defaultdict(_Counts)
+    for state in counts(organization_id):
+        c = found[(state.status, state.stage)]
+        c.members += state.n
+        c.enrolled_since += state.n if state.enrolled_month >= quarter else 0
+        c.service_consent += state.n if state.service_consent else 0
+        c.research_consent += state.n if state.research_consent else 0
+        c.professional += state.n if state.professional else 0
+        c.mentor += state.n if state.mentor else 0
+    return found
 
 
 def dashboard_figures(membership: Membership) -> dict[str, Any]:
-    """Counts for the dashboard, in one query (``_FIGURES_SQL``); the members with
+    """Counts for the dashboard, in one query (``_figures_counts``); the members with
     research consent in force among them, for those who may see it."""
     today = timezone.localdate()
     counts = _figures_counts(membership.organization_id, quarter_start(today))

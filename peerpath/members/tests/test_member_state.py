@@ -15,12 +15,14 @@ from typing import Any
 import pytest
 from django.db import connection, connections, transaction
 
+from peerpath.members import state
 from peerpath.members.models import (
     CareRole,
     CareTeamAssignment,
     Consent,
     Member,
     MemberState,
+    MemberStateCount,
     StageChange,
     Status,
 )
@@ -213,4 +215,101 @@ def test_concurrent_writers_on_one_member_leave_the_state_of_both(org_a):
     assert not any(t.is_alive() for t in threads)
     assert StageChange.objects.filter(member=member).count() == 3
     assert MemberState.objects.get(member=member).stage == "growth"
+    assert_kept()
+
+
+def counted(organization_id: int) -> dict[tuple[Any, ...], int]:
+    """``state.counts`` as a mapping of each state to its count."""
+    return {(c.status, c.stage, c.enrolled_month, c.service_consent, c.research_consent, c.professional, c.mentor): c.n
+            for c in state.counts(organization_id)}
+
+
+def recounted(organization_id: int) -> dict[tuple[Any, ...], int]:
+    """The members of each state, counted from their state rows one by one."""
+    found: dict[tuple[Any, ...], int] = {}
+    for s in MemberState.objects.filter(organization_id=organization_id):
+        key = (s.status, s.stage, s.enrolment_date.replace(day=1), s.service_consent, s.research_consent,
+               s.professional, s.mentor)
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
+def count_rows(organization_id: int) -> int:
+    return MemberStateCount.objects.filter(organization_id=organization_id).count()
+
+
+@pytest.mark.django_db
+def test_the_counts_are_the_states_counted_and_many_changes_are_added_up(org_a, org_b):
+    """Every change of state adds rows (on PostgreSQL); once they are many more than
+    the states, reading the counts replaces them by their sums, with the same counts."""
+    by = org_a.users["coordinator"]
+    members = [MemberFactory(organization=org_a.org, code=f"A02{n:02d}", enrolment_date=DAY - dt.timedelta(days=40 * n))
+               for n in range(12)]
+    MemberFactory(organization=org_b.org, code="B0200")
+    assert counted(org_a.org.pk) == recounted(org_a.org.pk)
+    for round_ in range(12):  # 144 stage changes, consents withdrawn and given again
+        for m in members:
+            StageChangeFactory(member=m, stage=("awareness", "growth")[round_ % 2],
+                               changed_on=DAY + dt.timedelta(days=round_), recorded_by=by)
+        Consent.objects.filter(member__in=members[: round_ + 1]).update(withdrawn_on=DAY)
+        Consent.objects.bulk_create(Consent(organization=org_a.org, member=m, kind="service", version=str(round_),
+                                            given_on=DAY + dt.timedelta(days=round_), recorded_by=by)
+                                    for m in members[round_:])
+    before = count_rows(org_a.org.pk)
+    assert counted(org_a.org.pk) == recounted(org_a.org.pk)
+    assert sum(counted(org_a.org.pk).values()) == 13  # the fixture's member and twelve
+    if connection.vendor == "postgresql":
+        assert before > 2 * len(counted(org_a.org.pk)) + state.SLACK  # many rows: the read above added them up
+        assert count_rows(org_a.org.pk) == len(recounted(org_a.org.pk))
+        assert counted(org_b.org.pk) == recounted(org_b.org.pk) == {next(iter(recounted(org_b.org.pk))): 2}
+    else:
+        assert before == 0  # SQLite counts the states themselves
+    assert_kept()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_added_up_while_others_write_stay_right(org_a):
+    """Two readers add an organisation's rows up at the same time as two writers record
+    stage changes and consents: the counts are then the states counted."""
+    by = org_a.users["coordinator"]
+    members = [MemberFactory(organization=org_a.org, code=f"A03{n:02d}") for n in range(10)]
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for i in range(30):
+                m = members[(n * 5 + i) % len(members)]
+                with transaction.atomic():
+                    StageChange.objects.create(organization=org_a.org, member=m, stage=("growth", "rebuilding")[i % 2],
+                                               changed_on=DAY + dt.timedelta(days=i), recorded_by=by)
+                    Consent.objects.create(organization=org_a.org, member=m, kind="research", version=str(i),
+                                           given_on=DAY + dt.timedelta(days=i),
+                                           withdrawn_on=DAY + dt.timedelta(days=i) if i % 3 else None, recorded_by=by)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def reader() -> None:
+        try:
+            start.wait(timeout=30)
+            for _ in range(30):
+                state.compact(org_a.org.pk)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)] + [
+        threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert not any(t.is_alive() for t in threads)
+    assert StageChange.objects.filter(organization=org_a.org).count() == 60
+    assert counted(org_a.org.pk) == recounted(org_a.org.pk)
     assert_kept()

@@ -79,6 +79,30 @@ class Administration(TenantModel):
         return f"{self.instrument_id} for {self.member_id} ({self.status})"
 
 
+class LastCompleted(TenantModel):
+    """Each member's last completed date of each questionnaire, kept by the database.
+
+    One row per member and questionnaire they have completed (a questionnaire
+    ``completed`` with a date): triggers on the questionnaires keep it whatever
+    wrote them (a phone finishing a link, paper entry, an import, COPY), in the same
+    transaction (migration ``0007_last_completed``). The application never writes
+    it. The dashboard's due list reads it instead of looking up every active
+    member's latest questionnaire of each planned instrument on each view.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    instrument_id = models.CharField(max_length=40)
+    taken_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["member", "instrument_id"], name="last_completed_unique")]
+        indexes = [models.Index(fields=["organization", "instrument_id", "member", "taken_on"],
+                                name="last_completed_in_org")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.instrument_id} {self.taken_on}"
+
+
 class StoredScore(TenantModel):
     """One score of one completed administration (derived; see ``peerpath rescore``)."""
 

@@ -129,12 +129,13 @@ def _any_open_follow_up(organization: int) -> QuerySet[SafetyFollowUp, tuple[Any
 
 
 def member_follow_ups(membership: Membership, member: Member) -> list[SafetyFollowUp]:
-    """Every follow-up of one member, newest first (1 query, compiled once: the
-    member page's safety panel asks on every view)."""
+    """Every follow-up of one member, newest first (1 query, compiled once and, on
+    PostgreSQL, planned once per connection: the member page's safety panel asks on
+    every view)."""
     if not can(membership, Perm.SAFETY_FOLLOW_UP):
         return []
     return precompiled.objects(("safety.member_follow_ups",), _follow_up_rows,
-                               {"organization": membership.organization_id, "member": member.pk})
+                               {"organization": membership.organization_id, "member": member.pk}, prepared=True)
 
 
 def _follow_up_rows(organization: int, member: int) -> QuerySet[SafetyFollowUp]:
@@ -167,10 +168,10 @@ def _open_follow_up(organization: int, member: int) -> QuerySet[SafetyFollowUp]:
 
 
 def current_plan(member: Member) -> SafetyPlan | None:
-    """The member's latest safety plan (1 query, compiled once: the member page's
-    safety panel asks on every view)."""
+    """The member's latest safety plan (1 query, compiled once and, on PostgreSQL,
+    planned once per connection: the member page's safety panel asks on every view)."""
     found = precompiled.objects(("safety.current_plan",), _latest_plan,
-                                {"organization": member.organization_id, "member": member.pk})
+                                {"organization": member.organization_id, "member": member.pk}, prepared=True)
     return found[0] if found else None
 
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import threading
-import time
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -21,6 +19,7 @@ from peerpath.exchange import bulk
 from peerpath.measures import actions
 from peerpath.measures.models import Administration, AdministrationStatus, LastCompleted, Mode
 from tests.factories import MemberFactory
+from tests.threads import overlapping
 
 DAY = dt.date(2026, 3, 2)
 PHQ9 = {str(i): 1 for i in range(1, 10)}
@@ -148,40 +147,10 @@ def test_concurrent_writers_on_one_member_leave_the_later_date(org_a):
                                               taken_on=DAY, answers={})
     pending = Administration.objects.create(organization=org_a.org, member=member, instrument_id="phq9",
                                             instrument_version=1, mode=Mode.STAFF, answers={})
-    first_written, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                Administration.objects.filter(pk=pending.pk).update(status=AdministrationStatus.COMPLETED,
-                                                                    taken_on=DAY + dt.timedelta(days=10))
-                first_written.set()
-                release.wait(timeout=30)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def second() -> None:
-        try:
-            first_written.wait(timeout=30)
-            with transaction.atomic():
-                Administration.objects.filter(pk=first_day.pk).update(taken_on=DAY + dt.timedelta(days=5))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    first_written.wait(timeout=30)
-    time.sleep(0.5)  # the second is now waiting for the first (the member's state row, or SQLite's lock)
-    release.set()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    assert not any(t.is_alive() for t in threads)
+    overlapping(
+        lambda: Administration.objects.filter(pk=pending.pk).update(status=AdministrationStatus.COMPLETED,
+                                                                    taken_on=DAY + dt.timedelta(days=10)),
+        lambda: Administration.objects.filter(pk=first_day.pk).update(taken_on=DAY + dt.timedelta(days=5)),
+    )
     assert LastCompleted.objects.get(member=member, instrument_id="phq9").taken_on == DAY + dt.timedelta(days=10)
     assert_kept()

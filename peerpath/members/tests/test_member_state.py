@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import threading
-import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from peerpath.members import state
 from peerpath.members.models import (
@@ -34,6 +33,7 @@ from peerpath.members.selectors import (
     service_consent_annotations,
 )
 from tests.factories import CareTeamFactory, ConsentFactory, MemberFactory, StageChangeFactory
+from tests.threads import overlapping, together
 
 DAY = dt.date(2026, 3, 2)
 
@@ -177,42 +177,12 @@ def test_concurrent_writers_on_one_member_leave_the_state_of_both(org_a):
     by = org_a.users["coordinator"]
     member = org_a.member
     StageChangeFactory(member=member, stage="awareness", changed_on=DAY, recorded_by=by)
-    first_written, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                StageChange.objects.create(organization=org_a.org, member=member, stage="growth",
-                                           changed_on=DAY + dt.timedelta(days=10), recorded_by=by)
-                first_written.set()
-                release.wait(timeout=30)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def record(stage: str, days: int) -> Callable[[], None]:
+        return lambda: StageChange.objects.create(organization=org_a.org, member=member, stage=stage,
+                                                  changed_on=DAY + dt.timedelta(days=days), recorded_by=by)
 
-    def second() -> None:
-        try:
-            first_written.wait(timeout=30)
-            with transaction.atomic():
-                StageChange.objects.create(organization=org_a.org, member=member, stage="preparation",
-                                           changed_on=DAY + dt.timedelta(days=5), recorded_by=by)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    first_written.wait(timeout=30)
-    time.sleep(0.5)  # the second is now waiting for the first (its member's state row, or SQLite's lock)
-    release.set()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors, errors
-    assert not any(t.is_alive() for t in threads)
+    overlapping(record("growth", 10), record("preparation", 5))
     assert StageChange.objects.filter(member=member).count() == 3
     assert MemberState.objects.get(member=member).stage == "growth"
     assert_kept()
@@ -273,12 +243,9 @@ def test_counts_added_up_while_others_write_stay_right(org_a):
     stage changes and consents: the counts are then the states counted."""
     by = org_a.users["coordinator"]
     members = [MemberFactory(organization=org_a.org, code=f"A03{n:02d}") for n in range(10)]
-    start = threading.Barrier(4)
-    errors: list[BaseException] = []
 
-    def writer(n: int) -> None:
-        try:
-            start.wait(timeout=30)
+    def writer(n: int) -> Callable[[], None]:
+        def write() -> None:
             for i in range(30):
                 m = members[(n * 5 + i) % len(members)]
                 with transaction.atomic():
@@ -287,29 +254,13 @@ def test_counts_added_up_while_others_write_stay_right(org_a):
                     Consent.objects.create(organization=org_a.org, member=m, kind="research", version=str(i),
                                            given_on=DAY + dt.timedelta(days=i),
                                            withdrawn_on=DAY + dt.timedelta(days=i) if i % 3 else None, recorded_by=by)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        return write
 
     def reader() -> None:
-        try:
-            start.wait(timeout=30)
-            for _ in range(30):
-                state.compact(org_a.org.pk)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        for _ in range(30):
+            state.compact(org_a.org.pk)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(2)] + [
-        threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
-    assert not any(t.is_alive() for t in threads)
+    together(writer(0), writer(1), reader, reader)
     assert StageChange.objects.filter(organization=org_a.org).count() == 60
     assert counted(org_a.org.pk) == recounted(org_a.org.pk)
     assert_kept()

@@ -150,7 +150,8 @@ class Consent(TenantModel):
         indexes = [
             models.Index(fields=["organization", "kind", "withdrawn_on"]),
             models.Index(fields=["member", "kind", "-given_on"], name="consent_latest_per_kind"),
-            # The latest of each kind for every member of an organisation (the dashboard's figures).
+            # The latest of each kind for every member of an organisation (the dashboard's figures read
+            # it until MemberState; kept for set-based reads of an organisation's consents).
             models.Index(fields=["organization", "member", "kind", "-given_on", "-created_at"],
                          name="consent_latest_in_org"),
         ]
@@ -179,7 +180,8 @@ class StageChange(TenantModel):
         ordering = ["-changed_on", "-created_at"]
         indexes = [
             models.Index(fields=["member", "-changed_on", "-created_at"], name="stage_latest"),
-            # The latest for every member of an organisation (the dashboard's figures).
+            # The latest for every member of an organisation (the dashboard's figures read it until
+            # MemberState; kept for set-based reads of an organisation's stages).
             models.Index(fields=["organization", "member", "-changed_on", "-created_at"], name="stage_latest_in_org"),
         ]
 

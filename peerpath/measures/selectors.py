@@ -356,9 +356,10 @@ ORDER BY s.code
 """
 
 
-# The active status is written into the statement, not given as a parameter: the plan
-# PostgreSQL keeps for a prepared statement (the generic plan) cannot use a partial
-# index for "status = $1" (measures/tests/test_due_page_plan.py).
+# The active status is written into the statement, not given as a parameter, as the
+# project writes every status a statement filters on: the plan PostgreSQL keeps for a
+# prepared statement (the generic plan) cannot use a partial index for "status = $1",
+# nor estimate its rows from the status's own frequency (measures/tests/test_due_page_plan.py).
 _STATUSES = {"active": Status.ACTIVE.value}
 assert all(v.isidentifier() for v in _STATUSES.values())  # literals in SQL: no quoting needed
 
@@ -374,11 +375,6 @@ _LAST_SQL = """(
     WHERE m.organization_id = %(organization)s AND m.status = '{active}'
 )"""
 _LAST = {"postgresql": "MATERIALIZED " + _LAST_SQL, "other": _LAST_SQL}
-
-
-def _day(value: Any) -> dt.date | None:
-    """A date of a raw row (SQLite gives its text)."""
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def due_page(membership: Membership, today: dt.date, limit: int = 30) -> DuePage:
@@ -403,9 +399,9 @@ def due_page(membership: Membership, today: dt.date, limit: int = 30) -> DuePage
     by_member: dict[int, tuple[DueMember, dict[str, dt.date]]] = {}
     for pk, code, name, enrolment_date, _total, _overdue, instrument_id, last in rows:
         if pk not in by_member:
-            enrolled = cast(dt.date, _day(enrolment_date))  # required of every member
+            enrolled = cast(dt.date, prepared_sql.raw_date(enrolment_date))  # required of every member
             by_member[pk] = (DueMember(pk, code, name_field.from_db_value(name, None, connection) or "", enrolled), {})
-        day = _day(last)
+        day = prepared_sql.raw_date(last)
         if day is not None:
             by_member[pk][1][instrument_id] = day
     shown = [(member, due_for_member(rules, enrolment_date=member.enrolment_date, last_completed=last,

@@ -28,6 +28,12 @@ _TYPES = ((bool, "boolean"), (int, "bigint"), (str, "text"), (dt.datetime, "time
 _PARAMETER = re.compile(r"%\((\w+)\)s")
 
 
+def raw_date(value: Any) -> Any:
+    """A date column of a row read with written SQL: PostgreSQL gives a ``date``,
+    SQLite its text (an expression's or a subquery's), converted here; None stays None."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def sql_type(name: str, value: Any) -> str:
     """The SQL type a ``PREPARE`` gives a parameter whose value is ``value``."""
     for kind, sql_type in _TYPES:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connections, router
 
@@ -76,7 +75,7 @@ def counts(organization_id: int) -> list[StateCount]:
         rows = cursor.fetchall()
     if postgresql and sum(row[-1] for row in rows) > 2 * len(rows) + SLACK:
         compact(organization_id)
-    return [StateCount(status, stage, _day(month), bool(service), bool(research), bool(professional), bool(mentor), n)
+    return [StateCount(status, stage, prepared_sql.raw_date(month), bool(service), bool(research), bool(professional), bool(mentor), n)
             for status, stage, month, service, research, professional, mentor, n, _rows in rows if n]
 
 
@@ -88,7 +87,3 @@ def compact(organization_id: int) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(_COMPACT, {"organization": organization_id})
-
-
-def _day(value: Any) -> dt.date:
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value

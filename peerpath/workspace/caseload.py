@@ -39,7 +39,7 @@ from peerpath.employment.status import EmploymentFacts, Ended, JobSpan, facts_fr
 from peerpath.measures.due import Due, Rule
 from peerpath.measures.models import Administration, AdministrationStatus, PlanRule
 from peerpath.measures.selectors import due_from
-from peerpath.members import precompiled
+from peerpath.members import precompiled, prepared_sql
 from peerpath.members.fields import EncryptedTextField
 from peerpath.members.models import STAGE_ORDER, CareRole, CareTeamAssignment, Member, Status
 from peerpath.members.selectors import current_stage_subquery
@@ -152,11 +152,7 @@ def _with_dates(rows: list[tuple[Any, ...]], columns: tuple[int, ...]) -> list[t
     dates, SQLite a subquery's date as text (converted here, once)."""
     if connections["default"].vendor == "postgresql":
         return rows
-
-    def day(value: Any) -> Any:
-        return value if value is None or isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-    return [tuple(day(v) if i in columns else v for i, v in enumerate(row)) for row in rows]
+    return [tuple(prepared_sql.raw_date(v) if i in columns else v for i, v in enumerate(row)) for row in rows]
 
 
 def _caseload(organization: int, professional: int | None) -> QuerySet[Member]:

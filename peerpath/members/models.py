@@ -247,11 +247,8 @@ class MemberState(TenantModel):
     mentor = models.BooleanField()  # a current peer mentor
 
     class Meta:
-        indexes = [
-            # Every column the figures count, so that they are read from the index alone.
-            models.Index(fields=["organization", "status", "stage", "enrolment_date", "service_consent",
-                                 "research_consent", "professional", "mentor"], name="member_state_figures"),
-        ]
+        # An organisation's states (counted on SQLite; on PostgreSQL the counts are kept).
+        indexes = [models.Index(fields=["organization"], name="member_state_in_org")]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.status} {self.stage}"
@@ -263,7 +260,7 @@ class MemberStateCount(TenantModel):
 
     A trigger on ``MemberState`` adds a row of +1 for a member's new state and one of
     -1 for their former state whenever a state row is inserted, deleted or changed
-    (migration ``0006_member_state``): rows are only ever inserted, so that writers
+    (migration ``0007_member_state_count``): rows are only ever inserted, so that writers
     never wait for one another. The count of a state is the sum of its rows;
     ``members.state.counts`` reads the sums, and replaces an organisation's rows by
     their sums once they are many. The enrolment date is kept to its month (the

@@ -173,7 +173,7 @@ class Migration(migrations.Migration):
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
             ],
             options={
-                'indexes': [models.Index(fields=['organization', 'status', 'stage', 'enrolment_date', 'service_consent', 'research_consent', 'professional', 'mentor'], name='member_state_figures')],
+                'indexes': [models.Index(fields=['organization'], name='member_state_in_org')],
             },
         ),
         migrations.RunPython(forwards, backwards),

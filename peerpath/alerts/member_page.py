@@ -90,7 +90,7 @@ def open_alerts(member: Member, membership: Membership) -> panels.Panel | None:
     nothing when there are none."""
     if not can(membership, Perm.ALERT_VIEW):
         return None
-    # ``open_alerts_for`` for one member, compiled once per role (which alerts the
+    # ``selectors.unresolved_visible_to`` for one member, compiled once per role (which alerts the
     # role may see is the shape of the query) and run with this page's values as a
     # prepared statement (planned once per connection: ``precompiled``).
     found = precompiled.objects(("alerts.panel", membership.role, membership.is_active),
@@ -102,6 +102,6 @@ def open_alerts(member: Member, membership: Membership) -> panels.Panel | None:
 
 
 def _open_alerts(role: str, organization: int, member: int) -> QuerySet[Alert]:
-    """What ``selectors.open_alerts_for`` reads for one member, for a stand-in
+    """What ``selectors.unresolved_visible_to`` lists of one member, for a stand-in
     viewer of ``role`` (the policy reads only the role)."""
     return selectors.unresolved_visible_to(Membership.stand_in(organization, role)).filter(member_id=member)

@@ -4,7 +4,7 @@ that decides which alerts a staff membership sees; every page starts from it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -73,18 +73,6 @@ def get_alert(membership: Membership, pk: int) -> Alert:
         raise Http404("No such alert") from None
 
 
-def open_alerts_for(membership: Membership, member_ids: Iterable[int]) -> dict[int, list[Alert]]:
-    """Unresolved alerts of the given members as the membership may see them,
-    newest first, in one query (for the caseload page and the member page)."""
-    found: dict[int, list[Alert]] = defaultdict(list)
-    ids = list(member_ids)
-    if not ids:
-        return found
-    for alert in unresolved_visible_to(membership).filter(member_id__in=ids):
-        found[alert.member_id].append(alert)
-    return found
-
-
 def unresolved_visible_to(membership: Membership) -> QuerySet[Alert]:
     """The unresolved alerts the membership may see, newest first, with who
     acknowledged them: what the caseload and the member page list."""
@@ -94,11 +82,12 @@ def unresolved_visible_to(membership: Membership) -> QuerySet[Alert]:
 
 def open_alerts_among(membership: Membership, key: tuple[Any, ...], members: Callable[..., QuerySet[Any]],
                       values: Mapping[str, Any]) -> dict[int, list[Alert]]:
-    """``open_alerts_for`` for members given as a subquery rather than a list of ids:
-    ``members(organization=…, **values)`` is a queryset of member ids whose shape
-    ``key`` names (the caseload's, for a professional or for everyone). Compiled once
-    per role and shape and run as a prepared statement (the caseload asks on every
-    view; a list of ids made the query be built anew each time)."""
+    """The unresolved alerts the membership may see (``unresolved_visible_to``) of the
+    members ``members(organization=…, **values)`` selects (a queryset of member ids
+    whose shape ``key`` names: the caseload's, for a professional or for everyone),
+    by member, newest first. Compiled once per role and shape and run as a prepared
+    statement (the caseload asks on every view; a list of ids made the query be built
+    anew each time)."""
     require(membership, Perm.ALERT_VIEW)
     found: dict[int, list[Alert]] = defaultdict(list)
     for alert in precompiled.objects(("alerts.open_among", membership.role, *key),

@@ -11,9 +11,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from peerpath.alerts.models import Alert
-from peerpath.alerts.selectors import open_alerts_for
+from peerpath.alerts.selectors import open_alerts_among
 from peerpath.alerts.texts import reason
 from peerpath.audit.models import AccessLog, Event
+from peerpath.members.models import Member
 from peerpath.members.tests.test_query_counts import is_timeline, statement
 from peerpath.portal.models import MemberAccount
 from tests.factories import MemberFactory, UserFactory
@@ -162,13 +163,17 @@ def test_the_member_page_reads_alerts_in_two_queries_however_many(org_a, client_
     assert few == _alert_queries(client) == 2  # the panel and the timeline provider
 
 
-def test_open_alerts_for_answers_for_many_members_in_one_query(org_a, django_assert_num_queries):
+def _everyone(organization: int) -> object:
+    return Member.objects.filter(organization_id=organization).values("pk")
+
+
+def test_open_alerts_among_answers_for_many_members_in_one_query(org_a, django_assert_num_queries):
     members = [MemberFactory(organization=org_a.org) for _ in range(5)]
     for m in members:
         AlertFactory(member=m)
-    AlertFactory(member=members[0], rule="safety", key="flag:1", clinical=True)
+    AlertFactory(member=members[0], rule="safety", key="flag:1", clinical=True)  # not the peer leader's to see
     with django_assert_num_queries(1):
-        found = open_alerts_for(org_a.staff["peer_leader"], [m.pk for m in members])
+        found = open_alerts_among(org_a.staff["peer_leader"], ("test.everyone",), _everyone, {})
     assert {pk: len(alerts) for pk, alerts in found.items()} == {m.pk: 1 for m in members}
 
 

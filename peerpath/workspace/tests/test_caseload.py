@@ -161,10 +161,11 @@ def test_the_rows_written_in_python_escape_what_comes_from_data(client_for, org_
 
 def test_each_row_shows_the_open_alerts_of_its_member_as_the_member_page_reads_them(client_for, org_a):
     # The caseload reads its alerts with the caseload as a subquery (one prepared
-    # statement): the same alerts, member by member, as ``open_alerts_for`` gives for
-    # the rows' ids, for a professional's own caseload and for everyone's.
+    # statement): the same alerts, member by member, as the viewer's unresolved alerts
+    # (``unresolved_visible_to``) of the rows' ids give, newest first, for a
+    # professional's own caseload and for everyone's.
     from peerpath.alerts.models import Alert, State
-    from peerpath.alerts.selectors import open_alerts_for
+    from peerpath.alerts.selectors import unresolved_visible_to
 
     mine = [on_caseload(org_a, f"A06{n:02d}", enrolled=400) for n in range(3)]
     theirs = on_caseload(org_a, "A0690", professional_role="coordinator", enrolled=400)
@@ -177,7 +178,7 @@ def test_each_row_shows_the_open_alerts_of_its_member_as_the_member_page_reads_t
                       ("coordinator", f"/caseload/?professional={pro}")):
         client = client_for(role)
         found = {r.member.pk: [a.pk for a in r.alerts] for r in rows(client, url)}
-        expected = open_alerts_for(org_a.staff[role], list(found))
-        assert found == {pk: [a.pk for a in expected.get(pk, [])] for pk in found}
+        expected = list(unresolved_visible_to(org_a.staff[role]).filter(member_id__in=list(found)))
+        assert found == {pk: [a.pk for a in expected if a.member_id == pk] for pk in found}
         assert any(found.values()) and resolved.pk not in sum(found.values(), [])
         assert (theirs.pk in found) == (url.endswith("999999"))
